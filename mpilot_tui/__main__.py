@@ -1,0 +1,6 @@
+"""``python -m mpilot_tui``."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main(prog_name="mpilot-tui")

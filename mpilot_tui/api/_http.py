@@ -1,0 +1,322 @@
+"""The one request loop: sending, retries, redirects, redaction and error mapping.
+
+Everything that touches httpx lives here; :mod:`.client` turns bodies into models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import random
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .. import __version__
+from . import errors
+from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord, redact_headers
+from .settings import ConnectionSettings, mask_secret
+
+__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "redact_url"]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+"""Statuses worth another attempt; everything else is answered at once."""
+BACKOFF_BASE = 0.5
+"""Seconds before the first retry; doubled for each further one, with jitter."""
+BACKOFF_CAP = 8.0
+"""The longest backoff between two attempts."""
+RETRY_AFTER_CAP = 20.0
+"""The longest ``Retry-After`` honoured; larger (or absurd) values are cut to this."""
+MAX_BODY = 64 * 1024 * 1024
+"""Bodies larger than this are refused as a protocol error."""
+MAX_REDIRECTS = 5
+
+_SENSITIVE_QUERY = frozenset({"api_key", "key", "token", "access_token", "vk"})
+
+
+def redact_url(url: httpx.URL | str) -> str:
+    """The URL with user info removed and credential-like query values redacted."""
+    parsed = httpx.URL(str(url)).copy_with(userinfo=b"")
+    if any(k.lower() in _SENSITIVE_QUERY for k in parsed.params):
+        params = [
+            (k, "<redacted>" if k.lower() in _SENSITIVE_QUERY else v)
+            for k, v in parsed.params.multi_items()
+        ]
+        parsed = parsed.copy_with(params=params)
+    return str(parsed)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    seconds: float | None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, min(seconds, RETRY_AFTER_CAP))
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A complete response, read to the end."""
+
+    method: str
+    url: str
+    """Without credentials."""
+    status: int
+    reason: str
+    headers: httpx.Headers
+    content: bytes
+    elapsed_ms: float
+    started_at: float
+    record: RequestRecord
+
+    @property
+    def content_type(self) -> str:
+        return str(self.headers.get("content-type", "")).lower()
+
+
+class RequestLoop:
+    """Sends requests to one gateway over one ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        history: RequestHistory | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.history = history if history is not None else RequestHistory()
+        self.sleep = sleep
+        """Awaited between attempts; tests replace it to skip the wait."""
+        self.backoff_base = BACKOFF_BASE
+        self._secrets = settings.secrets()
+        try:
+            self._client = httpx.AsyncClient(
+                base_url=settings.base_url,
+                transport=transport,
+                timeout=httpx.Timeout(settings.timeout),
+                verify=settings.verify,
+                proxy=settings.proxy,
+                follow_redirects=False,
+                headers={"User-Agent": f"mpilot-tui/{__version__}", "Accept": "application/json"},
+            )
+        except (httpx.InvalidURL, ValueError, OSError, ssl.SSLError) as exc:
+            raise errors.RequestValidationError(
+                self.scrub(f"invalid connection settings: {exc}")
+            ) from None
+        self._origin = self._client.base_url.copy_with(path="/", query=None, fragment=None)
+        self._secrets.extend(_userinfo_secrets(self._client.base_url))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @property
+    def host(self) -> str:
+        return self._client.base_url.host or str(self._client.base_url)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret of these settings masked."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, mask_secret(secret))
+        return text
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter in its upper half."""
+        delay: float = min(BACKOFF_CAP, self.backoff_base * 2.0**attempt)
+        return delay * (0.5 + random.random() / 2)
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
+        """GET ``path`` with retries for 429/502/503/504 and connect errors."""
+        clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        attempts = max(0, self.settings.retries) + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await self._send("GET", path, clean, attempt + 1)
+            except errors.ConnectError:
+                if last:
+                    raise
+                await self.sleep(self.backoff(attempt))
+                continue
+            if response.status in RETRY_STATUSES and not last:
+                wait = parse_retry_after(response.headers.get("retry-after"))
+                await self.sleep(self.backoff(attempt) if wait is None else wait)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self, method: str, path: str, params: dict[str, str], attempt: int
+    ) -> HttpResponse:
+        url = self._client.build_request(method, path, params=params).url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._send_once(method, url, attempt)
+            if response.status not in (301, 302, 303, 307, 308):
+                return response
+            location = response.headers.get("location")
+            if not location:
+                return response
+            target = url.join(location)
+            if (target.scheme, target.host, target.port) != (url.scheme, url.host, url.port):
+                raise errors.RedirectError(
+                    self.scrub(
+                        f"{response.status} redirect from {redact_url(url)} to another origin "
+                        f"({redact_url(target.copy_with(path='/', query=None))}): not followed "
+                        "with credentials; point the base URL at the gateway itself"
+                    ),
+                    url=response.url,
+                )
+            url = target
+        raise errors.RedirectError(f"more than {MAX_REDIRECTS} redirects", url=redact_url(url))
+
+    async def _send_once(self, method: str, url: httpx.URL, attempt: int) -> HttpResponse:
+        shown_url = self.scrub(redact_url(url))
+        headers = self.settings.auth_headers()
+        started_at = time.time()
+        start = time.perf_counter()
+        record = RequestRecord(
+            started_at=started_at,
+            method=method,
+            url=shown_url,
+            attempt=attempt,
+            request_headers=redact_headers(headers),
+        )
+        self.history.add(record)
+        try:
+            async with asyncio.timeout(self.settings.timeout * 2):
+                request = self._client.build_request(method, url, headers=headers)
+                # httpx turns user info in the URL into Basic auth, replacing an explicit
+                # Authorization header; the settings' own credentials win.
+                auth = _NO_AUTH if "Authorization" in headers else httpx.USE_CLIENT_DEFAULT
+                response = await self._client.send(request, stream=True, auth=auth)
+                try:
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            raise errors.ProtocolError(
+                                f"the answer from {self.host} is larger than "
+                                f"{MAX_BODY // (1024 * 1024)} MB; refused",
+                                url=shown_url,
+                            )
+                        chunks.append(chunk)
+                finally:
+                    await response.aclose()
+        except errors.MPilotError as exc:
+            self._fail(record, exc, start)
+            raise
+        except BaseException as exc:
+            mapped = self._map_exception(exc, shown_url)
+            if mapped is None:
+                record.error = "Cancelled"
+                record.elapsed_ms = (time.perf_counter() - start) * 1000
+                raise
+            self._fail(record, mapped, start)
+            raise mapped from None
+        content = b"".join(chunks)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        record.status = response.status_code
+        record.elapsed_ms = elapsed_ms
+        record.size = len(content)
+        record.response_headers = redact_headers(response.headers)
+        record.body = content[:MAX_BODY_KEPT]
+        record.body_truncated = len(content) > MAX_BODY_KEPT
+        return HttpResponse(
+            method=method,
+            url=shown_url,
+            status=response.status_code,
+            reason=response.reason_phrase,
+            headers=response.headers,
+            content=content,
+            elapsed_ms=elapsed_ms,
+            started_at=started_at,
+            record=record,
+        )
+
+    def _fail(self, record: RequestRecord, exc: errors.MPilotError, start: float) -> None:
+        record.elapsed_ms = (time.perf_counter() - start) * 1000
+        record.error = exc.kind
+        record.error_message = str(exc)
+
+    def _map_exception(self, exc: BaseException, url: str) -> errors.MPilotError | None:
+        """The client's own error for an httpx or asyncio failure; None to re-raise as is."""
+        host = self.host
+        timeout = self.settings.timeout
+        if isinstance(exc, httpx.ConnectTimeout):
+            return errors.ConnectError(
+                f"connecting to {host} timed out after {timeout:g} s", url=url
+            )
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
+            return errors.TimeoutError(
+                f"{host} did not answer completely within the {timeout:g} s timeout", url=url
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return errors.ConnectError(self.scrub(_describe_connect_error(host, exc)), url=url)
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            return errors.TransportError(
+                self.scrub(f"the connection to {host} broke mid-answer: {_reason(exc)}"), url=url
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return errors.NotJSONError(
+                f"{host} sent a body that could not be decoded: {_reason(exc)}", url=url
+            )
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return errors.RequestValidationError(self.scrub(f"invalid base URL: {exc}"), url=url)
+        if isinstance(exc, httpx.HTTPError | OSError):
+            return errors.TransportError(self.scrub(f"request to {host} failed: {exc}"), url=url)
+        return None
+
+
+_NO_AUTH = httpx.Auth()
+"""An auth flow that adds nothing (keeps httpx from applying URL user info)."""
+
+
+def _userinfo_secrets(url: httpx.URL) -> list[str]:
+    """The password of user info in ``url`` and the Basic credentials httpx derives from it."""
+    if not url.password:
+        return []
+    pair = f"{url.username}:{url.password}".encode()
+    return [url.password, base64.b64encode(pair).decode("ascii")]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return re.sub(r"\s+", " ", text)[:300]
+
+
+def _describe_connect_error(host: str, exc: httpx.ConnectError) -> str:
+    reason = _reason(exc)
+    lowered = reason.lower()
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return f"TLS failed with {host}: {reason} (use a CA bundle with `verify`, or fix the cert)"
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or ("temporary failure in name resolution" in lowered)
+    ):
+        return f"could not resolve host {host}: {reason}"
+    if "refused" in lowered:
+        return f"could not connect to {host}: connection refused"
+    return f"could not connect to {host}: {reason}"

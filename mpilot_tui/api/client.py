@@ -1,0 +1,440 @@
+"""``GatewayClient``: the async client for the gateway's file and container routes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pydantic
+from pydantic import TypeAdapter
+
+from . import errors, models
+from ._http import HttpResponse, RequestLoop, parse_retry_after
+from .history import RequestHistory
+from .models import (
+    ContainerFileList,
+    ContainerFileObject,
+    ContainerList,
+    ContainerObject,
+    ExtraFields,
+    FileList,
+    FileObject,
+    ProviderEntry,
+)
+from .pagination import Page, PageGuard, ResponseMeta, iter_pages
+from .settings import ConnectionSettings
+
+__all__ = ["GatewayClient", "ItemResult", "Order", "ProvidersResult"]
+
+Order = Literal["asc", "desc"]
+ModelT = TypeVar("ModelT")
+ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject)
+
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ProvidersResult:
+    """``GET /api/providers``: the configured providers, or why they cannot be listed."""
+
+    permitted: bool
+    providers: list[ProviderEntry] = field(default_factory=list)
+    message: str | None = None
+    """Why the list is not available (e.g. virtual keys may not list providers)."""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One retrieved item with the ``extra_fields`` of its own response."""
+
+    item: FileObject | ContainerFileObject
+    extra_fields: ExtraFields
+    meta: ResponseMeta
+
+
+class GatewayClient:
+    """An async client for one gateway, over one ``httpx.AsyncClient``.
+
+    Use it as an async context manager, or call :meth:`aclose`. ``transport`` is the seam for
+    tests and the in-process demo gateway (``httpx.ASGITransport``).
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        history: RequestHistory | None = None,
+    ) -> None:
+        self.settings = settings
+        self._http = RequestLoop(settings, transport=transport, history=history)
+
+    @classmethod
+    def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
+        """A client on an in-process ASGI app (the demo gateway), through ``ASGITransport``."""
+        from .settings import DEMO_BASE_URL
+
+        settings = settings or ConnectionSettings(base_url=DEMO_BASE_URL, auth="none")
+        return cls(settings, transport=httpx.ASGITransport(app=app))
+
+    async def __aenter__(self) -> GatewayClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def history(self) -> RequestHistory:
+        """Every request this client made (a bounded ring), for the inspector."""
+        return self._http.history
+
+    @property
+    def http(self) -> RequestLoop:
+        """The request loop (tests set ``http.sleep`` to skip backoff waits)."""
+        return self._http
+
+    # -- listings -------------------------------------------------------------------------
+
+    async def list_files(
+        self,
+        provider: str = "openai",
+        purpose: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> Page[FileObject]:
+        """One page of ``GET /openai/v1/files``."""
+        _check_limit(limit, maximum=None)
+        params = {"provider": provider, "purpose": purpose, "limit": limit, "after": after}
+        params["order"] = order
+        response = await self._http.get("/openai/v1/files", params)
+        envelope = self._decode(response, models.FILE_LIST)
+        return self._page("files", envelope, envelope.after, response, after)
+
+    async def list_container_files(
+        self,
+        container_id: str,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> Page[ContainerFileObject]:
+        """One page of ``GET /v1/containers/{container_id}/files`` (``limit`` 1..100)."""
+        if not container_id or not container_id.strip():
+            raise errors.RequestValidationError("a container id is required")
+        _check_limit(limit, maximum=100)
+        path = f"/v1/containers/{_segment(container_id)}/files"
+        params = {"provider": provider, "limit": limit, "after": after, "order": order}
+        response = await self._http.get(path, params)
+        envelope = self._decode(response, models.CONTAINER_FILE_LIST)
+        return self._page("container_files", envelope, _container_cursor(envelope), response, after)
+
+    async def list_containers(
+        self,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> Page[ContainerObject]:
+        """One page of ``GET /v1/containers``."""
+        _check_limit(limit, maximum=100)
+        params = {"provider": provider, "limit": limit, "after": after, "order": order}
+        response = await self._http.get("/v1/containers", params)
+        envelope = self._decode(response, models.CONTAINER_LIST)
+        return self._page("containers", envelope, _container_cursor(envelope), response, after)
+
+    def iter_files(
+        self,
+        provider: str = "openai",
+        purpose: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+        *,
+        guard: PageGuard | None = None,
+    ) -> AsyncIterator[Page[FileObject]]:
+        """Every page of the file listing from ``after``, with the pagination guards."""
+
+        def fetch(cursor: str | None) -> Awaitable[Page[FileObject]]:
+            return self.list_files(provider, purpose, limit, cursor, order)
+
+        return iter_pages(fetch, after, guard=guard)
+
+    def iter_container_files(
+        self,
+        container_id: str,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+        *,
+        guard: PageGuard | None = None,
+    ) -> AsyncIterator[Page[ContainerFileObject]]:
+        """Every page of a container's file listing, with the pagination guards."""
+
+        def fetch(cursor: str | None) -> Awaitable[Page[ContainerFileObject]]:
+            return self.list_container_files(container_id, provider, limit, cursor, order)
+
+        return iter_pages(fetch, after, guard=guard)
+
+    def iter_containers(
+        self,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> AsyncIterator[Page[ContainerObject]]:
+        """Every page of the container listing."""
+
+        def fetch(cursor: str | None) -> Awaitable[Page[ContainerObject]]:
+            return self.list_containers(provider, limit, cursor, order)
+
+        return iter_pages(fetch, after)
+
+    # -- single items and gateway facts --------------------------------------------------
+
+    async def retrieve_file(self, file_id: str, provider: str = "openai") -> ItemResult:
+        """``GET /openai/v1/files/{id}`` with its own ``extra_fields``."""
+        path = f"/openai/v1/files/{_segment(file_id)}"
+        response = await self._http.get(path, {"provider": provider})
+        item = self._decode(response, models.FILE_OBJECT)
+        return ItemResult(item, _extra_fields_of(item), _meta(response))
+
+    async def retrieve_container_file(
+        self, container_id: str, file_id: str, provider: str = "openai"
+    ) -> ItemResult:
+        """``GET /v1/containers/{cid}/files/{fid}`` with its own ``extra_fields``."""
+        path = f"/v1/containers/{_segment(container_id)}/files/{_segment(file_id)}"
+        response = await self._http.get(path, {"provider": provider})
+        item = self._decode(response, models.CONTAINER_FILE_OBJECT)
+        return ItemResult(item, _extra_fields_of(item), _meta(response))
+
+    async def file_content(self, file_id: str, provider: str = "openai") -> HttpResponse:
+        """``GET /openai/v1/files/{id}/content``: raw bytes with the upstream content type."""
+        path = f"/openai/v1/files/{_segment(file_id)}/content"
+        response = await self._http.get(path, {"provider": provider})
+        self._raise_for_status(response)
+        return response
+
+    async def container_file_content(
+        self, container_id: str, file_id: str, provider: str = "openai"
+    ) -> HttpResponse:
+        """``GET /v1/containers/{cid}/files/{fid}/content``: raw bytes."""
+        cid, fid = _segment(container_id), _segment(file_id)
+        response = await self._http.get(
+            f"/v1/containers/{cid}/files/{fid}/content", {"provider": provider}
+        )
+        self._raise_for_status(response)
+        return response
+
+    async def list_providers(self) -> ProvidersResult:
+        """``GET /api/providers``; a "not permitted" result on 401/403 instead of an error."""
+        response = await self._http.get("/api/providers")
+        if response.status in (401, 403):
+            error = self._status_error(response)
+            return ProvidersResult(
+                permitted=False,
+                message=f"listing providers is not permitted with these credentials ({error})",
+            )
+        body = self._decode(response, models.PROVIDERS)
+        return ProvidersResult(permitted=True, providers=body.providers)
+
+    async def health(self) -> dict[str, Any]:
+        """``GET /health``: the gateway's health object."""
+        response = await self._http.get("/health")
+        return self._decode(response, _DICT)
+
+    async def version(self) -> str:
+        """``GET /api/version``: the gateway's version string."""
+        response = await self._http.get("/api/version")
+        value = self._decode(response, _ANY)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and isinstance(value.get("version"), str):
+            return str(value["version"])
+        raise errors.ShapeError(f"unexpected version answer: {str(value)[:80]}", url=response.url)
+
+    # -- decoding ---------------------------------------------------------------------------
+
+    def _page(
+        self,
+        kind: Literal["files", "container_files", "containers"],
+        envelope: FileList | ContainerFileList | ContainerList,
+        cursor: str | None,
+        response: HttpResponse,
+        request_after: str | None,
+    ) -> Page[Any]:
+        record = response.record
+        extra = envelope.extra_fields
+        record.item_count = len(envelope.data)
+        record.gateway_latency_ms = extra.latency
+        if extra.cache_debug is not None:
+            record.cache_hit = extra.cache_debug.cache_hit
+            record.hit_type = extra.cache_debug.hit_type
+            record.similarity = extra.cache_debug.similarity
+            record.threshold = extra.cache_debug.threshold
+        return Page(
+            kind=kind,
+            items=envelope.data,
+            has_more=envelope.has_more,
+            next_cursor=cursor if envelope.has_more else None,
+            request_after=request_after,
+            extra_fields=extra,
+            meta=_meta(response),
+            raw=response.content,
+        )
+
+    def _decode(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
+        self._raise_for_status(response)
+        ctype = response.content_type
+        if "json" not in ctype:
+            if "text/html" in ctype:
+                raise errors.DashboardHTMLError(
+                    f"GET {response.url} answered {response.status} text/html: the base URL "
+                    "serves the dashboard, not the API (set the base URL to the gateway's root)",
+                    url=response.url,
+                )
+            raise errors.NotJSONError(
+                f"expected JSON from {response.url}, got {ctype or 'no content type'} "
+                f"({len(response.content)} bytes)",
+                url=response.url,
+            )
+        try:
+            return adapter.validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise _shape_error(exc, response.url) from None
+
+    def _raise_for_status(self, response: HttpResponse) -> None:
+        if response.status >= 400:
+            raise self._status_error(response)
+        if 300 <= response.status < 400:
+            raise errors.ProtocolError(
+                f"unexpected {response.status} {response.reason} from {response.url}",
+                url=response.url,
+            )
+
+    def _status_error(self, response: HttpResponse) -> errors.APIStatusError:
+        cls = errors.error_for_status(response.status)
+        scrub = self._http.scrub
+        envelope: models.ErrorEnvelope | None = None
+        if "json" in response.content_type:
+            try:
+                envelope = models.ERROR_ENVELOPE.validate_json(response.content)
+            except pydantic.ValidationError:
+                envelope = None
+        if envelope is not None:
+            body = envelope.error
+            detail = body.error if isinstance(body.error, str) else None
+            message = body.message or detail or envelope.type or response.reason or "error"
+            error = cls(
+                scrub(message),
+                status=response.status,
+                url=response.url,
+                type=scrub(body.type or envelope.type or "") or None,
+                code=scrub(body.code) if body.code else None,
+                param=scrub(body.param) if isinstance(body.param, str) else body.param,
+                event_id=_scrubbed(scrub, body.event_id or envelope.event_id),
+                provider=_scrubbed(scrub, envelope.extra_fields.provider),
+                request_type=_scrubbed(scrub, envelope.extra_fields.request_type),
+                detail=scrub(detail) if detail and detail != message else None,
+                raw_response=envelope.extra_fields.raw_response,
+            )
+        else:
+            error = cls(
+                scrub(_describe_foreign_body(response)),
+                status=response.status,
+                url=response.url,
+                body_excerpt=scrub(response.content[:500].decode("utf-8", "replace")),
+            )
+        if isinstance(error, errors.RateLimitError):
+            error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+        response.record.error = error.kind
+        response.record.error_message = str(error)
+        return error
+
+
+_DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+def _check_limit(limit: int | None, *, maximum: int | None) -> None:
+    if limit is None:
+        return
+    if limit < 1 or (maximum is not None and limit > maximum):
+        allowed = f"1..{maximum}" if maximum else "at least 1"
+        raise errors.RequestValidationError(f"limit must be {allowed}, got {limit}")
+
+
+def _segment(value: str) -> str:
+    """``value`` as one path segment: ``/`` encoded, and ``.``/``..`` encoded so that URL
+    normalisation cannot turn an id into a dot segment that climbs out of the route."""
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None:
+    """``after`` when the gateway sent it; ``last_id`` only as the fallback."""
+    return envelope.after or envelope.last_id
+
+
+def _scrubbed(scrub: Callable[[str], str], value: str | None) -> str | None:
+    return scrub(value) if value else value
+
+
+def _meta(response: HttpResponse) -> ResponseMeta:
+    return ResponseMeta(
+        method=response.method,
+        url=response.url,
+        status=response.status,
+        elapsed_ms=response.elapsed_ms,
+        size=len(response.content),
+        started_at=response.started_at,
+    )
+
+
+def _extra_fields_of(item: pydantic.BaseModel) -> ExtraFields:
+    raw = (item.model_extra or {}).get("extra_fields")
+    if isinstance(raw, dict):
+        try:
+            return ExtraFields.model_validate(raw)
+        except pydantic.ValidationError:
+            return ExtraFields()
+    return ExtraFields()
+
+
+def _shape_error(exc: pydantic.ValidationError, url: str) -> errors.ProtocolError:
+    problems = exc.errors(include_input=False, include_url=False)
+    if any(p["type"] in ("json_invalid", "json_type") for p in problems):
+        first = problems[0]
+        return errors.NotJSONError(
+            f"the answer from {url} is not valid JSON: {first['msg']}", url=url
+        )
+    shown = "; ".join(
+        f"{'.'.join(str(part) for part in p['loc']) or '(body)'}: {p['msg']}" for p in problems[:3]
+    )
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return errors.ShapeError(f"unexpected answer shape from {url}: {shown}{more}", url=url)
+
+
+def _describe_foreign_body(response: HttpResponse) -> str:
+    """A message for an error body that is not the gateway's envelope (a proxy's page)."""
+    ctype = response.content_type.split(";")[0].strip() or "no content type"
+    reason = response.reason or "error"
+    if "html" in ctype:
+        match = _HTML_TITLE.search(response.content[:4096])
+        title = match.group(1).decode("utf-8", "replace").strip()[:120] if match else ""
+        suffix = f" titled {title!r}" if title else ""
+        return f"{reason}: an HTML page{suffix} (likely a proxy in front of the gateway)"
+    text = response.content[:200].decode("utf-8", "replace").strip()
+    text = re.sub(r"\s+", " ", text)
+    if text:
+        return f"{reason}: {text} ({ctype}, not the gateway's error envelope)"
+    return f"{reason} (empty {ctype} body)"

@@ -1,0 +1,102 @@
+"""A bounded record of every request the client made, for the request inspector.
+
+Each attempt (including retries) is one :class:`RequestRecord`. Credentials never enter a
+record: the URL has no user info and the credential headers are redacted before storing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["REDACTED_HEADERS", "RequestHistory", "RequestRecord", "redact_headers"]
+
+REDACTED_HEADERS = frozenset(
+    {"authorization", "x-bf-vk", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+"""Header names whose values are replaced with ``<redacted>`` wherever a request is shown."""
+
+MAX_BODY_KEPT = 256 * 1024
+"""Bytes of a response body kept per record; the rest is cut."""
+
+
+def redact_headers(headers: Any) -> tuple[tuple[str, str], ...]:
+    """Header pairs with credential values replaced by ``<redacted>``."""
+    items = headers.multi_items() if hasattr(headers, "multi_items") else list(headers.items())
+    return tuple(
+        (name, "<redacted>" if name.lower() in REDACTED_HEADERS else value) for name, value in items
+    )
+
+
+@dataclass
+class RequestRecord:
+    """One request attempt as the inspector shows it."""
+
+    started_at: float
+    """Wall-clock time (``time.time()``) when the request was sent."""
+    method: str
+    url: str
+    """The request URL without credentials."""
+    status: int | None = None
+    """HTTP status, or None when no answer arrived."""
+    elapsed_ms: float = 0.0
+    """Client-measured time from sending to the last body byte."""
+    size: int = 0
+    """Response body size in bytes."""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    """The response body, cut at :data:`MAX_BODY_KEPT`."""
+    body_truncated: bool = False
+    item_count: int | None = None
+    gateway_latency_ms: float | None = None
+    cache_hit: bool | None = None
+    """True/False when the response carried ``cache_debug``; None when it did not."""
+    hit_type: str | None = None
+    similarity: float | None = None
+    threshold: float | None = None
+    error: str | None = None
+    """The error class name when the request failed."""
+    error_message: str | None = None
+    attempt: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path_and_query(self) -> str:
+        scheme_end = self.url.find("://")
+        if scheme_end < 0:
+            return self.url
+        slash = self.url.find("/", scheme_end + 3)
+        return self.url[slash:] if slash >= 0 else "/"
+
+    @property
+    def latency_gap_ms(self) -> float | None:
+        """Client time minus gateway latency: network and queueing on the way."""
+        if self.gateway_latency_ms is None:
+            return None
+        return self.elapsed_ms - self.gateway_latency_ms
+
+
+class RequestHistory:
+    """A ring of the last ``capacity`` request records."""
+
+    def __init__(self, capacity: int = 500) -> None:
+        self.capacity = capacity
+        self._records: deque[RequestRecord] = deque(maxlen=capacity)
+        self.total = 0
+        """Requests recorded since the start, including those pushed out of the ring."""
+
+    def add(self, record: RequestRecord) -> None:
+        self._records.append(record)
+        self.total += 1
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(list(self._records))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def clear(self) -> None:
+        self._records.clear()

@@ -1,0 +1,143 @@
+"""Pages that own their cursor, and the guards that stop runaway paging.
+
+The gateway's cursor is opaque: the next request sends back the response's ``after``
+(falling back to ``last_id`` on container lists only). Pages may be short or empty while
+``has_more`` is true, so the guards count runs of empty pages instead of stopping at one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from .errors import PaginationError
+from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObject
+
+__all__ = ["Page", "PageGuard", "ResponseMeta", "iter_pages"]
+
+ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject)
+PageKind = Literal["files", "container_files", "containers"]
+
+MAX_EMPTY_PAGES = 20
+"""Consecutive empty pages with ``has_more`` true after which paging stops."""
+ID_WINDOW_PAGES = 50
+"""How many recent pages' item ids are remembered to spot a gateway that repeats items."""
+
+
+@dataclass(frozen=True)
+class ResponseMeta:
+    """What a debugging user needs to know about the response that delivered a page."""
+
+    method: str
+    url: str
+    """The request URL, without credentials."""
+    status: int
+    elapsed_ms: float
+    """Client-measured time, from sending to the last body byte."""
+    size: int
+    """Response body size in bytes."""
+    started_at: float
+
+
+@dataclass(frozen=True)
+class Page(Generic[ItemT]):
+    """One page of a listing; it knows how to ask for the next one."""
+
+    kind: PageKind
+    items: list[ItemT]
+    has_more: bool
+    next_cursor: str | None
+    """The cursor for the next page: the response's ``after`` (or ``last_id`` fallback)."""
+    request_after: str | None
+    """The cursor this page was requested with."""
+    extra_fields: ExtraFields
+    meta: ResponseMeta
+    raw: bytes
+    """The response body as received, for lazy re-parsing and the inspector."""
+
+    def has_next_page(self) -> bool:
+        return self.has_more and bool(self.next_cursor)
+
+
+class PageGuard:
+    """Stops paging on a repeated cursor, endless empty pages or repeated item ids."""
+
+    def __init__(self, max_empty_pages: int = MAX_EMPTY_PAGES) -> None:
+        self.max_empty_pages = max_empty_pages
+        self.pages = 0
+        self._cursors: set[int] = set()
+        self._empty_run = 0
+        self._recent_ids: deque[frozenset[str]] = deque(maxlen=ID_WINDOW_PAGES)
+
+    def check(self, page: Page[ItemT]) -> None:
+        """Both checks: the page's items, then whether paging may go on after it."""
+        self.check_items(page)
+        self.check_next(page)
+
+    def check_items(self, page: Page[ItemT]) -> None:
+        """Raise :class:`PaginationError` when ``page`` repeats items already seen."""
+        self.pages += 1
+        ids = [item.id for item in page.items]
+        page_ids = frozenset(ids)
+        if len(page_ids) != len(ids):
+            raise PaginationError(
+                f"page {self.pages} repeats an item id within itself; paging stopped",
+                url=page.meta.url,
+            )
+        for earlier in self._recent_ids:
+            repeated = page_ids & earlier
+            if repeated:
+                raise PaginationError(
+                    f"page {self.pages} repeats {len(repeated)} item(s) already loaded "
+                    f"(e.g. {sorted(repeated)[0][:80]}); paging stopped",
+                    url=page.meta.url,
+                )
+        self._recent_ids.append(page_ids)
+
+    def check_next(self, page: Page[ItemT]) -> None:
+        """Raise :class:`PaginationError` when the page after ``page`` must not be fetched."""
+        if not page.has_more:
+            return
+        if not page.next_cursor:
+            raise PaginationError(
+                f"page {self.pages} says has_more but carries no cursor; paging stopped",
+                url=page.meta.url,
+            )
+        if page.request_after is not None:
+            self._cursors.add(hash(page.request_after))
+        if hash(page.next_cursor) in self._cursors:
+            raise PaginationError(
+                f"the gateway sent a cursor it already sent (page {self.pages}); paging stopped",
+                url=page.meta.url,
+            )
+        self._cursors.add(hash(page.next_cursor))
+        self._empty_run = 0 if page.items else self._empty_run + 1
+        if self._empty_run >= self.max_empty_pages:
+            raise PaginationError(
+                f"{self._empty_run} empty pages in a row with has_more true; paging stopped",
+                url=page.meta.url,
+            )
+
+
+async def iter_pages(
+    fetch: Callable[[str | None], Awaitable[Page[ItemT]]],
+    after: str | None = None,
+    *,
+    max_pages: int | None = None,
+    guard: PageGuard | None = None,
+) -> AsyncIterator[Page[ItemT]]:
+    """Walk pages from ``after`` until ``has_more`` is false, guarding against loops."""
+    guard = guard or PageGuard()
+    cursor = after
+    count = 0
+    while True:
+        page = await fetch(cursor)
+        guard.check_items(page)
+        yield page
+        count += 1
+        if not page.has_more or (max_pages is not None and count >= max_pages):
+            return
+        guard.check_next(page)
+        cursor = page.next_cursor

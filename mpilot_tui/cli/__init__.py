@@ -1,0 +1,57 @@
+"""The ``mpilot-tui`` command: the browser by default, plus headless subcommands.
+
+Data goes to stdout and narration to stderr. Exit codes: 0 ok, 1 the gateway answered an
+error, 2 usage or configuration error, 3 connection or timeout, 4 the gateway's answer was
+not what the API promises, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import __version__
+from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
+from .demo_server import register as register_demo_server
+from .listing import register as register_listing
+
+__all__ = ["main"]
+
+
+@click.group(
+    invoke_without_command=True,
+    epilog=EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@connection_options
+@click.version_option(__version__, "-V", "--version", prog_name="mpilot-tui")
+@click.pass_context
+@handle_errors
+def main(ctx: click.Context, /, **connection: Any) -> None:
+    """Browse the files and container files an MPilot/Bifrost gateway holds.
+
+    Without a command, opens the browser. The token comes from MPILOT_TOKEN or a saved
+    profile, never from the command line.
+    """
+    ctx.obj = connection
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..session import resolve_session
+
+    session = resolve_session(**merged_connection(ctx))
+    for message in session.warnings:
+        warn(message)
+    from ..ui.app import run_app
+
+    run_app(session)
+
+
+register_listing(main)
+register_demo_server(main)
+try:
+    from .profiles import register as register_profiles
+except ImportError:  # pragma: no cover - the profiles commands are optional
+    pass
+else:
+    register_profiles(main)

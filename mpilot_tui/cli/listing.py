@@ -1,0 +1,242 @@
+"""``files``, ``container-files`` and ``containers``: listings for scripts and pipes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TextIO
+
+import click
+
+from ..api import GatewayClient, Page
+from ..output import FORMATS, CsvWriter, Kind, write_json, write_table
+from ..session import Session, resolve_session
+from .common import (
+    EXIT_CODES_HELP,
+    connection_options,
+    handle_errors,
+    merged_connection,
+    narrate,
+    warn,
+)
+
+__all__ = ["register"]
+
+PageSource = Callable[[GatewayClient, str | None], AsyncIterator[Page[Any]]]
+
+
+def listing_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--provider", metavar="P", help="Provider to list (default: openai)."),
+        click.option("--order", type=click.Choice(["asc", "desc"]), help="Sort order."),
+        click.option("--limit", type=click.IntRange(min=1), help="Items per page."),
+        click.option("--after", metavar="CURSOR", help="Start after this opaque cursor."),
+        click.option("--all", "fetch_all", is_flag=True, help="Follow the cursor to the end."),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default="table",
+            show_default=True,
+            help="table (for people), json (the envelopes), ndjson (one item a line), csv.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return connection_options(func)
+
+
+def open_session(ctx: click.Context, connection: dict[str, Any]) -> Session:
+    session = resolve_session(**connection)
+    for message in session.warnings:
+        warn(message)
+    return session
+
+
+class _Printer:
+    """Writes pages to stdout in one format, as they arrive."""
+
+    def __init__(self, kind: Kind, output_format: str, out: TextIO) -> None:
+        self.kind = kind
+        self.format = output_format
+        self.out = out
+        self.count = 0
+        self._envelopes: list[Any] = []
+        self._rows: list[dict[str, Any]] = []
+        self._csv = CsvWriter(kind, out) if output_format == "csv" else None
+
+    def add(self, page: Page[Any]) -> None:
+        self.count += len(page.items)
+        if self.format == "ndjson":
+            write = self.out.write
+            for item in page.items:
+                write(item.model_dump_json(exclude_unset=True))
+                write("\n")
+        elif self.format == "json":
+            self._envelopes.append(json.loads(page.raw))
+        elif self._csv is not None:
+            self._csv.write(item.model_dump(exclude_unset=True) for item in page.items)
+        else:
+            self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
+
+    def finish(self) -> None:
+        if self.format == "json" and self._envelopes:
+            write_json(self._envelopes, self.out)
+        elif self.format == "table":
+            width = shutil.get_terminal_size((80, 24)).columns if self.out.isatty() else 80
+            write_table(self._rows, self.kind, self.out, width)
+        self.out.flush()
+
+
+def _run_listing(
+    ctx: click.Context,
+    kind: Kind,
+    what: str,
+    source: Callable[[GatewayClient, Session, str | None], Any],
+    *,
+    after: str | None,
+    fetch_all: bool,
+    output_format: str,
+    connection: dict[str, Any],
+) -> None:
+    session = open_session(ctx, connection)
+    printer = _Printer(kind, output_format, sys.stdout)
+
+    async def main() -> tuple[int, Page[Any] | None]:
+        pages = 0
+        last: Page[Any] | None = None
+        async with session.client() as client:
+            if fetch_all:
+                iterator: AsyncIterator[Page[Any]] = source(client, session, after)
+                try:
+                    async for page in iterator:
+                        printer.add(page)
+                        pages += 1
+                        last = page
+                finally:
+                    printer.finish()
+            else:
+                last = await source(client, session, after).__anext__()
+                printer.add(last)
+                printer.finish()
+                pages = 1
+        return pages, last
+
+    pages, last = asyncio.run(main())
+    if fetch_all:
+        narrate(f"{printer.count} {what} in {pages} page{'s' if pages != 1 else ''}")
+    elif last is not None and last.has_next_page():
+        narrate(
+            f"{printer.count} {what}; more available: add --after {last.next_cursor} "
+            "for the next page, or --all for everything"
+        )
+    else:
+        narrate(f"{printer.count} {what}; that is all")
+
+
+def register(group: click.Group) -> None:
+    """Add the listing commands to the root group."""
+
+    @group.command("files", epilog=EXIT_CODES_HELP)
+    @click.option("--purpose", metavar="X", help="Only files with this purpose.")
+    @listing_options
+    @click.pass_context
+    @handle_errors
+    def files(
+        ctx: click.Context,
+        /,
+        purpose: str | None,
+        provider: str | None,
+        order: str | None,
+        limit: int | None,
+        after: str | None,
+        fetch_all: bool,
+        output_format: str,
+        **connection: Any,
+    ) -> None:
+        """List files (GET /openai/v1/files)."""
+
+        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
+            return client.iter_files(
+                provider or session.default_provider,
+                purpose,
+                limit or session.page_size,
+                cursor,
+                _order(order, session),
+            )
+
+        _run_listing(
+            ctx, "files", "files", source, after=after, fetch_all=fetch_all,
+            output_format=output_format, connection=merged_connection(ctx, **connection),
+        )  # fmt: skip
+
+    @group.command("container-files", epilog=EXIT_CODES_HELP)
+    @click.argument("container_id")
+    @listing_options
+    @click.pass_context
+    @handle_errors
+    def container_files(
+        ctx: click.Context,
+        /,
+        container_id: str,
+        provider: str | None,
+        order: str | None,
+        limit: int | None,
+        after: str | None,
+        fetch_all: bool,
+        output_format: str,
+        **connection: Any,
+    ) -> None:
+        """List the files in a container (GET /v1/containers/{id}/files)."""
+
+        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
+            return client.iter_container_files(
+                container_id,
+                provider or session.default_provider,
+                limit or min(session.page_size, 100),
+                cursor,
+                _order(order, session),
+            )
+
+        _run_listing(
+            ctx, "container_files", "container files", source, after=after,
+            fetch_all=fetch_all, output_format=output_format,
+            connection=merged_connection(ctx, **connection),
+        )  # fmt: skip
+
+    @group.command("containers", epilog=EXIT_CODES_HELP)
+    @listing_options
+    @click.pass_context
+    @handle_errors
+    def containers(
+        ctx: click.Context,
+        /,
+        provider: str | None,
+        order: str | None,
+        limit: int | None,
+        after: str | None,
+        fetch_all: bool,
+        output_format: str,
+        **connection: Any,
+    ) -> None:
+        """List containers (GET /v1/containers)."""
+
+        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
+            return client.iter_containers(
+                provider or session.default_provider,
+                limit or min(session.page_size, 100),
+                cursor,
+                _order(order, session),
+            )
+
+        _run_listing(
+            ctx, "containers", "containers", source, after=after, fetch_all=fetch_all,
+            output_format=output_format, connection=merged_connection(ctx, **connection),
+        )  # fmt: skip
+
+
+def _order(order: str | None, session: Session) -> Any:
+    return order or session.order

@@ -1,0 +1,233 @@
+"""Output formats shared by the CLI and the browser's export: table, JSON, NDJSON, CSV.
+
+``json`` writes the envelopes as the gateway sent them; ``ndjson`` one item per line;
+``csv`` a header row then one row per item, with cells that a spreadsheet would read as a
+formula (``=``, ``+``, ``-``, ``@``, tab, CR at the start) prefixed with ``'``; ``table``
+fitted to a width, every gateway string passed through :func:`mpilot_tui.text.visible`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
+
+from rich.cells import cell_len, set_cell_size
+
+from .text import human_bytes, local_time, visible
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "Column",
+    "Format",
+    "csv_safe",
+    "fit_cell",
+    "layout_columns",
+    "write_csv",
+    "write_json",
+    "write_ndjson",
+    "write_table",
+]
+
+Format = Literal["table", "json", "ndjson", "csv"]
+FORMATS: tuple[Format, ...] = ("table", "json", "ndjson", "csv")
+Kind = Literal["files", "container_files", "containers"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a listing: header, item field, layout and how to show a value."""
+
+    header: str
+    key: str
+    show: Callable[[Any], str] = str
+    minimum: int = 4
+    maximum: int = 40
+    priority: int = 0
+    """Lower shows first; on a narrow screen the highest priorities are dropped."""
+    right: bool = False
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else visible(value)
+
+
+def _size(value: Any) -> str:
+    return human_bytes(value) if isinstance(value, int) else _plain(value)
+
+
+def _time(value: Any) -> str:
+    return local_time(value) if isinstance(value, int | float) else _plain(value)
+
+
+COLUMNS: dict[Kind, tuple[Column, ...]] = {
+    "files": (
+        Column("ID", "id", _plain, 29, 29, 0),
+        Column("FILENAME", "filename", _plain, 20, 80, 0),
+        Column("PURPOSE", "purpose", _plain, 7, 12, 2),
+        Column("STATUS", "status", _plain, 6, 10, 3),
+        Column("SIZE", "bytes", _size, 8, 9, 1, right=True),
+        Column("CREATED", "created_at", _time, 16, 16, 1),
+        Column("EXPIRES", "expires_at", _time, 16, 16, 4),
+    ),
+    "container_files": (
+        Column("ID", "id", _plain, 20, 40, 0),
+        Column("PATH", "path", _plain, 20, 90, 0),
+        Column("SOURCE", "source", _plain, 6, 11, 2),
+        Column("SIZE", "bytes", _size, 8, 9, 1, right=True),
+        Column("CREATED", "created_at", _time, 16, 16, 1),
+    ),
+    "containers": (
+        Column("ID", "id", _plain, 20, 40, 0),
+        Column("NAME", "name", _plain, 10, 60, 0),
+        Column("STATUS", "status", _plain, 7, 10, 2),
+        Column("CREATED", "created_at", _time, 16, 16, 1),
+        Column("LAST ACTIVE", "last_active_at", _time, 16, 16, 3),
+    ),
+}
+"""The columns of each listing, in the CLI's table and the browser alike."""
+
+GAP = 2
+"""Cells between two columns."""
+
+
+def layout_columns(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit ``width``, in order, with their widths.
+
+    Columns are dropped from the highest priority number down until the minimums fit; if
+    even the first-priority columns do not fit, they shrink evenly (to 6 cells at least).
+    The spare width goes to columns in priority order, up to each one's maximum.
+    """
+    chosen = sorted(columns, key=lambda c: c.priority)
+    while len(chosen) > 1 and chosen[-1].priority > 0 and _needed(chosen) > width:
+        chosen.pop()
+    kept = [c for c in columns if c in chosen]
+    widths = {c.key: c.minimum for c in kept}
+    while sum(widths.values()) + GAP * (len(kept) - 1) > width:
+        widest = max(kept, key=lambda c: widths[c.key])
+        if widths[widest.key] <= 6:
+            break
+        widths[widest.key] -= 1
+    spare = width - sum(widths.values()) - GAP * (len(kept) - 1)
+    for column in sorted(kept, key=lambda c: c.priority):
+        if spare <= 0:
+            break
+        grow = max(0, min(spare, column.maximum - widths[column.key]))
+        widths[column.key] += grow
+        spare -= grow
+    return [(c, widths[c.key]) for c in kept]
+
+
+def _needed(columns: Sequence[Column]) -> int:
+    return sum(c.minimum for c in columns) + GAP * (len(columns) - 1)
+
+
+def fit_cell(text: str, width: int, right: bool = False) -> str:
+    """Exactly ``width`` cells: cut with an ellipsis, never wrapped; wide characters count 2."""
+    if width <= 0:
+        return ""
+    length: int = cell_len(text)
+    if length > width:
+        return str(set_cell_size(text, width - 1)) + "…"
+    if right:
+        return " " * (width - length) + text
+    return text + " " * (width - length)
+
+
+CSV_FIELDS: dict[Kind, tuple[str, ...]] = {
+    "files": (
+        "id", "filename", "purpose", "status", "status_details", "bytes", "created_at",
+        "expires_at", "updated_at",
+    ),
+    "container_files": ("id", "container_id", "path", "source", "bytes", "created_at"),
+    "containers": ("id", "name", "status", "created_at", "last_active_at", "memory_limit"),
+}  # fmt: skip
+"""CSV columns: raw values (bytes, unix seconds) for scripts."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell that no spreadsheet will evaluate: text starting with a formula char gets ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_table(rows: Iterable[dict[str, Any]], kind: Kind, out: TextIO, width: int = 80) -> int:
+    """A fixed-width table fitted to ``width``; returns the number of rows written."""
+    layout = layout_columns(COLUMNS[kind], width)
+    gap = " " * GAP
+    out.write(gap.join(fit_cell(c.header, w, c.right) for c, w in layout).rstrip() + "\n")
+    count = 0
+    for row in rows:
+        cells = (fit_cell(c.show(row.get(c.key)), w, c.right) for c, w in layout)
+        out.write(gap.join(cells).rstrip() + "\n")
+        count += 1
+    return count
+
+
+def _json_text(value: Any, **options: Any) -> str:
+    """JSON text keeping non-ASCII as is, unless it holds lone surrogates (then escaped)."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, **options)
+    return text
+
+
+def write_json(envelopes: Sequence[Any], out: TextIO) -> None:
+    """One envelope as an object, several as an array: always one valid JSON document."""
+    document = envelopes[0] if len(envelopes) == 1 else list(envelopes)
+    out.write(_json_text(document, indent=2))
+    out.write("\n")
+
+
+def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
+    """One JSON object per line (strings round-trip exactly; controls are JSON-escaped)."""
+    count = 0
+    for item in items:
+        out.write(_json_text(item, separators=(",", ":")))
+        out.write("\n")
+        count += 1
+    return count
+
+
+class CsvWriter:
+    """Writes CSV rows for one kind of listing, header first, formula-safe."""
+
+    def __init__(self, kind: Kind, out: TextIO) -> None:
+        self.fields = CSV_FIELDS[kind]
+        self._writer = csv.writer(out, lineterminator="\n")
+        self._writer.writerow(self.fields)
+
+    def write(self, items: Iterable[dict[str, Any]]) -> int:
+        count = 0
+        for item in items:
+            self._writer.writerow([csv_safe(_csv_cell(item.get(f))) for f in self.fields])
+            count += 1
+        return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_csv(items: Iterable[dict[str, Any]], kind: Kind, out: TextIO) -> int:
+    """A header row, then one row per item."""
+    return CsvWriter(kind, out).write(items)
+
+
+def render_table(rows: Iterable[dict[str, Any]], kind: Kind, width: int = 80) -> str:
+    buffer = io.StringIO()
+    write_table(rows, kind, buffer, width)
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""Making untrusted text safe to show: control characters become visible escapes.
+
+Every string that comes from a gateway passes through :func:`visible` before it reaches a
+terminal, so that ESC sequences (CSI, OSC 8 links, OSC 52 clipboard writes), C1 controls,
+bidi overrides and zero-width characters are shown, never obeyed.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from datetime import UTC, datetime
+
+from rich.cells import cell_len
+
+__all__ = ["ago", "cell_width", "ellipsize", "human_bytes", "local_time", "utc_iso", "visible"]
+
+
+def _escape_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]:
+        table[code] = f"\\x{code:02x}"
+    invisible = [
+        0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B,
+        0x202C, 0x202D, 0x202E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067,
+        0x2068, 0x2069, 0xFEFF, 0xFFF9, 0xFFFA, 0xFFFB,
+    ]  # fmt: skip
+    for code in invisible:
+        table[code] = f"\\u{code:04x}"
+    return table
+
+
+_ESCAPES = _escape_table()
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Controls, format characters (tags, soft hyphen, …), surrogates and line separators."""
+
+
+def _escape_rest(char: str) -> str:
+    if unicodedata.category(char) not in _INVISIBLE_CATEGORIES:
+        return char
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def visible(text: object) -> str:
+    """``text`` as a single line with every control or invisible character escaped."""
+    value = text if isinstance(text, str) else str(text)
+    if value.isprintable() and value.isascii():
+        return value
+    value = value.translate(_ESCAPES)
+    if value.isprintable():
+        return value
+    return "".join(_escape_rest(char) for char in value)
+
+
+def cell_width(text: str) -> int:
+    """The terminal cells ``text`` takes (wide East Asian characters and emoji take two)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def ellipsize(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` cells' worth of characters, ending in an ellipsis."""
+    if width <= 0:
+        return ""
+    if cell_width(text) <= width:
+        return text
+    if width == 1:
+        return "…"
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        size = cell_width(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept) + "…"
+
+
+def human_bytes(size: int | None) -> str:
+    """``1536`` → ``1.5 KB``; None → ``""``."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        # 1023.96 KB would print as "1024.0 KB": move up a unit once rounding reaches 1024.
+        limit = 1024 if unit == "B" else 1023.95
+        if abs(value) < limit or unit == "TB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def local_time(timestamp: int | float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A unix timestamp as local time."""
+    if timestamp is None:
+        return ""
+    try:
+        return datetime.fromtimestamp(timestamp).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return f"@{timestamp}"
+
+
+def utc_iso(timestamp: int | float | None) -> str:
+    """A unix timestamp as UTC ISO 8601."""
+    if timestamp is None:
+        return ""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return f"@{timestamp}"
+
+
+def ago(timestamp: int | float | None, now: float | None = None) -> str:
+    """``3 days ago`` / ``in 2 hours``."""
+    if timestamp is None:
+        return ""
+    delta = (time.time() if now is None else now) - timestamp
+    future = delta < 0
+    seconds = abs(delta)
+    for unit, size in (("year", 31_536_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            label = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {label}" if future else f"{label} ago"
+    return "just now"

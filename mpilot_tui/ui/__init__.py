@@ -1,0 +1,1 @@
+"""The Textual browser. The only package that imports Textual."""

@@ -1,0 +1,498 @@
+"""The browser screen: sidebar, mode bar, table, detail pane and status bar.
+
+State lives here; widgets get it pushed down. I/O runs only in workers, which post
+``PageLoaded``/``PageFailed`` tagged with the selection's generation: a late answer for an
+earlier selection is dropped, and a new selection cancels what is in flight.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from ...api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
+from ...api.providers import provider_info
+from ...rows import Kind, RowStore, RowView
+from ...session import Session
+from ...text import visible
+from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
+from ..widgets.detail import DetailPane
+from ..widgets.file_table import FileTable
+from ..widgets.sidebar import ProviderSidebar
+from .pickers import PURPOSES, ContainerPicker, OptionPicker
+
+__all__ = ["BrowserScreen", "Selection"]
+
+NARROW_WIDTH = 110
+"""Below this many columns the detail pane goes under the table."""
+DETAIL_DELAY = 0.06
+"""Seconds the cursor must rest on a row before the detail pane is redrawn."""
+PAGE_SIZES = ("20", "50", "100", "500", "1000")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the table lists: changing any field starts a new listing."""
+
+    provider: str
+    mode: str
+    """``files`` or ``container-files``."""
+    container: str | None
+    purpose: str | None
+    order: str
+    page_size: int
+
+    @property
+    def kind(self) -> Kind:
+        return "files" if self.mode == "files" else "container_files"
+
+
+class BrowserScreen(Screen[None]):
+    """The one main screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh/retry", id="browser.refresh"),
+        Binding("o", "toggle_order", "Order", id="browser.order"),
+        Binding("p", "choose_purpose", "Purpose", id="browser.purpose"),
+        Binding("m", "switch_mode", "Mode", id="browser.mode"),
+        Binding("b", "choose_container", "Container", id="browser.container"),
+        Binding("slash", "filter", "Filter", id="browser.filter"),
+        Binding("c", "copy_id", "Copy id", id="browser.copy_id"),
+        Binding("y", "copy_json", "Copy JSON", id="browser.copy_json"),
+        Binding("s", "page_size", "Page size", show=False, id="browser.page_size"),
+        Binding("enter", "focus_detail", "Detail", show=False, id="browser.detail"),
+        Binding("escape", "escape", "Back", show=False, id="browser.escape"),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, generation: int, cursor: str | None, page: Page[Any]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.cursor = cursor
+            self.page = page
+
+    class PageFailed(Message):
+        def __init__(self, generation: int, cursor: str | None, error: MPilotError) -> None:
+            super().__init__()
+            self.generation = generation
+            self.cursor = cursor
+            self.error = error
+
+    class GatewayFacts(Message):
+        """The version and the configured providers, when the gateway told them."""
+
+        def __init__(self, version: str | None, providers: list[str] | None, note: str | None):
+            super().__init__()
+            self.version = version
+            self.providers = providers
+            self.note = note
+
+    def __init__(self, session: Session, client: GatewayClient) -> None:
+        super().__init__()
+        self.session = session
+        self.client = client
+        self.selection = Selection(
+            provider=session.default_provider,
+            mode=session.default_mode
+            if session.default_mode in ("files", "container-files")
+            else "files",
+            container=session.recent_containers[0] if session.recent_containers else None,
+            purpose=None,
+            order=session.order,
+            page_size=session.page_size,
+        )
+        self.recent_containers: list[str] = list(session.recent_containers)
+        self.generation = 0
+        self.store = RowStore("files")
+        self.view = RowView(self.store)
+        self.guard = PageGuard()
+        self.has_more = False
+        self.next_cursor: str | None = None
+        self.inflight: tuple[int, str | None] | None = None
+        """The generation and cursor of the page being fetched, if any."""
+        self.last_error: MPilotError | None = None
+        self.version: str | None = None
+        self._detail_timer: Timer | None = None
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ConnectionBar(id="connection-bar")
+        with Horizontal(id="main"):
+            yield ProviderSidebar(id="sidebar")
+            with Horizontal(id="content"):
+                with Vertical(id="center"):
+                    yield ModeBar(id="mode-bar")
+                    yield Input(placeholder="filter id / name…  (enter keeps, escape clears)",
+                                id="filter")  # fmt: skip
+                    yield FileTable(id="table")
+                yield DetailPane(id="detail")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    @property
+    def table(self) -> FileTable:
+        return self.query_one(FileTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        self._show_connection()
+        self.query_one(ProviderSidebar).select_provider(self.selection.provider, announce=False)
+        self.table.focus()
+        self._apply_width(self.app.size.width)
+        self.load_gateway_facts()
+        self.start_listing()
+
+    def on_resize(self) -> None:
+        self._apply_width(self.app.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "narrow")
+
+    def _show_connection(self) -> None:
+        self.query_one(ConnectionBar).show(
+            self.session.label, self.session.settings.describe_auth(), self.version
+        )
+
+    # -- starting listings -----------------------------------------------------------------
+
+    def select(self, **changes: Any) -> None:
+        """Change the selection and start its listing (cancelling what is in flight)."""
+        self.selection = Selection(**{**self.selection.__dict__, **changes})
+        self.start_listing()
+
+    def start_listing(self) -> None:
+        self.generation += 1
+        self.workers.cancel_group(self, "listing")
+        selection = self.selection
+        self.store = RowStore(selection.kind)
+        self.view = RowView(self.store)
+        filter_text = self.query_one("#filter", Input).value.strip()
+        if filter_text:
+            self.view.filter_text = filter_text
+        self.guard = PageGuard()
+        self.has_more = False
+        self.next_cursor = None
+        self.inflight = None
+        self.last_error = None
+        self.detail.show_error(None)
+        table = self.table
+        table.prefetch_rows = max(50, selection.page_size)
+        table.paging_enabled = not self.view.filter_text
+        table.empty_message = "No rows."
+        table.show_view(self.view, has_more=False)
+        self._show_mode()
+        if selection.mode == "container-files" and not selection.container:
+            table.empty_message = "No container chosen: press b to pick one."
+            table.refresh()
+            self._update_status()
+            return
+        self.fetch_page(None)
+
+    def fetch_page(self, cursor: str | None) -> None:
+        """Ask for one page, unless that very page is already on its way."""
+        key = (self.generation, cursor)
+        if self.inflight == key:
+            return
+        self.inflight = key
+        self.table.set_loading_more(True)
+        self._update_status()
+        self._fetch(self.generation, self.selection, cursor)
+
+    @work(exclusive=True, group="listing", exit_on_error=False)
+    async def _fetch(self, generation: int, selection: Selection, cursor: str | None) -> None:
+        try:
+            page: Page[Any]
+            if selection.mode == "files":
+                page = await self.client.list_files(
+                    selection.provider,
+                    selection.purpose,
+                    selection.page_size,
+                    cursor,
+                    "asc" if selection.order == "asc" else "desc",
+                )
+            else:
+                page = await self.client.list_container_files(
+                    selection.container or "",
+                    selection.provider,
+                    min(selection.page_size, 100),
+                    cursor,
+                    "asc" if selection.order == "asc" else "desc",
+                )
+        except MPilotError as exc:
+            self.post_message(self.PageFailed(generation, cursor, exc))
+            return
+        self.post_message(self.PageLoaded(generation, cursor, page))
+
+    @work(exclusive=True, group="facts", exit_on_error=False)
+    async def load_gateway_facts(self) -> None:
+        version: str | None = None
+        providers: list[str] | None = None
+        note: str | None = None
+        try:
+            version = await self.client.version()
+        except MPilotError:
+            version = None
+        try:
+            result = await self.client.list_providers()
+        except MPilotError as exc:
+            note = f"/api/providers: {exc}"
+        else:
+            if result.permitted:
+                providers = [entry.name for entry in result.providers]
+            else:
+                note = result.message
+        self.post_message(self.GatewayFacts(version, providers, note))
+
+    # -- results ------------------------------------------------------------------------------
+
+    def on_browser_screen_gateway_facts(self, message: GatewayFacts) -> None:
+        self.version = message.version
+        self._show_connection()
+        self.query_one(ProviderSidebar).set_configured(message.providers)
+
+    def on_browser_screen_page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self.generation:
+            return
+        self.inflight = None
+        page = message.page
+        table = self.table
+        table.set_loading_more(False)
+        try:
+            self.guard.check_items(page)
+        except PaginationError as exc:
+            self._stop_paging(exc)
+            return
+        new_rows = self.store.append_page(page)
+        self.view.extend(new_rows)
+        self.has_more = page.has_next_page()
+        self.next_cursor = page.next_cursor
+        self.last_error = None
+        self.detail.show_error(None)
+        try:
+            self.guard.check_next(page)
+        except PaginationError as exc:
+            self._stop_paging(exc)
+        table.rows_appended(has_more=self.has_more)
+        self._update_status()
+
+    def on_browser_screen_page_failed(self, message: PageFailed) -> None:
+        if message.generation != self.generation:
+            return
+        self.inflight = None
+        self.table.set_loading_more(False)
+        self._show_error(message.error)
+
+    def _stop_paging(self, error: MPilotError) -> None:
+        self.has_more = False
+        self.table.rows_appended(has_more=False)
+        self._show_error(error)
+
+    def _show_error(self, error: MPilotError) -> None:
+        self.last_error = error
+        self.detail.show_error(error)
+        title = "Gateway error" if error.kind.endswith("Error") else "Error"
+        self.app.notify(visible(str(error)), title=title, severity="error", markup=False)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        record = self.store.pages[-1] if self.store.pages else None
+        self.query_one(StatusBar).show(
+            rows=len(self.store),
+            shown=len(self.view) if self.view.active else None,
+            has_more=self.has_more,
+            loading=self.inflight is not None,
+            meta=record.meta if record else None,
+            extra=record.extra_fields if record else None,
+            error=str(self.last_error) if self.last_error else None,
+        )
+
+    def _show_mode(self) -> None:
+        s = self.selection
+        self.query_one(ModeBar).show(
+            s.mode, provider=s.provider, purpose=s.purpose, order=s.order,
+            page_size=s.page_size, container=s.container,
+        )  # fmt: skip
+
+    # -- table events -------------------------------------------------------------------------
+
+    @on(FileTable.PageWanted)
+    def page_wanted(self) -> None:
+        if self.has_more and self.next_cursor and self.last_error is None:
+            self.fetch_page(self.next_cursor)
+
+    @on(FileTable.Highlighted)
+    def highlighted(self, event: FileTable.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
+
+    def _show_detail(self) -> None:
+        row = self.table.current_row
+        if row is None or row >= len(self.store):
+            self.detail.show_item(None, extra=None, meta=None)
+            return
+        record = self.store.page_of(row)
+        self.detail.show_item(
+            self.store.item(row), extra=record.extra_fields, meta=record.meta,
+            title=f"Row {self.table.cursor + 1:,} of {len(self.view):,}",
+        )  # fmt: skip
+
+    @on(FileTable.Chosen)
+    def chosen(self) -> None:
+        self.action_focus_detail()
+
+    @on(FileTable.HeaderClicked)
+    def header_clicked(self, event: FileTable.HeaderClicked) -> None:
+        view = self.view
+        if view.sort_column == event.column and not view.sort_reverse:
+            view.set_sort(event.column, reverse=True)
+        elif view.sort_column == event.column:
+            view.set_sort(None)
+        else:
+            view.set_sort(event.column)
+        self.table.show_view(view, has_more=self.has_more)
+        self._update_status()
+
+    @on(ProviderSidebar.Selected)
+    def provider_selected(self, event: ProviderSidebar.Selected) -> None:
+        self.select(provider=event.provider)
+        self.table.focus()
+
+    @on(ModeBar.ModeClicked)
+    def mode_clicked(self, event: ModeBar.ModeClicked) -> None:
+        if event.mode != self.selection.mode:
+            self.action_switch_mode()
+
+    # -- filter -------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        self.view.set_filter(text)
+        table = self.table
+        table.paging_enabled = not text
+        table.show_view(self.view, has_more=self.has_more)
+        self._update_status()
+        if text:
+            self.notify(f"{len(self.view):,} of {len(self.store):,} loaded rows match", timeout=2)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus or box.value:
+            box.value = ""
+            box.remove_class("shown")
+            self.table.focus()
+        elif not self.table.has_focus:
+            self.table.focus()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Retry the page that failed (rows stay), or reload from the first page."""
+        if self.last_error is not None and len(self.store) and self.next_cursor:
+            self.last_error = None
+            self.detail.show_error(None)
+            self.has_more = True
+            self.fetch_page(self.next_cursor)
+        else:
+            self.start_listing()
+
+    def action_toggle_order(self) -> None:
+        self.select(order="asc" if self.selection.order == "desc" else "desc")
+
+    def action_switch_mode(self) -> None:
+        mode = "container-files" if self.selection.mode == "files" else "files"
+        self.select(mode=mode)
+        if mode == "container-files" and not self.selection.container:
+            self.action_choose_container()
+
+    def action_choose_purpose(self) -> None:
+        if self.selection.mode != "files":
+            self.notify("Purpose applies to files; press m for the files listing.", timeout=3)
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.select(purpose=None if value == "(any)" else value)
+
+        current = self.selection.purpose or "(any)"
+        picker = OptionPicker("Purpose", ["(any)", *PURPOSES], current, free=True)
+        self.app.push_screen(picker, chosen)
+
+    def action_page_size(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None and value.isdigit() and int(value) > 0:
+                self.select(page_size=int(value))
+
+        picker = OptionPicker("Page size", list(PAGE_SIZES), str(self.selection.page_size), True)
+        self.app.push_screen(picker, chosen)
+
+    def action_choose_container(self) -> None:
+        provider = self.selection.provider
+        if not provider_info(provider).container_files:
+            self.notify(
+                f"{visible(provider)} may not support container files; the gateway will say.",
+                timeout=3,
+                markup=False,
+            )
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value in self.recent_containers:
+                self.recent_containers.remove(value)
+            self.recent_containers.insert(0, value)
+            del self.recent_containers[10:]
+            self.app.post_message(ContainerUsed(value))
+            self.select(mode="container-files", container=value)
+
+        self.app.push_screen(ContainerPicker(self.client, provider, self.recent_containers), chosen)
+
+    def action_copy_id(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            return
+        value = self.store.ids[row]
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied id {visible(value)}", timeout=2, markup=False)
+
+    def action_copy_json(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            return
+        self.app.copy_to_clipboard(json.dumps(self.store.item(row), ensure_ascii=False))
+        self.notify(f"Copied row {visible(self.store.ids[row])} as JSON", timeout=2, markup=False)
+
+    def action_focus_detail(self) -> None:
+        self.detail.focus()
+
+
+class ContainerUsed(Message):
+    """A container was picked; the app may remember it in the profile."""
+
+    def __init__(self, container_id: str) -> None:
+        super().__init__()
+        self.container_id = container_id

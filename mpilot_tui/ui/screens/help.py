@@ -1,0 +1,53 @@
+"""The help screen: every binding, from the live bindings, with its id."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+__all__ = ["HelpScreen"]
+
+INTRO = (
+    "mpilot-tui browses the files a gateway holds. It is read-only: nothing here deletes or "
+    "changes data on the gateway. Sidebar markers: F lists files, C container files, "
+    "● configured on this gateway. Rebind any key in the config's [keymap] table by its id."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys, grouped by where they work."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
+        table.add_column("key", no_wrap=True)
+        table.add_column("does")
+        table.add_column("id", style="dim", no_wrap=True)
+        for title, bindings in self.groups:
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for binding in bindings:
+                table.add_row(binding.key_display or binding.key, binding.description, binding.id)
+        with VerticalScroll(id="help-body"):
+            yield Static(Text(INTRO), id="help-intro")
+            yield Static(table)
+            yield Static(Text("escape closes this screen", style="italic dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").border_title = "Help"
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,122 @@
+"""One-line bars: the connection header, the mode bar and the status bar."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widgets import Static
+
+from ...api.models import ExtraFields
+from ...api.pagination import ResponseMeta
+from ...text import ellipsize, visible
+
+__all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
+
+
+class ConnectionBar(Static):
+    """Profile or base URL, auth with the token masked, gateway version."""
+
+    def show(self, label: str, auth: str, version: str | None) -> None:
+        text = Text()
+        text.append(" mpilot-tui ", style="bold reverse")
+        text.append("  ")
+        text.append(visible(label), style="bold")
+        text.append("  │  ")
+        text.append(visible(auth))
+        text.append("  │  ")
+        text.append(f"gateway {visible(version)}" if version else "gateway version ?")
+        self.update(text)
+
+
+MODES = (("files", "Files"), ("container-files", "Container files"))
+
+
+class ModeBar(Static):
+    """``Files | Container files`` plus the current purpose, order, page size, container."""
+
+    class ModeClicked(Message):
+        def __init__(self, mode: str) -> None:
+            super().__init__()
+            self.mode = mode
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: list[tuple[int, int, str]] = []
+
+    def show(
+        self,
+        mode: str,
+        *,
+        provider: str,
+        purpose: str | None,
+        order: str,
+        page_size: int,
+        container: str | None,
+    ) -> None:
+        text = Text()
+        self._spans = []
+        for key, label in MODES:
+            start = len(text)
+            text.append(f" {label} ", style="bold reverse" if key == mode else "dim")
+            self._spans.append((start, len(text), key))
+            text.append(" ")
+        text.append(" ")
+        text.append(visible(provider), style="bold")
+        if mode == "files":
+            text.append(f"  purpose: {visible(purpose) if purpose else 'any'}")
+        else:
+            shown = ellipsize(visible(container), 28) if container else "none (b to pick)"
+            text.append("  container: ")
+            text.append(shown, style="bold" if container else "italic")
+        text.append(f"  order: {order}  page: {page_size}")
+        self.update(text)
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                self.post_message(self.ModeClicked(key))
+
+
+class StatusBar(Static):
+    """Rows loaded, more/all, last status, gateway and client latency, cache hit/miss."""
+
+    def show(
+        self,
+        *,
+        rows: int,
+        shown: int | None,
+        has_more: bool,
+        loading: bool,
+        meta: ResponseMeta | None,
+        extra: ExtraFields | None,
+        error: str | None,
+    ) -> None:
+        text = Text(" ")
+        text.append(f"{rows:,} rows", style="bold")
+        if shown is not None and shown != rows:
+            text.append(f" ({shown:,} shown)")
+        if loading:
+            text.append(" · loading…", style="italic")
+        else:
+            text.append(" · more available" if has_more else " · all loaded")
+        if error:
+            text.append("  │  ")
+            text.append(ellipsize(visible(error), 60), style="bold red")
+        elif meta is not None:
+            text.append("  │  ")
+            text.append(f"{meta.status}", style="bold green" if meta.status < 400 else "red")
+            gateway = "?" if extra is None or extra.latency is None else f"{extra.latency:g} ms"
+            text.append(f" · gateway {gateway} · client {meta.elapsed_ms:.0f} ms")
+        cache = extra.cache_debug if extra is not None else None
+        if cache is not None:
+            text.append("  │  cache ")
+            if cache.cache_hit:
+                text.append(" HIT ", style="bold black on green")
+                if cache.hit_type:
+                    text.append(f" {visible(cache.hit_type)}")
+            else:
+                text.append(" MISS ", style="bold black on yellow")
+        elif meta is not None and error is None:
+            text.append("  │  no cache_debug", style="dim")
+        self.update(text)

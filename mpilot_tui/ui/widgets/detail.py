@@ -1,0 +1,254 @@
+"""``DetailPane``: the highlighted item, its page's ``extra_fields`` and ``cache_debug``.
+
+Every value from the gateway is shown as plain text through :func:`visible`; JSON blocks
+(``raw_request``, ``raw_response``, ``provider_response_headers``, unknown fields) are
+pretty-printed and folded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.highlighter import JSONHighlighter
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Collapsible, Static
+
+from ...api.errors import APIStatusError, MPilotError
+from ...api.models import CacheDebug, ExtraFields
+from ...api.pagination import ResponseMeta
+from ...text import ago, human_bytes, local_time, utc_iso, visible
+
+__all__ = ["DetailPane", "json_text", "similarity_bar"]
+
+TIME_FIELDS = frozenset({"created_at", "expires_at", "updated_at", "last_active_at"})
+KNOWN_EXTRA = frozenset(ExtraFields.model_fields)
+FOLDED_EXTRA = ("raw_request", "raw_response", "provider_response_headers")
+_HIGHLIGHT = JSONHighlighter()
+
+
+def json_text(value: Any) -> Text:
+    """Pretty JSON as highlighted plain text, with control characters made visible."""
+    try:
+        dumped = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        dumped = repr(value)
+    lines = [visible(line) for line in dumped.splitlines()]
+    return _HIGHLIGHT(Text("\n".join(lines)))
+
+
+def similarity_bar(similarity: float, threshold: float | None, width: int = 20) -> Text:
+    """``█████████░░│░░`` with the threshold marked."""
+    ratio = max(0.0, min(1.0, similarity))
+    filled = round(ratio * width)
+    mark = None if threshold is None else max(0, min(width - 1, round(threshold * width)))
+    text = Text()
+    for cell in range(width):
+        char = "█" if cell < filled else "░"
+        if cell == mark:
+            char = "┃"
+        hit = threshold is None or similarity >= threshold
+        text.append(char, style=("green" if hit else "yellow") if cell < filled else "dim")
+    return text
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _when(value: Any) -> Text:
+    if not isinstance(value, int | float):
+        return Text(visible(value))
+    text = Text(local_time(value, "%Y-%m-%d %H:%M:%S"))
+    text.append(f"  {utc_iso(value)}  {ago(value)}  ", style="dim")
+    text.append(f"({value})", style="dim")
+    return text
+
+
+def _field(name: str, value: Any) -> Text:
+    if name in TIME_FIELDS:
+        return _when(value)
+    if name == "bytes" and isinstance(value, int):
+        return Text(f"{human_bytes(value)}  ({value:,} bytes)")
+    if isinstance(value, dict | list):
+        return json_text(value)
+    return Text(visible(value))
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """The detail of the highlighted row, and the last error in full."""
+
+    DEFAULT_CSS = """
+    DetailPane { padding: 0 1; }
+    DetailPane > .detail-section { margin-bottom: 1; }
+    DetailPane > #detail-error { display: none; border: round $error; padding: 0 1; }
+    DetailPane > #detail-error.shown { display: block; }
+    DetailPane Collapsible { padding: 0; border: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-error")
+        yield Static("Highlight a row to see it here.", id="detail-item", classes="detail-section")
+        yield Static(id="detail-extra", classes="detail-section")
+        yield Static(id="detail-cache", classes="detail-section")
+        for name in (*FOLDED_EXTRA, "unknown"):
+            title = "unknown extra fields" if name == "unknown" else name
+            with Collapsible(title=title, collapsed=True, id=f"fold-{name}"):
+                yield Static(id=f"fold-{name}-body")
+
+    def on_mount(self) -> None:
+        self.border_title = "Detail"
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def show_error(self, error: MPilotError | None) -> None:
+        panel = self.query_one("#detail-error", Static)
+        if error is None:
+            panel.remove_class("shown")
+            return
+        grid = _grid()
+        grid.add_row("error", Text(error.kind, style="bold red"))
+        if isinstance(error, APIStatusError):
+            for label, value in error.fields():
+                grid.add_row(label, Text(visible(value)))
+            if error.raw_response is not None:
+                grid.add_row("upstream", json_text(error.raw_response))
+            if error.body_excerpt:
+                grid.add_row("body", Text(visible(error.body_excerpt[:300])))
+        else:
+            grid.add_row("message", Text(visible(error.message)))
+            if error.url:
+                grid.add_row("url", Text(visible(error.url)))
+        hint = Text("r retries · rows already loaded stay", style="italic dim")
+        panel.update(Group(grid, hint))
+        panel.add_class("shown")
+
+    # -- the item -----------------------------------------------------------------------------
+
+    def show_item(
+        self,
+        item: dict[str, Any] | None,
+        *,
+        extra: ExtraFields | None,
+        meta: ResponseMeta | None,
+        title: str = "Item",
+    ) -> None:
+        item_static = self.query_one("#detail-item", Static)
+        if item is None:
+            item_static.update(Text("No row highlighted.", style="dim"))
+            self.query_one("#detail-extra", Static).update("")
+            self.query_one("#detail-cache", Static).update("")
+            self._fold("unknown", None)
+            for name in FOLDED_EXTRA:
+                self._fold(name, None)
+            return
+        grid = _grid()
+        for name, value in item.items():
+            if name == "extra_fields":
+                continue
+            grid.add_row(visible(name), _field(name, value))
+        item_static.update(Group(Text(title, style="bold underline"), grid))
+        self._show_extra(extra, meta)
+
+    def _show_extra(self, extra: ExtraFields | None, meta: ResponseMeta | None) -> None:
+        extra_static = self.query_one("#detail-extra", Static)
+        cache_static = self.query_one("#detail-cache", Static)
+        if extra is None:
+            extra_static.update("")
+            cache_static.update("")
+            return
+        grid = _grid()
+        for label, value in self._extra_rows(extra, meta):
+            grid.add_row(label, value)
+        extra_static.update(Group(Text("extra_fields (of the page)", style="bold underline"), grid))
+        cache_static.update(self._cache(extra.cache_debug))
+        for name in FOLDED_EXTRA:
+            self._fold(name, getattr(extra, name))
+        unknown = {k: v for k, v in (extra.model_extra or {}).items() if k not in KNOWN_EXTRA}
+        self._fold("unknown", unknown or None)
+
+    def _extra_rows(
+        self, extra: ExtraFields, meta: ResponseMeta | None
+    ) -> Iterable[tuple[str, RenderableType]]:
+        if extra.request_type:
+            yield "request_type", Text(visible(extra.request_type))
+        if extra.provider:
+            yield "provider", Text(visible(extra.provider))
+        latency = Text("gateway ")
+        latency.append("?" if extra.latency is None else f"{extra.latency:g} ms", style="bold")
+        if meta is not None:
+            latency.append("  client ")
+            latency.append(f"{meta.elapsed_ms:.1f} ms", style="bold")
+            if extra.latency is not None:
+                latency.append(f"  (+{meta.elapsed_ms - extra.latency:.1f} ms on the way)")
+        yield "latency", latency
+        for name in (
+            "model_requested",
+            "model_deployment",
+            "original_model_requested",
+            "resolved_model_used",
+            "converted_request_type",
+        ):
+            value = getattr(extra, name)
+            if value:
+                yield name, Text(visible(value))
+        if extra.chunk_index is not None:
+            yield "chunk_index", Text(str(extra.chunk_index))
+        if extra.parse_errors:
+            yield "parse_errors", json_text(extra.parse_errors)
+        if meta is not None:
+            yield (
+                "response",
+                Text(
+                    f"{meta.status} · {human_bytes(meta.size)} · {visible(meta.url)}", style="dim"
+                ),
+            )
+
+    def _cache(self, cache: CacheDebug | None) -> RenderableType:
+        heading = Text("cache debug", style="bold underline")
+        if cache is None:
+            return Group(heading, Text("this response carried no cache_debug", style="italic"))
+        badge = Text()
+        if cache.cache_hit:
+            badge.append(" HIT ", style="bold black on green")
+        else:
+            badge.append(" MISS ", style="bold black on yellow")
+        if cache.hit_type:
+            badge.append(f"  {visible(cache.hit_type)}")
+        grid = _grid()
+        if cache.similarity is not None:
+            row = similarity_bar(cache.similarity, cache.threshold)
+            row.append(f" {cache.similarity:.3f}")
+            if cache.threshold is not None:
+                sign = "≥" if cache.similarity >= cache.threshold else "<"
+                row.append(f" {sign} threshold {cache.threshold:.3f}")
+            grid.add_row("similarity", row)
+        elif cache.threshold is not None:
+            grid.add_row("threshold", Text(f"{cache.threshold:.3f}"))
+        requested = "/".join(
+            visible(v) for v in (cache.requested_provider, cache.requested_model) if v
+        )
+        used = "/".join(visible(v) for v in (cache.provider_used, cache.model_used) if v)
+        if requested or used:
+            grid.add_row("requested → used", Text(f"{requested or '?'} → {used or '?'}"))
+        if cache.input_tokens is not None:
+            grid.add_row("input_tokens", Text(f"{cache.input_tokens:,}"))
+        if cache.cache_id:
+            grid.add_row("cache_id", Text(visible(cache.cache_id)))
+        for name, value in (cache.model_extra or {}).items():
+            grid.add_row(visible(name), _field(name, value))
+        return Group(heading, badge, grid)
+
+    def _fold(self, name: str, value: Any) -> None:
+        fold = self.query_one(f"#fold-{name}", Collapsible)
+        fold.display = value is not None
+        if value is not None:
+            self.query_one(f"#fold-{name}-body", Static).update(json_text(value))

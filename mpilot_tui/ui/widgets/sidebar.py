@@ -1,0 +1,95 @@
+"""``ProviderSidebar``: the 23 standard providers plus the gateway's custom ones."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...api.providers import STANDARD_PROVIDERS, provider_info
+from ...text import ellipsize, visible
+
+__all__ = ["ProviderSidebar"]
+
+
+class ProviderSidebar(OptionList):
+    """Pick a provider: ``F`` lists files, ``C`` container files, ``●`` configured here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up"),
+    ]
+
+    class Selected(Message):
+        """A provider was chosen (enter or click)."""
+
+        def __init__(self, provider: str) -> None:
+            super().__init__()
+            self.provider = provider
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.providers: list[str] = list(STANDARD_PROVIDERS)
+        self.configured: frozenset[str] | None = None
+        """Providers configured on the gateway, when ``/api/providers`` answered."""
+        self.border_title = "Providers"
+
+    def on_mount(self) -> None:
+        self._rebuild()
+
+    def set_configured(self, names: list[str] | None) -> None:
+        """Mark configured providers and add custom ones (None: the list is not available)."""
+        current = self.selected_provider
+        if names is not None:
+            self.configured = frozenset(names)
+            for name in names:
+                if name not in self.providers:
+                    self.providers.append(name)
+        self._rebuild()
+        if current is not None:
+            self.select_provider(current, announce=False)
+
+    @property
+    def selected_provider(self) -> str | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.providers):
+            return None
+        return self.providers[index]
+
+    def select_provider(self, name: str, *, announce: bool = True) -> None:
+        if name not in self.providers:
+            self.providers.append(name)
+            self._rebuild()
+        self.highlighted = self.providers.index(name)
+        if announce:
+            self.post_message(self.Selected(name))
+
+    def _rebuild(self) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        self.add_options([Option(self._label(name), id=None) for name in self.providers])
+        if highlighted is not None and highlighted < len(self.providers):
+            self.highlighted = highlighted
+
+    def _label(self, name: str) -> Text:
+        info = provider_info(name)
+        label = Text(ellipsize(visible(name), 13).ljust(13))
+        files = "F" if info.files or not info.standard else "·"
+        containers = "C" if info.container_files else "·"
+        label.append(f" {files}{containers}", style="bold" if info.files else "dim")
+        if self.configured is not None:
+            if name in self.configured:
+                label.append(" ●", style="green")
+            else:
+                label.append(" ○", style="dim")
+        if info.standard and not info.files:
+            label.stylize("dim", 0, 13)
+        return label
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Selected(self.providers[event.option_index]))
