@@ -1,0 +1,46 @@
+"""Saved profiles, secrets and connection settings. No Textual, no network.
+
+- :mod:`.paths`: where ``config.toml`` is (``--config``, ``MPILOT_TUI_CONFIG``, platformdirs).
+- :mod:`.models`: the file's shape (pydantic, unknown keys rejected).
+- :mod:`.validation`: text -> validated document, errors with file, line, key and allowed.
+- :mod:`.store`: :class:`ConfigStore`, changes written back atomically with comments kept.
+- :mod:`.secrets`: token and password sources (env, command, stored) and their display.
+- :mod:`.checks`: warnings (readable file holding a token, plain http, ``verify = false``).
+- :mod:`.resolve`: flags > environment > profile > defaults -> :class:`ResolvedConnection`.
+
+Errors: :class:`ConfigError` (the CLI exits with 2) and its subclass
+:class:`NotConfiguredError` (nothing configured; the message says how to start).
+"""
+
+from __future__ import annotations
+
+from mpilot_tui.config.checks import connection_warnings, permission_warnings, profile_warnings
+from mpilot_tui.config.errors import ConfigError, NotConfiguredError
+from mpilot_tui.config.models import ConfigFile, ProfileConfig
+from mpilot_tui.config.paths import config_path
+from mpilot_tui.config.resolve import ResolvedConnection, resolve_connection
+from mpilot_tui.config.secrets import (
+    describe_password_source,
+    describe_token_source,
+    resolve_password,
+    resolve_token,
+)
+from mpilot_tui.config.store import ConfigStore
+
+__all__ = [
+    "ConfigError",
+    "ConfigFile",
+    "ConfigStore",
+    "NotConfiguredError",
+    "ProfileConfig",
+    "ResolvedConnection",
+    "config_path",
+    "connection_warnings",
+    "describe_password_source",
+    "describe_token_source",
+    "permission_warnings",
+    "profile_warnings",
+    "resolve_connection",
+    "resolve_password",
+    "resolve_token",
+]

@@ -1,0 +1,224 @@
+"""The shape of ``config.toml``, validated with pydantic.
+
+::
+
+    theme = "textual-dark"          # optional
+    default_profile = "local"       # optional; must name a profile below
+
+    [profiles.local]
+    base_url = "http://localhost:8080"
+    auth = "bearer"                 # bearer | x-bf-vk | basic | none
+    token_env = "MPILOT_LOCAL_TOKEN"  # or token_command = [...] or token = "sk-bf-..."
+
+    [keymap]                        # binding id -> key
+    quit = "ctrl+q"
+
+Unknown keys are errors (``extra="forbid"``) and values are checked strictly (TOML is
+typed: ``page_size = "100"`` is a string, not a number). Cross-field problems carry the
+key they concern in the error's ``ctx["at"]`` so that :mod:`.validation` can find its line.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from mpilot_tui.api.settings import AUTH_KINDS, AuthKind
+
+__all__ = [
+    "ALLOWED",
+    "DEFAULT_MODES",
+    "MAX_RECENT_CONTAINERS",
+    "ORDERS",
+    "PROFILE_NAME_PATTERN",
+    "ConfigFile",
+    "ProfileConfig",
+    "base_url_problem",
+]
+
+DEFAULT_MODES: tuple[str, ...] = ("files", "container-files")
+"""The views the browser can open on start."""
+ORDERS: tuple[str, ...] = ("asc", "desc")
+"""Sort orders of a listing by creation time."""
+MAX_RECENT_CONTAINERS = 10
+"""How many recently opened container ids a profile keeps."""
+PROFILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+"""A profile name: letters, digits, ``-`` and ``_``, so it needs no quoting in TOML or a shell."""
+_ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+ALLOWED: dict[str, str] = {
+    "default_profile": "the name of a profile defined under [profiles.NAME]",
+    "theme": "a theme name (a string)",
+    "keymap": 'a table of binding id = key string, e.g. quit = "ctrl+q"',
+    "profiles": "tables [profiles.NAME], NAME made of letters, digits, '-' and '_'",
+    "base_url": 'an http:// or https:// URL with a host, e.g. "http://localhost:8080"',
+    "auth": " | ".join(f'"{kind}"' for kind in AUTH_KINDS),
+    "token_env": 'the name of an environment variable, e.g. "MPILOT_PROD_TOKEN"',
+    "token_command": "a program and its arguments, as a list of strings or one string",
+    "token": "the token as a string (prefer token_env or token_command)",
+    "username": 'the admin user name (a string), used with auth = "basic"',
+    "password_env": 'the name of an environment variable, e.g. "MPILOT_ADMIN_PASSWORD"',
+    "password_command": "a program and its arguments, as a list of strings or one string",
+    "password": "the password as a string (prefer password_env or password_command)",
+    "default_provider": 'a provider name such as "openai" (no spaces)',
+    "default_mode": " | ".join(f'"{mode}"' for mode in DEFAULT_MODES),
+    "page_size": "a whole number from 1 to 10000",
+    "order": " | ".join(f'"{order}"' for order in ORDERS),
+    "timeout": "a number of seconds greater than 0",
+    "verify": "true, false, or the path of a CA bundle (a string)",
+    "proxy": "an http://, https:// or socks5:// URL",
+    "recent_containers": f"a list of at most {MAX_RECENT_CONTAINERS} container ids (strings)",
+}
+"""What each key accepts, in words, for error messages."""
+
+_TOKEN_SOURCES = ("token_env", "token_command", "token")
+_PASSWORD_SOURCES = ("password_env", "password_command", "password")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a gateway's base URL, or ``None`` when it can."""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return "contains control characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    if parts.query or parts.fragment:
+        return "must not have a query (?...) or fragment (#...)"
+    return None
+
+
+def _conflict(at: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError("conflict", message, {"at": (at,)})
+
+
+_NonEmpty = Annotated[str, Field(min_length=1)]
+_EnvName = Annotated[str, Field(pattern=_ENV_NAME_PATTERN)]
+_Command = Annotated[list[_NonEmpty], Field(min_length=1)] | _NonEmpty
+
+
+class ProfileConfig(BaseModel):
+    """One ``[profiles.NAME]`` table: a gateway and how to talk to it."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
+
+    base_url: str
+    """The gateway's root, e.g. ``http://localhost:8080`` (no ``/openai`` suffix)."""
+    auth: AuthKind = "bearer"
+    """Where the token goes: ``bearer``, ``x-bf-vk``, ``basic`` (admin user) or ``none``."""
+    token_env: _EnvName | None = None
+    """The name of an environment variable holding the token."""
+    token_command: _Command | None = None
+    """A program (run without a shell) whose first line of output is the token."""
+    token: SecretStr | None = None
+    """The token itself, stored in the file (the file is then kept mode 0600)."""
+    username: _NonEmpty | None = None
+    """Admin user name for ``basic`` auth."""
+    password_env: _EnvName | None = None
+    """The name of an environment variable holding the admin password."""
+    password_command: _Command | None = None
+    """A program (run without a shell) whose first line of output is the admin password."""
+    password: SecretStr | None = None
+    """The admin password itself, stored in the file."""
+    default_provider: Annotated[str, Field(pattern=r"^\S+$")] = "openai"
+    """The provider the browser opens first."""
+    default_mode: Literal["files", "container-files"] = "files"
+    """The view the browser opens first."""
+    page_size: Annotated[int, Field(ge=1, le=10000)] = 100
+    """How many items one request asks for."""
+    order: Literal["asc", "desc"] = "desc"
+    """Listing order by creation time."""
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+    """Seconds allowed for connecting and for each read."""
+    verify: bool | _NonEmpty = True
+    """TLS verification: ``true``, ``false``, or the path of a CA bundle."""
+    proxy: _NonEmpty | None = None
+    """An HTTP(S) or SOCKS proxy URL through which the gateway is reached."""
+    recent_containers: Annotated[list[_NonEmpty], Field(max_length=MAX_RECENT_CONTAINERS)] = []
+    """Container ids opened recently, most recent first; kept by the app."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        problem = base_url_problem(value)
+        if problem:
+            raise PydanticCustomError("base_url", "the URL {problem}", {"problem": problem})
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+                raise PydanticCustomError("proxy", "not a proxy URL")
+        return value
+
+    @model_validator(mode="after")
+    def _check_sources(self) -> ProfileConfig:
+        for group, what in ((_TOKEN_SOURCES, "token"), (_PASSWORD_SOURCES, "password")):
+            given = [key for key in group if getattr(self, key) is not None]
+            if len(given) > 1:
+                raise _conflict(
+                    given[1],
+                    f"give at most one {what} source, not both {given[0]} and {given[1]}",
+                )
+        if self.auth == "basic" and self.username is None:
+            raise _conflict("auth", 'auth = "basic" needs a username')
+        return self
+
+    @property
+    def token_source(self) -> str | None:
+        """Which key holds the token source (``token_env``, ``token_command``, ``token``)."""
+        return next((key for key in _TOKEN_SOURCES if getattr(self, key) is not None), None)
+
+    @property
+    def password_source(self) -> str | None:
+        """Which key holds the password source, if any."""
+        return next((key for key in _PASSWORD_SOURCES if getattr(self, key) is not None), None)
+
+    @property
+    def stores_secret(self) -> bool:
+        """True when the token or the password is written in the file itself."""
+        return self.token is not None or self.password is not None
+
+
+class ConfigFile(BaseModel):
+    """The whole of ``config.toml``."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
+
+    default_profile: _NonEmpty | None = None
+    """The profile used when neither ``--profile`` nor ``MPILOT_PROFILE`` names one."""
+    theme: _NonEmpty | None = None
+    """The UI theme's name."""
+    keymap: dict[_NonEmpty, _NonEmpty] = {}
+    """Binding id -> key string, overriding the default bindings."""
+    profiles: dict[Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)], ProfileConfig] = {}
+    """Saved gateways by name, in file order."""
+
+    @model_validator(mode="after")
+    def _check_default(self) -> ConfigFile:
+        if self.default_profile is not None and self.default_profile not in self.profiles:
+            names = ", ".join(self.profiles) or "(none yet)"
+            raise PydanticCustomError(
+                "conflict",
+                "no profile named {name}; profiles: {names}",
+                {"at": ("default_profile",), "name": repr(self.default_profile), "names": names},
+            )
+        return self
+
+    def profile_names(self) -> list[str]:
+        """The profiles' names, in file order."""
+        return list(self.profiles)

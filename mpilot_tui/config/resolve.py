@@ -1,0 +1,168 @@
+"""Work out the connection to use from flags, environment, the saved profile and defaults.
+
+Each setting comes from the first of these that gives it:
+
+1. command-line flags (``--profile``, ``--base-url``, ``--auth``, ``--timeout``);
+2. the environment (``MPILOT_PROFILE``, ``MPILOT_BASE_URL``, ``MPILOT_TOKEN``);
+3. the profile (``--profile``, else ``MPILOT_PROFILE``, else ``default_profile``);
+4. the defaults (``bearer`` auth, 30 s timeout, ``openai``, ``files``, 100 per page, ``desc``).
+
+With no base URL from any of them, :class:`NotConfiguredError` says how to start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from mpilot_tui.api.settings import AUTH_KINDS, AuthKind, ConnectionSettings
+from mpilot_tui.config.checks import connection_warnings, permission_warnings
+from mpilot_tui.config.errors import ConfigError, NotConfiguredError
+from mpilot_tui.config.models import ProfileConfig, base_url_problem
+from mpilot_tui.config.paths import BASE_URL_ENV, PROFILE_ENV, TOKEN_ENV, config_path
+from mpilot_tui.config.secrets import resolve_password, resolve_token
+from mpilot_tui.config.store import ConfigStore
+
+__all__ = ["ResolvedConnection", "resolve_connection"]
+
+_DEFAULTS = ProfileConfig(base_url="http://localhost")
+"""A profile holding only defaults, for the settings nobody gave."""
+
+
+@dataclass(frozen=True)
+class ResolvedConnection:
+    """A connection ready to open, and the browser's starting preferences."""
+
+    settings: ConnectionSettings
+    """Where the gateway is and the credentials to send it."""
+    profile_name: str | None
+    """The saved profile used, or ``None`` when flags and environment gave everything."""
+    default_provider: str
+    """The provider the browser opens first (``openai`` unless the profile says otherwise)."""
+    default_mode: str
+    """The view the browser opens first: ``files`` or ``container-files``."""
+    page_size: int
+    """How many items one request asks for."""
+    order: str
+    """Listing order by creation time: ``asc`` or ``desc``."""
+    recent_containers: tuple[str, ...]
+    """Container ids opened recently with this profile, most recent first."""
+    warnings: tuple[str, ...]
+    """Risks worth telling the user about, as sentences; never containing a secret."""
+    config_file: Path
+    """The config file consulted (it may not exist)."""
+
+
+def _not_configured(path: Path, store: ConfigStore) -> NotConfiguredError:
+    where = f"{path} has no profiles" if store.exists else f"there is no config file at {path}"
+    return NotConfiguredError(
+        f"mpilot-tui is not configured: {where} and {BASE_URL_ENV} is not set."
+        " To try it, run: mpilot-tui --demo."
+        " To save a gateway, run: mpilot-tui profiles add NAME (or pass --base-url URL).",
+        path=path,
+    )
+
+
+def _choose_profile(
+    store: ConfigStore, flag: str | None, env: Mapping[str, str], base_url: str | None
+) -> tuple[str | None, ProfileConfig | None]:
+    """The profile to use: ``--profile``, ``MPILOT_PROFILE``, ``default_profile``."""
+    name = flag or env.get(PROFILE_ENV) or store.default_profile
+    if name:
+        return name, store.get_profile(name)
+    names = store.profile_names()
+    if base_url is None and names:
+        raise ConfigError(
+            f"no profile chosen and {store.path} sets no default_profile; profiles: "
+            + ", ".join(names)
+            + ". Pass --profile NAME, or run: mpilot-tui profiles use NAME",
+            path=store.path,
+        )
+    return None, None
+
+
+def _check_auth(auth: str) -> AuthKind:
+    if auth not in AUTH_KINDS:
+        raise ConfigError(f"unknown auth {auth!r}; allowed: {', '.join(AUTH_KINDS)}")
+    return auth
+
+
+def resolve_connection(
+    *,
+    config_file: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    base_url: str | None = None,
+    auth: str | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ResolvedConnection:
+    """Combine flags, environment, the profile and defaults into one connection.
+
+    ``env`` defaults to :data:`os.environ`. Raises :class:`ConfigError` for an invalid file,
+    an unknown profile (listing the names there are), a bad flag value or a failing token
+    source, and :class:`NotConfiguredError` when nothing gives a base URL.
+    """
+    environ = os.environ if env is None else env
+    path = config_path(config_file, environ)
+    explicit_url = base_url or environ.get(BASE_URL_ENV) or None
+    store = ConfigStore.load(path)
+    name, chosen = _choose_profile(store, profile, environ, explicit_url)
+    if explicit_url is None and chosen is None:
+        raise _not_configured(path, store)
+    source = chosen or _DEFAULTS
+
+    url = explicit_url or source.base_url
+    problem = base_url_problem(url)
+    if problem:
+        raise ConfigError(f"base URL {url!r} {problem}")
+    auth_kind = _check_auth(auth) if auth is not None else source.auth
+    seconds = source.timeout if timeout is None else timeout
+    if not seconds > 0:
+        raise ConfigError(f"timeout must be a number of seconds greater than 0, not {seconds}")
+
+    token: SecretStr | None = None
+    password: SecretStr | None = None
+    if auth_kind != "none":
+        if environ.get(TOKEN_ENV):
+            token = SecretStr(environ[TOKEN_ENV])
+        elif chosen is not None:
+            token = resolve_token(chosen, environ, profile_name=name)
+        if auth_kind == "basic" and chosen is not None:
+            password = resolve_password(chosen, environ, profile_name=name)
+    verify: bool | str = source.verify
+    if isinstance(verify, str):
+        verify = str(Path(verify).expanduser())
+
+    settings = ConnectionSettings(
+        base_url=url.rstrip("/"),
+        auth=auth_kind,
+        token=token,
+        username=source.username if chosen is not None else None,
+        password=password,
+        timeout=seconds,
+        verify=verify,
+        proxy=source.proxy,
+        profile=name,
+    )
+    sends = bool(token) or (auth_kind == "basic" and settings.username is not None)
+    warnings = [
+        *permission_warnings(path),
+        *connection_warnings(
+            settings.base_url, sends_credentials=sends, verify=settings.verify, profile_name=name
+        ),
+    ]
+    return ResolvedConnection(
+        settings=settings,
+        profile_name=name,
+        default_provider=source.default_provider,
+        default_mode=source.default_mode,
+        page_size=source.page_size,
+        order=source.order,
+        recent_containers=tuple(source.recent_containers) if chosen is not None else (),
+        warnings=tuple(warnings),
+        config_file=path,
+    )

@@ -1,0 +1,285 @@
+"""Load, change and save ``config.toml`` without losing what the user wrote.
+
+The file is held as a tomlkit document, so comments, key order, blank lines and tables
+this code never touches survive a round trip. Every change is validated before it is
+kept (a bad value raises :class:`ConfigError` and the document is left as it was), and
+:meth:`ConfigStore.save` writes atomically: a private temporary file in the same folder,
+``fsync``, then ``os.replace``; the result is mode 0600 in a folder created 0700.
+
+A file that does not parse or validate never becomes a :class:`ConfigStore`, so nothing
+can write over it; and :meth:`~ConfigStore.save` refuses to replace a file that changed on
+disk after it was loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from pydantic import SecretStr
+from tomlkit.items import Whitespace
+from tomlkit.toml_document import TOMLDocument
+
+from mpilot_tui.config.errors import ConfigError
+from mpilot_tui.config.models import (
+    MAX_RECENT_CONTAINERS,
+    PROFILE_NAME_PATTERN,
+    ConfigFile,
+    ProfileConfig,
+)
+from mpilot_tui.config.validation import parse_config_text, validate_data
+
+__all__ = ["ConfigStore", "unknown_profile_error", "write_private_file"]
+
+_NEW_FILE_HEADER = (
+    "mpilot-tui settings: edit by hand or with `mpilot-tui profiles ...`.",
+    "Keep this file private (chmod 600) if it holds a token.",
+)
+
+
+def unknown_profile_error(name: str, names: Iterable[str], path: Path) -> ConfigError:
+    """The error for a profile name that is not in the file, listing the ones that are."""
+    existing = list(names)
+    if existing:
+        listing = "profiles: " + ", ".join(existing)
+    else:
+        listing = "there are no profiles yet (add one with: mpilot-tui profiles add NAME)"
+    return ConfigError(f"no profile named {name!r} in {path}; {listing}", path=path)
+
+
+def _make_private_dir(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically with ``data``, readable by its owner only (0600).
+
+    A symlinked path is followed, so the link's target is replaced rather than the link.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        _make_private_dir(target.parent)
+        fd, temp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}", path=path) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}", path=path) from None
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            folder_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder_fd)
+            finally:
+                os.close(folder_fd)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", path=path) from None
+
+
+def _toml_value(value: object) -> object:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, list | tuple):
+        array = tomlkit.array()
+        array.extend(_toml_value(item) for item in value)
+        return array
+    return value
+
+
+class ConfigStore:
+    """The config file as a document that can be changed and saved back."""
+
+    def __init__(self, path: Path, document: TOMLDocument, loaded: bytes | None) -> None:
+        """Use :meth:`load`; this takes a document already validated."""
+        self.path = path
+        """The config file this store reads and writes."""
+        self._document = document
+        self._config = validate_data(document.unwrap(), path=path)
+        self._loaded = loaded
+
+    @classmethod
+    def load(cls, path: Path) -> ConfigStore:
+        """Read and validate ``path``; a missing file gives an empty store.
+
+        Raises :class:`ConfigError` (naming the file, line and key) when the file is not
+        UTF-8, not TOML, or not valid; nothing is written in that case.
+        """
+        path = Path(path)
+        raw = _read_bytes(path)
+        if raw is None:
+            return cls(path, tomlkit.document(), None)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})", path=path) from None
+        document, _ = parse_config_text(text, path)
+        return cls(path, document, raw)
+
+    @property
+    def exists(self) -> bool:
+        """True when the file existed when loaded (or has been saved since)."""
+        return self._loaded is not None
+
+    @property
+    def config(self) -> ConfigFile:
+        """The validated contents, reflecting every change made so far."""
+        return self._config
+
+    @property
+    def default_profile(self) -> str | None:
+        """The ``default_profile`` setting."""
+        return self._config.default_profile
+
+    def profile_names(self) -> list[str]:
+        """The profiles' names, in file order."""
+        return self._config.profile_names()
+
+    def get_profile(self, name: str) -> ProfileConfig:
+        """The named profile; :class:`ConfigError` listing the names when there is none."""
+        try:
+            return self._config.profiles[name]
+        except KeyError:
+            raise unknown_profile_error(name, self.profile_names(), self.path) from None
+
+    def _change(self, change: Callable[[TOMLDocument], None]) -> None:
+        """Apply ``change`` to the document and validate; undo it if the result is invalid."""
+        before = self._document.as_string()
+        try:
+            change(self._document)
+            self._config = validate_data(self._document.unwrap())
+        except Exception:
+            self._document = tomlkit.parse(before)
+            raise
+
+    def _profiles_table(self, document: TOMLDocument) -> MutableMapping[str, Any]:
+        if "profiles" not in document:
+            if not self.exists and not document.body:
+                for line in _NEW_FILE_HEADER:
+                    document.add(tomlkit.comment(line))
+                document.add(tomlkit.nl())
+            document["profiles"] = tomlkit.table(is_super_table=True)
+        profiles = document["profiles"]
+        assert isinstance(profiles, MutableMapping)
+        return profiles
+
+    def set_profile(
+        self, name: str, values: Mapping[str, object], *, replace: bool = False
+    ) -> None:
+        """Create or change the profile ``name``.
+
+        Each key of ``values`` is a :class:`ProfileConfig` field; ``None`` removes the key.
+        An existing profile keeps the keys not mentioned (and their comments) unless
+        ``replace`` is true. Raises :class:`ConfigError` for a bad name, key or value.
+        """
+        if not re.fullmatch(PROFILE_NAME_PATTERN, name):
+            raise ConfigError(
+                f"bad profile name {name!r}: use letters, digits, '-' and '_',"
+                " starting with a letter or digit"
+            )
+        fields = list(ProfileConfig.model_fields)
+        unknown = [key for key in values if key not in fields]
+        if unknown:
+            raise ConfigError(
+                f"unknown profile setting {unknown[0]!r}; allowed: {', '.join(fields)}"
+            )
+
+        def change(document: TOMLDocument) -> None:
+            profiles = self._profiles_table(document)
+            if name not in profiles:
+                table = tomlkit.table()
+                for key in sorted(values, key=fields.index):
+                    if values[key] is not None:
+                        table[key] = _toml_value(values[key])
+                table.add(Whitespace("\n", fixed=False))
+                profiles[name] = table
+                return
+            existing = profiles[name]
+            assert isinstance(existing, MutableMapping)
+            if replace:
+                for key in [key for key in existing if key not in values]:
+                    del existing[key]
+            for key, value in values.items():
+                if value is None:
+                    existing.pop(key, None)
+                else:
+                    existing[key] = _toml_value(value)
+
+        self._change(change)
+
+    def remove_profile(self, name: str) -> None:
+        """Delete the profile; if it was the default, ``default_profile`` goes too."""
+        self.get_profile(name)
+
+        def change(document: TOMLDocument) -> None:
+            profiles = document["profiles"]
+            assert isinstance(profiles, MutableMapping)
+            del profiles[name]
+            if document.get("default_profile") == name:
+                del document["default_profile"]
+
+        self._change(change)
+
+    def set_default(self, name: str) -> None:
+        """Make ``name`` the default profile."""
+        self.get_profile(name)
+
+        def change(document: TOMLDocument) -> None:
+            document["default_profile"] = name
+
+        self._change(change)
+
+    def add_recent_container(self, profile: str, container_id: str) -> None:
+        """Put ``container_id`` first in the profile's recent containers (at most 10)."""
+        recent = list(self.get_profile(profile).recent_containers)
+        if not container_id:
+            raise ConfigError("a container id cannot be empty")
+        updated = [container_id, *(item for item in recent if item != container_id)]
+        self.set_profile(profile, {"recent_containers": updated[:MAX_RECENT_CONTAINERS]})
+
+    def save(self) -> None:
+        """Write the document back atomically (mode 0600, folder created 0700).
+
+        Raises :class:`ConfigError` rather than overwrite a file that changed on disk
+        since it was loaded.
+        """
+        if _read_bytes(self.path) != self._loaded:
+            raise ConfigError(
+                f"{self.path} changed on disk after it was read; not overwriting it."
+                " Run the command again.",
+                path=self.path,
+            )
+        text = self._document.as_string().rstrip("\n") + "\n"
+        parse_config_text(text, self.path)
+        data = text.encode("utf-8")
+        write_private_file(self.path, data)
+        self._loaded = data

@@ -1,0 +1,93 @@
+"""The demo gateway's settings: how much data it holds and how it behaves.
+
+Everything the demo serves is derived from a :class:`DemoConfig`: the same config always gives
+byte-for-byte the same answers, so tests, snapshots and screenshots are stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "BIFROST_VERSIONS",
+    "DEFAULT_CUSTOM_PROVIDERS",
+    "DEFAULT_PROVIDERS",
+    "REFERENCE_TIME",
+    "BifrostVersion",
+    "DemoConfig",
+]
+
+BifrostVersion = Literal["1.4", "1.5"]
+
+BIFROST_VERSIONS: dict[str, str] = {"1.4": "v1.4.18", "1.5": "v1.5.1"}
+"""What ``GET /api/version`` answers for each emulated Bifrost line."""
+
+REFERENCE_TIME = 1_792_065_600
+"""2026-10-15T12:00:00Z: the fixed "now" all demo timestamps are relative to (never the clock)."""
+
+DEFAULT_PROVIDERS: tuple[str, ...] = (
+    "openai", "azure", "anthropic", "bedrock", "gemini", "replicate", "groq",
+)  # fmt: skip
+"""Standard providers configured on the demo gateway (groq has no file support)."""
+
+DEFAULT_CUSTOM_PROVIDERS: tuple[str, ...] = ("acme-openai-eu",)
+"""Custom providers configured on the demo gateway; each is based on openai and serves files."""
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """How the demo gateway is populated and how it answers."""
+
+    files: int = 1200
+    """Exactly this many files for every configured provider that supports files."""
+    containers: int = 3
+    """Containers held by openai and by azure, each."""
+    container_files: int = 40
+    """Exactly this many files in each container."""
+    keys: int = 1
+    """Provider keys per provider; the gateway pages through them one after another."""
+    seed: int = 7
+    """Seed of every generated value: ids, names, sizes, timestamps, cache decorations."""
+    latency_ms: int = 0
+    """Added latency on every API route except ``/health`` and ``/api/version``."""
+    auth: Literal["open", "vk", "admin"] = "open"
+    """``open``: no credentials; ``vk``: a virtual key is required; ``admin``: admin
+    credentials in ``Authorization`` (the virtual key, if any, in ``x-bf-vk``)."""
+    virtual_key: str = "sk-bf-demo-7c1e2a9f3a"
+    """The one valid virtual key."""
+    admin_username: str = "admin"
+    """Admin user name for Basic credentials."""
+    admin_password: str = "admin"
+    """Admin password for Basic credentials."""
+    bifrost: BifrostVersion = "1.5"
+    """Which Bifrost line to emulate: field names, ``updated_at``, raw-id cursors, version."""
+    admin_token: str = "demo-admin-jwt"
+    """A Bearer token accepted as admin credentials (stands in for an MPilot admin JWT)."""
+    providers: tuple[str, ...] = DEFAULT_PROVIDERS
+    """Standard providers configured on the gateway; others answer "not found"."""
+    custom_providers: tuple[str, ...] = DEFAULT_CUSTOM_PROVIDERS
+    """Custom providers (openai-based) configured on the gateway; they serve files."""
+    blocked_providers: tuple[str, ...] = ("bedrock",)
+    """Providers the demo virtual key may not use (403 ``provider_blocked``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("files", "containers", "container_files", "latency_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"DemoConfig.{name} must be >= 0")
+        if self.keys < 1:
+            raise ValueError("DemoConfig.keys must be >= 1")
+        if self.bifrost not in BIFROST_VERSIONS:
+            raise ValueError(f"DemoConfig.bifrost must be one of {sorted(BIFROST_VERSIONS)}")
+        if self.auth not in ("open", "vk", "admin"):
+            raise ValueError("DemoConfig.auth must be 'open', 'vk' or 'admin'")
+
+    @property
+    def version(self) -> str:
+        """The version string ``GET /api/version`` answers, e.g. ``v1.5.1``."""
+        return BIFROST_VERSIONS[self.bifrost]
+
+    @property
+    def configured_providers(self) -> tuple[str, ...]:
+        """Every provider the gateway has a config for, standard ones first."""
+        return self.providers + self.custom_providers
