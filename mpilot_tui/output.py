@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
@@ -171,6 +173,24 @@ def write_table(rows: Iterable[dict[str, Any]], kind: Kind, out: TextIO, width: 
     return count
 
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
+_JSON_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Characters JSON may carry raw but a terminal or a line splitter would act on (DEL, C1
+controls, bidi, zero-width and tag characters, line separators): written as ``\\uXXXX``
+escapes, which every JSON reader decodes back to the same character."""
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if unicodedata.category(char) not in _JSON_UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def _json_text(value: Any, **options: Any) -> str:
     """JSON text keeping non-ASCII as is, unless it holds lone surrogates (then escaped)."""
     text = json.dumps(value, ensure_ascii=False, **options)
@@ -178,7 +198,9 @@ def _json_text(value: Any, **options: Any) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, ensure_ascii=True, **options)
-    return text
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _NOT_ASCII.sub(_json_escape, text)
 
 
 def write_json(envelopes: Sequence[Any], out: TextIO) -> None:
@@ -203,13 +225,23 @@ class CsvWriter:
 
     def __init__(self, kind: Kind, out: TextIO) -> None:
         self.fields = CSV_FIELDS[kind]
-        self._writer = csv.writer(out, lineterminator="\n")
-        self._writer.writerow(self.fields)
+        self._out = out
+        # With "\r\n" as terminator the csv module quotes cells holding a bare CR too (with
+        # "\n" it leaves them unquoted and readers split the row); rows still end in "\n".
+        self._row = io.StringIO()
+        self._writer = csv.writer(self._row, lineterminator="\r\n")
+        self._write_row(self.fields)
+
+    def _write_row(self, cells: Sequence[Any]) -> None:
+        self._row.seek(0)
+        self._row.truncate()
+        self._writer.writerow(cells)
+        self._out.write(self._row.getvalue()[:-2] + "\n")
 
     def write(self, items: Iterable[dict[str, Any]]) -> int:
         count = 0
         for item in items:
-            self._writer.writerow([csv_safe(_csv_cell(item.get(f))) for f in self.fields])
+            self._write_row([csv_safe(_csv_cell(item.get(f))) for f in self.fields])
             count += 1
         return count
 

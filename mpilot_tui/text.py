@@ -13,7 +13,20 @@ from datetime import UTC, datetime
 
 from rich.cells import cell_len
 
-__all__ = ["ago", "cell_width", "ellipsize", "human_bytes", "local_time", "utc_iso", "visible"]
+__all__ = [
+    "ago",
+    "cell_width",
+    "clock",
+    "ellipsize",
+    "human_bytes",
+    "local_time",
+    "utc_iso",
+    "visible",
+]
+
+
+clock = time.time
+"""Where "now" comes from for relative times; tests replace it to freeze "3 days ago"."""
 
 
 def _escape_table() -> dict[int, str]:
@@ -115,7 +128,7 @@ def ago(timestamp: int | float | None, now: float | None = None) -> str:
     """``3 days ago`` / ``in 2 hours``."""
     if timestamp is None:
         return ""
-    delta = (time.time() if now is None else now) - timestamp
+    delta = (clock() if now is None else now) - timestamp
     future = delta < 0
     seconds = abs(delta)
     for unit, size in (("year", 31_536_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):

@@ -37,6 +37,9 @@ MAX_BODY = 64 * 1024 * 1024
 """Bodies larger than this are refused as a protocol error."""
 MAX_REDIRECTS = 5
 
+clock = time.perf_counter
+"""The client's stopwatch for request timings; tests replace it for stable screenshots."""
+
 _SENSITIVE_QUERY = frozenset({"api_key", "key", "token", "access_token", "vk"})
 
 
@@ -194,7 +197,7 @@ class RequestLoop:
         shown_url = self.scrub(redact_url(url))
         headers = self.settings.auth_headers()
         started_at = time.time()
-        start = time.perf_counter()
+        start = clock()
         record = RequestRecord(
             started_at=started_at,
             method=method,
@@ -231,12 +234,12 @@ class RequestLoop:
             mapped = self._map_exception(exc, shown_url)
             if mapped is None:
                 record.error = "Cancelled"
-                record.elapsed_ms = (time.perf_counter() - start) * 1000
+                record.elapsed_ms = (clock() - start) * 1000
                 raise
             self._fail(record, mapped, start)
             raise mapped from None
         content = b"".join(chunks)
-        elapsed_ms = (time.perf_counter() - start) * 1000
+        elapsed_ms = (clock() - start) * 1000
         record.status = response.status_code
         record.elapsed_ms = elapsed_ms
         record.size = len(content)
@@ -256,7 +259,7 @@ class RequestLoop:
         )
 
     def _fail(self, record: RequestRecord, exc: errors.MPilotError, start: float) -> None:
-        record.elapsed_ms = (time.perf_counter() - start) * 1000
+        record.elapsed_ms = (clock() - start) * 1000
         record.error = exc.kind
         record.error_message = str(exc)
 

@@ -1,7 +1,7 @@
 """``extra_fields`` of a successful response, deterministic per request.
 
 Always: ``request_type``, ``provider``, ``latency`` (ms: the configured added latency plus a
-simulated upstream time) and ``chunk_index`` 0. Drawn from a hash of (seed, path, query), so
+fixed 1-2 ms of its own) and ``chunk_index`` 0. Drawn from a hash of (seed, path, query), so
 the same request always gets the same decoration:
 
 - ``cache_debug``: ~25% direct hits, ~20% semantic hits (similarity >= threshold 0.8),
@@ -69,7 +69,9 @@ def extra_fields(
 ) -> dict[str, Any]:
     """The ``extra_fields`` object of a success response to the request ``key``."""
     hashed = digest("extra", config.seed, key)
-    upstream_ms = 20 + int.from_bytes(hashed[:2], "big") % 380
+    # The demo does no upstream call, so its own time is tiny: a fixed 1-2 ms per request
+    # (stable for screenshots) on top of the added latency it really sleeps.
+    upstream_ms = 1 + int.from_bytes(hashed[:2], "big") % 2
     extra: dict[str, Any] = {
         "request_type": request_type,
         "provider": provider,

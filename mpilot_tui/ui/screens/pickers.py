@@ -100,7 +100,10 @@ class ContainerPicker(ModalScreen[str | None]):
         if container_id in self.ids:
             return
         self.ids.append(container_id)
-        self.query_one(OptionList).add_option(Option(label))
+        options = self.query_one(OptionList)
+        options.add_option(Option(label))
+        if options.highlighted is None:
+            options.highlighted = 0
 
     @work(exclusive=True, group="containers", exit_on_error=False)
     async def load_containers(self) -> None:

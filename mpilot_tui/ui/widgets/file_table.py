@@ -234,7 +234,9 @@ class FileTable(ScrollView, can_focus=True):
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+            # On the last row, show the marker line under it too.
+            extra = 1 if self.cursor == len(self.view) - 1 else 0
+            self.scroll_to(y=self.cursor - body + 1 + extra, animate=False, immediate=True)
 
     def move_cursor(self, position: int) -> None:
         total = len(self.view)

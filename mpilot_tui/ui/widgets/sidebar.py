@@ -77,17 +77,17 @@ class ProviderSidebar(OptionList):
 
     def _label(self, name: str) -> Text:
         info = provider_info(name)
-        label = Text(ellipsize(visible(name), 13).ljust(13))
+        label = Text(ellipsize(visible(name), 11).ljust(11))
         files = "F" if info.files or not info.standard else "·"
         containers = "C" if info.container_files else "·"
         label.append(f" {files}{containers}", style="bold" if info.files else "dim")
         if self.configured is not None:
             if name in self.configured:
-                label.append(" ●", style="green")
+                label.append("●", style="green")
             else:
-                label.append(" ○", style="dim")
+                label.append("○", style="dim")
         if info.standard and not info.files:
-            label.stylize("dim", 0, 13)
+            label.stylize("dim", 0, 11)
         return label
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

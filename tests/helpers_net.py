@@ -1,0 +1,56 @@
+"""Real loopback servers for end-to-end tests: the demo gateway as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(tmp_config: str, **extra: str) -> dict[str, str]:
+    """An environment for running mpilot-tui with a throwaway config file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MPILOT_")}
+    env["MPILOT_TUI_CONFIG"] = tmp_config
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def demo_server(*args: str) -> Iterator[str]:
+    """``mpilot-tui demo-server`` on a free loopback port; yields its base URL."""
+    port = free_port()
+    command: Sequence[str] = [
+        sys.executable, "-m", "mpilot_tui", "demo-server", "--port", str(port), *args,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("demo-server did not start")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()

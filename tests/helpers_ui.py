@@ -1,0 +1,95 @@
+"""Shared helpers for driving the browser with Pilot against the demo gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from mpilot_tui.demo import DemoConfig
+from mpilot_tui.session import demo_session
+from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.screens.browser import BrowserScreen
+
+
+def make_app(**demo: object) -> MPilotApp:
+    return create_app(demo_session(DemoConfig(**demo)))  # type: ignore[arg-type]
+
+
+def browser(app: MPilotApp) -> BrowserScreen:
+    return app.browser
+
+
+async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (or fail after ``timeout`` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+def screen_text(app: MPilotApp) -> str:
+    """What the terminal shows, as plain text lines."""
+    return "\n".join(
+        "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
+    )
+
+
+# -- scenarios shared by the snapshot tests and screenshots/render.py ----------------------
+
+
+async def settle(pilot: object, screen: BrowserScreen) -> None:
+    await wait_for(pilot, lambda: screen.inflight is None and len(screen.store) > 0)
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
+async def files_with_cache_hit(pilot: object) -> None:
+    """The files view on the first provider whose listing answered with a cache hit."""
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    for provider in ("openai", "azure", "anthropic", "gemini", "bedrock", "replicate"):
+        if provider != screen.selection.provider:
+            screen.select(provider=provider)
+        await settle(pilot, screen)
+        cache = screen.store.pages[0].extra_fields.cache_debug
+        if cache is not None and cache.cache_hit:
+            break
+    await pilot.press("j", "j")  # type: ignore[attr-defined]
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
+async def container_files(pilot: object) -> None:
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    await settle(pilot, screen)
+    await pilot.press("m")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 1)
+    await pilot.press("tab", "enter")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: screen.store.kind == "container_files" and len(screen.store) > 0)
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
+async def gateway_error(pilot: object) -> None:
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    await settle(pilot, screen)
+    screen.select(provider="groq")
+    await wait_for(pilot, lambda: screen.last_error is not None)
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+
+
+async def help_screen(pilot: object) -> None:
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    await settle(pilot, browser(app))
+    await pilot.press("question_mark")  # type: ignore[attr-defined]
+    await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
+SCENARIOS = {
+    "files-cache-hit": files_with_cache_hit,
+    "container-files": container_files,
+    "error": gateway_error,
+    "help": help_screen,
+}
+"""Named screens: each drives a fresh demo app to the state it shows."""

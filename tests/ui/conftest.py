@@ -1,0 +1,31 @@
+"""Helpers for driving the browser with Pilot against the in-process demo gateway."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from mpilot_tui.api import _http
+
+FROZEN_NOW = 1_795_000_000.0
+"""A fixed "now" so that relative times in the detail pane do not drift."""
+
+
+@pytest.fixture(autouse=True)
+def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Freeze "now" for relative times and make client timings a steady 4 ms per request."""
+    import mpilot_tui.text as text
+
+    monkeypatch.setattr(text, "clock", lambda: FROZEN_NOW)
+    ticks = itertools.count()
+    monkeypatch.setattr(_http, "clock", lambda: next(ticks) * 0.002)
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    yield
+    time.tzset()
+
+

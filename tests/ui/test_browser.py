@@ -1,0 +1,230 @@
+"""The browser, driven like a user: keys in, what the screen shows out."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from mpilot_tui.api import GatewayClient
+from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.session import Session
+from mpilot_tui.ui.app import create_app
+from mpilot_tui.ui.screens.help import HelpScreen
+from mpilot_tui.ui.widgets.file_table import FileTable
+
+from helpers_ui import browser, make_app, screen_text, wait_for
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_first_screen_shows_files() -> None:
+    app = make_app(files=300)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 100)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert screen.selection.provider == "openai"
+        assert screen.store.ids[0] in text
+        assert "Filename" in text
+        assert "rows" in text
+
+
+async def test_usable_at_80x24() -> None:
+    app = make_app(files=50)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 50)
+        await pilot.pause(0.1)
+        assert screen.has_class("narrow")
+        assert screen.store.ids[0][:12] in screen_text(app)
+        await pilot.press("j", "j")
+        assert screen.table.cursor == 2
+
+
+async def test_end_pages_in_more_rows_without_duplicate_requests() -> None:
+    app = make_app(files=1000)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        screen.selection = screen.selection.__class__(**{**screen.selection.__dict__})
+        await wait_for(pilot, lambda: len(screen.store) >= 200)
+        before = len(screen.store)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: len(screen.store) > before)
+        await pilot.press("G", "G", "G")
+        await wait_for(pilot, lambda: screen.inflight is None)
+        cursors = [r.url for r in app.client.history if "/openai/v1/files" in r.url]
+        assert len(cursors) == len(set(cursors)), "the same page was requested twice"
+        assert screen.table.cursor >= before - 1
+
+
+async def test_cursor_near_end_prefetches_next_page() -> None:
+    app = make_app(files=1000)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
+        loaded = len(screen.store)
+        screen.table.move_cursor(loaded - 50)
+        await wait_for(pilot, lambda: len(screen.store) > loaded)
+        # The highlighted row stays put while rows are appended.
+        assert screen.table.cursor == loaded - 50
+
+
+async def test_switching_provider_drops_late_answers() -> None:
+    app = make_app(files=200, latency_ms=150)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        for provider in ("azure", "anthropic", "gemini", "openai", "azure"):
+            screen.select(provider=provider)
+            await pilot.pause(0.01)
+        await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
+        await pilot.pause(0.4)
+        providers = {page.extra_fields.provider for page in screen.store.pages}
+        assert providers == {"azure"}
+        assert len(screen.store) == len(set(screen.store.ids))
+
+
+async def test_error_keeps_rows_and_shows_every_field() -> None:
+    pages = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/openai/v1/files":
+            pages["n"] += 1
+            if request.url.params.get("after") is None:
+                data = [{"id": f"file-{i}", "filename": f"f{i}.jsonl"} for i in range(5)]
+                body = {"object": "list", "data": data, "has_more": True, "after": "CUR1"}
+                return httpx.Response(200, json=body)
+            return httpx.Response(
+                503,
+                json={
+                    "event_id": "evt-123",
+                    "type": "server_error",
+                    "is_bifrost_error": True,
+                    "status_code": 503,
+                    "error": {"type": "server_error", "code": "overloaded", "message": "try later"},
+                    "extra_fields": {"provider": "openai", "request_type": "file_list"},
+                },
+            )
+        return httpx.Response(404, json={"error": {"message": "no"}})
+
+    settings = ConnectionSettings(base_url="http://gw.test", auth="none", retries=0)
+    client = GatewayClient(settings, transport=httpx.MockTransport(handler))
+    app = create_app(Session(settings=settings), client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        await pilot.pause(0.2)
+        assert len(screen.store) == 5
+        text = screen_text(app)
+        for expected in ("overloaded", "try later", "evt-123", "file_list", "503"):
+            assert expected in text
+        assert "file-0" in text
+        # r retries the page that failed; the rows stay.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: pages["n"] >= 3)
+        assert len(screen.store) == 5
+    await client.aclose()
+
+
+async def test_filter_matches_loaded_rows() -> None:
+    app = make_app(files=150)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 150)
+        target = screen.store.ids[42]
+        await pilot.press("slash")
+        await pilot.press(*target[-8:])
+        await pilot.pause(0.1)
+        assert len(screen.view) == 1
+        assert screen.table.current_row == 42
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert len(screen.view) == 150
+
+
+async def test_copy_id_and_json() -> None:
+    app = make_app(files=20)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 20)
+        await pilot.press("j", "c")
+        assert app.clipboard == screen.store.ids[1]
+        await pilot.press("y")
+        assert json.loads(app.clipboard)["id"] == screen.store.ids[1]
+
+
+async def test_help_screen_lists_bindings() -> None:
+    app = make_app(files=5)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for binding_id in ("browser.refresh", "browser.filter", "table.last", "app.quit"):
+            assert binding_id in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_toggle_order_and_mode() -> None:
+    app = make_app(files=30, containers=2, container_files=7)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 30)
+        first = screen.store.ids[0]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: len(screen.store) == 30)
+        assert screen.selection.order == "asc"
+        assert screen.store.ids[-1] == first
+        await pilot.press("m")
+        await pilot.pause(0.2)
+        # No container chosen yet: the picker opens; pick the first listed container.
+        await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 2)
+        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: len(screen.store) == 7)
+        assert screen.selection.mode == "container-files"
+        assert screen.store.kind == "container_files"
+
+
+async def test_gateway_text_is_inert() -> None:
+    hostile = "[bold red]x[/bold red] \x1b]52;c;SGVsbG8=\x07 \u202eevil"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/openai/v1/files":
+            body = {"object": "list", "data": [{"id": "file-1", "filename": hostile}]}
+            return httpx.Response(200, json=body)
+        return httpx.Response(404, json={"error": {"message": "no"}})
+
+    settings = ConnectionSettings(base_url="http://gw.test", auth="none")
+    client = GatewayClient(settings, transport=httpx.MockTransport(handler))
+    app = create_app(Session(settings=settings), client)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: "\\u202e" in screen_text(app))
+        text = screen_text(app)
+        assert "[bold red]x" in text
+        assert "\\x1b]52" in text
+        assert "\\u202e" in text
+        assert "\x1b" not in text and "\u202e" not in text
+    await client.aclose()
+
+
+async def test_unsupported_provider_shows_gateway_error() -> None:
+    app = make_app(files=10)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 10)
+        screen.select(provider="groq")
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        assert screen.table.view.store is screen.store
+        assert "unsupported" in str(screen.last_error).lower()
+
+
+async def test_table_is_the_focused_widget_and_tab_moves_on() -> None:
+    app = make_app(files=10)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert isinstance(app.focused, FileTable)
+        await pilot.press("tab")
+        assert not isinstance(app.focused, FileTable)
