@@ -258,6 +258,14 @@ class ConfigStore:
 
         self._change(change)
 
+    def set_theme(self, theme: str) -> None:
+        """Remember the browser's theme (top-level ``theme``)."""
+
+        def change(document: TOMLDocument) -> None:
+            document["theme"] = theme
+
+        self._change(change)
+
     def add_recent_container(self, profile: str, container_id: str) -> None:
         """Put ``container_id`` first in the profile's recent containers (at most 10)."""
         recent = list(self.get_profile(profile).recent_containers)

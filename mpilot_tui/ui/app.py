@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ..api import GatewayClient
+from ..api.settings import ConnectionSettings
 from ..session import Session
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.help import HelpScreen
@@ -27,16 +28,120 @@ class MPilotApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("P", "profiles", "Profiles", id="app.profiles"),
     ]
 
-    def __init__(self, session: Session, client: GatewayClient | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        client: GatewayClient | None = None,
+        *,
+        client_factory: Callable[[ConnectionSettings], GatewayClient] | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
-        self.client = client or session.client()
+        self.client_factory = client_factory
+        """Builds clients for other profiles (tests inject transports here)."""
+        self.client = client or self._new_client(session)
         self._owns_client = client is None
 
+    def _new_client(self, session: Session) -> GatewayClient:
+        if self.client_factory is not None and session.demo_config is None:
+            return self.client_factory(session.settings)
+        return session.client()
+
     def on_mount(self) -> None:
+        self._load_settings()
         self.push_screen(BrowserScreen(self.session, self.client))
+
+    # -- profiles -------------------------------------------------------------------------
+
+    @property
+    def config_file(self) -> Path:
+        """The config file in use (the default location when the session has none)."""
+        if self.session.config_file is not None:
+            return self.session.config_file
+        from ..config import config_path
+
+        return config_path()
+
+    def _load_settings(self) -> None:
+        """Apply the config's ``[keymap]`` and ``theme``; a broken file only warns."""
+        from ..config import ConfigError, ConfigStore
+
+        try:
+            config = ConfigStore.load(self.config_file).config
+        except ConfigError as exc:
+            self.notify(str(exc), title="Config not applied", severity="warning", markup=False)
+            return
+        keymap = dict(getattr(config, "keymap", None) or {})
+        theme = getattr(config, "theme", None)
+        apply = getattr(self, "apply_settings", None)
+        if callable(apply):
+            apply(keymap, theme)
+            return
+        if keymap:
+            self.set_keymap(keymap)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    def action_profiles(self) -> None:
+        from .screens.profiles import ProfileSwitcher
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.switch_profile(name)
+
+        self.push_screen(ProfileSwitcher(self.config_file, self.session.profile_name), chosen)
+
+    def switch_profile(self, name: str) -> None:
+        """Reconnect to the saved profile ``name`` and reload the browser."""
+        from ..config import ConfigError
+        from ..session import resolve_session
+
+        try:
+            session = resolve_session(config_file=self.config_file, profile=name)
+        except ConfigError as exc:
+            self.notify(str(exc), title="Profile not usable", severity="error", markup=False)
+            return
+        old_client, owned = self.client, self._owns_client
+        self.session = session
+        self.client = self._new_client(session)
+        self._owns_client = True
+        self.switch_screen(BrowserScreen(session, self.client))
+        for warning in session.warnings:
+            self.notify(warning, title="Warning", severity="warning", markup=False)
+        self.notify(f"Connected to profile {name}", markup=False, timeout=3)
+        if owned:
+            self.run_worker(old_client.aclose(), group="close-client", exit_on_error=False)
+
+    def remember_container(self, container_id: str) -> None:
+        """Keep the container in the active profile's recent list."""
+        from ..config import ConfigError, ConfigStore
+
+        profile = self.session.profile_name
+        if profile is None or self.session.demo_config is not None:
+            return
+        try:
+            store = ConfigStore.load(self.config_file)
+            store.add_recent_container(profile, container_id)
+            store.save()
+        except ConfigError as exc:
+            self.notify(str(exc), title="Recent container not saved", markup=False)
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the chosen theme in the config file (when one exists)."""
+        from ..config import ConfigError, ConfigStore
+
+        if not self.is_running or not self.config_file.exists():
+            return
+        try:
+            store = ConfigStore.load(self.config_file)
+            if store.config.theme != theme:
+                store.set_theme(theme)
+                store.save()
+        except ConfigError:
+            pass
 
     async def on_unmount(self) -> None:
         if self._owns_client:
@@ -101,15 +206,21 @@ class MPilotApp(App[None]):
             ("Filter loaded rows", "Match id, filename or path", browser.action_filter),
             ("Copy id", "Copy the highlighted row's id", browser.action_copy_id),
             ("Copy row as JSON", "Copy the highlighted item", browser.action_copy_json),
+            ("Switch profile", "Reconnect to a saved profile", self.action_profiles),
             ("Help", "Every key", self.action_help),
         ]  # fmt: skip
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 
 
-def create_app(session: Session, client: GatewayClient | None = None) -> MPilotApp:
+def create_app(
+    session: Session,
+    client: GatewayClient | None = None,
+    *,
+    client_factory: Callable[[ConnectionSettings], GatewayClient] | None = None,
+) -> MPilotApp:
     """The app for a session; tests pass their own client (e.g. on the demo gateway)."""
-    return MPilotApp(session, client)
+    return MPilotApp(session, client, client_factory=client_factory)
 
 
 def run_app(session: Session) -> None:

@@ -1,0 +1,120 @@
+"""The profile switcher and form: reconnecting, testing a connection, saving safely."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers_ui import browser, screen_text, wait_for
+
+from mpilot_tui.api import GatewayClient
+from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.demo import DemoConfig, create_app as create_demo
+from mpilot_tui.session import resolve_session
+from mpilot_tui.ui.app import create_app
+from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
+
+pytestmark = pytest.mark.asyncio
+
+CONFIG = """\
+# my gateways
+default_profile = "alpha"
+
+[profiles.alpha]  # the local one
+base_url = "http://alpha.test"
+auth = "none"
+
+[profiles.beta]
+base_url = "http://beta.test"
+auth = "none"
+"""
+
+GATEWAYS = {"alpha.test": 30, "beta.test": 70, "gamma.test": 5}
+
+
+def factory(settings: ConnectionSettings) -> GatewayClient:
+    """Each profile's base URL reaches its own in-process demo gateway."""
+    host = httpx.URL(settings.base_url).host
+    app = create_demo(DemoConfig(files=GATEWAYS.get(host, 1)))
+    return GatewayClient(settings, transport=httpx.ASGITransport(app=app))
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG)
+    path.chmod(0o600)
+    for name in ("MPILOT_PROFILE", "MPILOT_BASE_URL", "MPILOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MPILOT_TUI_CONFIG", str(path))
+    return path
+
+
+async def test_switcher_reconnects_and_reloads(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        assert "alpha" in screen_text(app)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: len(browser(app).store) == 70)
+        assert app.session.profile_name == "beta"
+        assert "beta" in screen_text(app)
+
+
+async def test_form_tests_connection_and_saves_keeping_comments(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+        form = app.screen
+        form.query_one("#pf-name").value = "gamma"  # type: ignore[attr-defined]
+        form.query_one("#pf-url").value = "http://gamma.test"  # type: ignore[attr-defined]
+        form.query_one("#pf-token").value = "sk-bf-secret-token-1234"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "answered" in screen_text(app))
+        text = screen_text(app)
+        assert "/health answered: ok" in text
+        assert "sk-bf-secret-token-1234" not in text
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+        saved = config_file.read_text()
+        assert "[profiles.gamma]" in saved
+        assert "# my gateways" in saved and "# the local one" in saved
+        assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+        assert "gamma" in screen_text(app)
+        assert "sk-bf-secret-token-1234" not in screen_text(app)
+
+
+async def test_form_rejects_a_bad_base_url(config_file: Path) -> None:
+    before = config_file.read_bytes()
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+        app.screen.query_one("#pf-name").value = "bad"  # type: ignore[attr-defined]
+        app.screen.query_one("#pf-url").value = "not a url"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "not valid" in screen_text(app))
+        assert isinstance(app.screen, ProfileForm)
+    assert config_file.read_bytes() == before
+
+
+async def test_recent_container_is_remembered_in_the_profile(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        app.remember_container("cntr_abc")
+    assert 'recent_containers = ["cntr_abc"]' in config_file.read_text()
