@@ -309,8 +309,21 @@ def _reason(exc: BaseException) -> str:
     return re.sub(r"\s+", " ", text)[:300]
 
 
+def _root_causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from (httpx wraps the OS error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _describe_connect_error(host: str, exc: httpx.ConnectError) -> str:
-    reason = _reason(exc)
+    causes = _root_causes(exc)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return f"could not connect to {host}: connection refused"
+    reason = "; ".join(dict.fromkeys(_reason(c) for c in causes))
     lowered = reason.lower()
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return f"TLS failed with {host}: {reason} (use a CA bundle with `verify`, or fix the cert)"

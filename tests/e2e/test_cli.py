@@ -1,0 +1,124 @@
+"""The headless CLI as a subprocess against demo-server on a real loopback socket."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers_net import cli_env, demo_server, free_port
+
+VK = "sk-bf-e2e-secret-77aa"
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[str]:
+    with demo_server("--keys", "3", "--auth", "vk", "--virtual-key", VK) as base_url:
+        yield base_url
+
+
+def run(tmp_path: Path, *args: str, token: str | None = VK) -> subprocess.CompletedProcess[str]:
+    extra = {"MPILOT_TOKEN": token} if token else {}
+    return subprocess.run(
+        [sys.executable, "-m", "mpilot_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env(str(tmp_path / "config.toml"), **extra),
+    )
+
+
+def test_all_files_as_ndjson_over_three_keys(gateway: str, tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--base-url", gateway, "--all", "--format", "ndjson")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1200
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(set(ids)) == 1200
+    assert "1200 files" in result.stderr
+    assert VK not in result.stdout + result.stderr
+
+
+def test_one_page_says_how_to_get_the_next(gateway: str, tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--base-url", gateway, "--limit", "7", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    envelope = json.loads(result.stdout)
+    assert len(envelope["data"]) == 7 and envelope["has_more"] is True
+    assert f"--after {envelope['after']}" in result.stderr
+    nxt = run(tmp_path, "files", "--base-url", gateway, "--limit", "7", "--after",
+              envelope["after"], "--format", "ndjson")  # fmt: skip
+    assert nxt.returncode == 0
+    first_of_next = json.loads(nxt.stdout.splitlines()[0])["id"]
+    assert first_of_next not in {item["id"] for item in envelope["data"]}
+
+
+def test_csv_and_table(gateway: str, tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--base-url", gateway, "--limit", "5", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0][:3] == ["id", "filename", "purpose"]
+    assert len(rows) == 6
+    table = run(tmp_path, "files", "--base-url", gateway, "--limit", "5")
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("ID")
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_container_files_and_containers(gateway: str, tmp_path: Path) -> None:
+    containers = run(tmp_path, "containers", "--base-url", gateway, "--format", "ndjson")
+    assert containers.returncode == 0, containers.stderr
+    container_id = json.loads(containers.stdout.splitlines()[0])["id"]
+    files = run(tmp_path, "container-files", container_id, "--base-url", gateway, "--all",
+                "--format", "ndjson", "--limit", "9")  # fmt: skip
+    assert files.returncode == 0, files.stderr
+    assert len(files.stdout.splitlines()) == 40
+
+
+def test_gateway_error_exit_1_one_line(gateway: str, tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--base-url", gateway, "--provider", "groq")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("mpilot-tui: error: 500")
+    assert "not supported" in lines[0]
+
+
+def test_wrong_key_is_401_and_never_printed(gateway: str, tmp_path: Path) -> None:
+    wrong = "sk-bf-wrong-key-0000-9f3a"
+    result = run(tmp_path, "files", "--base-url", gateway, token=wrong)
+    assert result.returncode == 1
+    assert "401" in result.stderr and "virtual_key_not_found" in result.stderr
+    assert wrong not in result.stdout + result.stderr
+
+
+def test_dashboard_html_is_exit_4(gateway: str, tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--base-url", gateway + "/dashboard")
+    assert result.returncode == 4
+    assert "serves the dashboard, not the API" in result.stderr
+
+
+def test_connection_refused_is_exit_3(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = run(tmp_path, "files", "--base-url", url, "--timeout", "2")
+    assert result.returncode == 3
+    assert "127.0.0.1" in result.stderr and "refused" in result.stderr
+
+
+def test_usage_errors_are_exit_2(gateway: str, tmp_path: Path) -> None:
+    limit = run(tmp_path, "container-files", "cntr_x", "--base-url", gateway, "--limit", "101")
+    assert limit.returncode == 2
+    assert "limit must be 1..100" in limit.stderr
+    nothing = run(tmp_path, "files", token=None)
+    assert nothing.returncode == 2
+    assert "--demo" in nothing.stderr
+
+
+def test_demo_flag_counts_the_documented_default(tmp_path: Path) -> None:
+    result = run(tmp_path, "files", "--demo", "--provider", "openai", "--all", "--format",
+                 "ndjson", token=None)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1200
