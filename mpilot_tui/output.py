@@ -102,7 +102,7 @@ def layout_columns(columns: Sequence[Column], width: int) -> list[tuple[Column, 
 
     Columns are dropped from the highest priority number down until the minimums fit; if
     even the first-priority columns do not fit, they shrink evenly (to 6 cells at least).
-    The spare width goes to columns in priority order, up to each one's maximum.
+    The spare width fills the short columns first, then the long ones in priority order.
     """
     chosen = sorted(columns, key=lambda c: c.priority)
     while len(chosen) > 1 and chosen[-1].priority > 0 and _needed(chosen) > width:
@@ -115,7 +115,9 @@ def layout_columns(columns: Sequence[Column], width: int) -> list[tuple[Column, 
             break
         widths[widest.key] -= 1
     spare = width - sum(widths.values()) - GAP * (len(kept) - 1)
-    for column in sorted(kept, key=lambda c: c.priority):
+    # Short columns (purpose, status) are filled first: a few cells make them whole, while
+    # the long ones (id, filename, path) take what is left, in priority order.
+    for column in sorted(kept, key=lambda c: (c.maximum - c.minimum > 10, c.priority)):
         if spare <= 0:
             break
         grow = max(0, min(spare, column.maximum - widths[column.key]))

@@ -33,7 +33,7 @@ from .pickers import PURPOSES, ContainerPicker, OptionPicker
 
 __all__ = ["BrowserScreen", "Selection"]
 
-NARROW_WIDTH = 110
+NARROW_WIDTH = 140
 """Below this many columns the detail pane goes under the table."""
 DETAIL_DELAY = 0.06
 """Seconds the cursor must rest on a row before the detail pane is redrawn."""

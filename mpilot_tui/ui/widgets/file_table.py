@@ -8,13 +8,14 @@ line after the last row says "loading more…", "more available" or "all loaded"
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -24,6 +25,15 @@ from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowStore, RowView
 
 __all__ = ["FileTable"]
+
+
+def _browser_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The CLI's columns, with ids allowed to shrink: the detail pane shows them whole."""
+    return tuple(replace(c, minimum=12) if c.key == "id" else c for c in columns)
+
+
+TABLE_COLUMNS = {kind: _browser_columns(columns) for kind, columns in COLUMNS.items()}
+"""The browser's columns for each listing."""
 
 
 class FileTable(ScrollView, can_focus=True):
@@ -54,8 +64,10 @@ class FileTable(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=False, init=False, layout=False)
-    """Position of the highlighted row in the view."""
+    cursor: reactive[int] = reactive(
+        0, always_update=False, init=False, layout=False, repaint=False
+    )
+    """Position of the highlighted row in the view (``watch_cursor`` repaints its two lines)."""
 
     class Highlighted(Message):
         """The highlighted row changed (``row`` is a store row, or None when empty)."""
@@ -102,6 +114,8 @@ class FileTable(ScrollView, can_focus=True):
         self.empty_message = "No rows."
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self._pass_style: Style | None = None
+        """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
 
     # -- data in ------------------------------------------------------------------------------
 
@@ -153,13 +167,20 @@ class FileTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
-            self._layout = layout_columns(COLUMNS[self.view.store.kind], width)
+            self._layout = layout_columns(TABLE_COLUMNS[self.view.store.kind], width)
             self._layout_width = width
         return self._layout
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._pass_style or self.rich_style
         if y == 0:
             return self._header_strip(width, base)
         position = int(self.scroll_offset.y) + y - 1
