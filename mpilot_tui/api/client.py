@@ -293,7 +293,7 @@ class GatewayClient:
 
     def _decode(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
         self._raise_for_status(response)
-        ctype = response.content_type
+        ctype = _clip(self._http.scrub(response.content_type), 100)
         if "json" not in ctype:
             if "text/html" in ctype:
                 raise errors.DashboardHTMLError(
@@ -309,20 +309,27 @@ class GatewayClient:
         try:
             return adapter.validate_json(response.content)
         except pydantic.ValidationError as exc:
-            raise _shape_error(exc, response.url) from None
+            error = _shape_error(exc, response.url)
+            error.message = _clip(self._http.scrub(error.message))
+            raise error from None
 
     def _raise_for_status(self, response: HttpResponse) -> None:
         if response.status >= 400:
             raise self._status_error(response)
         if 300 <= response.status < 400:
             raise errors.ProtocolError(
-                f"unexpected {response.status} {response.reason} from {response.url}",
+                _clip(self._http.scrub(f"unexpected {response.status} {response.reason}"))
+                + f" from {response.url}",
                 url=response.url,
             )
 
     def _status_error(self, response: HttpResponse) -> errors.APIStatusError:
         cls = errors.error_for_status(response.status)
-        scrub = self._http.scrub
+
+        def scrub(text: str) -> str:
+            # A gateway may echo the credentials, or send megabytes, in any field.
+            return _clip(self._http.scrub(text))
+
         envelope: models.ErrorEnvelope | None = None
         if "json" in response.content_type:
             try:
@@ -339,12 +346,12 @@ class GatewayClient:
                 url=response.url,
                 type=scrub(body.type or envelope.type or "") or None,
                 code=scrub(body.code) if body.code else None,
-                param=scrub(body.param) if isinstance(body.param, str) else body.param,
+                param=_scrub_json(scrub, body.param),
                 event_id=_scrubbed(scrub, body.event_id or envelope.event_id),
                 provider=_scrubbed(scrub, envelope.extra_fields.provider),
                 request_type=_scrubbed(scrub, envelope.extra_fields.request_type),
                 detail=scrub(detail) if detail and detail != message else None,
-                raw_response=envelope.extra_fields.raw_response,
+                raw_response=_scrub_json(self._http.scrub, envelope.extra_fields.raw_response),
             )
         else:
             error = cls(
@@ -362,6 +369,16 @@ class GatewayClient:
 
 _DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+MAX_MESSAGE_CHARS = 1000
+"""Characters kept of any text from the gateway that goes into an error."""
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _check_limit(limit: int | None, *, maximum: int | None) -> None:
@@ -387,6 +404,17 @@ def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None
 
 def _scrubbed(scrub: Callable[[str], str], value: str | None) -> str | None:
     return scrub(value) if value else value
+
+
+def _scrub_json(scrub: Callable[[str], str], value: Any) -> Any:
+    """A JSON value with ``scrub`` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): _scrub_json(scrub, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_json(scrub, v) for v in value]
+    return value
 
 
 def _meta(response: HttpResponse) -> ResponseMeta:
