@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -54,8 +55,17 @@ class Column:
     right: bool = False
 
 
+MAX_CELL_CHARS = 1000
+"""Characters of a value a table cell looks at; a cell shows at most 90 cells anyway."""
+
+
 def _plain(value: Any) -> str:
-    return "" if value is None else visible(value)
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS] + "…"
+    return visible(text)
 
 
 def _size(value: Any) -> str:
@@ -134,6 +144,9 @@ def fit_cell(text: str, width: int, right: bool = False) -> str:
     """Exactly ``width`` cells: cut with an ellipsis, never wrapped; wide characters count 2."""
     if width <= 0:
         return ""
+    if len(text) > 4 * width + 64:
+        # Far more characters than cells: cut before measuring (a redraw must stay cheap).
+        return str(set_cell_size(text[: 4 * width + 64], width - 1)) + "…"
     length: int = cell_len(text)
     if length > width:
         return str(set_cell_size(text, width - 1)) + "…"
@@ -195,7 +208,12 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def _json_text(value: Any, **options: Any) -> str:
     """JSON text keeping non-ASCII as is, unless it holds lone surrogates (then escaped)."""
-    text = json.dumps(value, ensure_ascii=False, **options)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)
+    except ValueError:
+        # A number like 1e400 parses as infinity, which JSON cannot carry: null, as pydantic.
+        value = _finite(value)
+        text = json.dumps(value, ensure_ascii=False, **options)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -203,6 +221,17 @@ def _json_text(value: Any, **options: Any) -> str:
     if text.isascii() and "\x7f" not in text:
         return text
     return _NOT_ASCII.sub(_json_escape, text)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every infinite or NaN float replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def write_json(envelopes: Sequence[Any], out: TextIO) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import email.utils
+import functools
+import logging
 import random
 import re
 import ssl
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -85,11 +88,12 @@ class HttpResponse:
     """Without credentials."""
     status: int
     reason: str
-    headers: httpx.Headers
-    content: bytes
+    # Kept out of the repr: a traceback showing locals must not show what a gateway echoed.
+    headers: httpx.Headers = field(repr=False)
+    content: bytes = field(repr=False)
     elapsed_ms: float
     started_at: float
-    record: RequestRecord
+    record: RequestRecord = field(repr=False)
 
     @property
     def content_type(self) -> str:
@@ -114,8 +118,14 @@ class RequestLoop:
         self.backoff_base = BACKOFF_BASE
         self._secrets = settings.secrets()
         try:
+            base_url = httpx.URL(settings.base_url)
+            self._secrets.extend(_userinfo_secrets(base_url))
+            # User info in the base URL becomes the client's Basic auth instead of staying in
+            # every request URL, where httpx's log lines and traceback locals would show it.
+            url_auth = httpx.BasicAuth(base_url.username, base_url.password)
             self._client = httpx.AsyncClient(
-                base_url=settings.base_url,
+                base_url=base_url.copy_with(userinfo=b"") if base_url.userinfo else base_url,
+                auth=url_auth if base_url.userinfo else None,
                 transport=transport,
                 timeout=httpx.Timeout(settings.timeout),
                 verify=settings.verify,
@@ -128,7 +138,8 @@ class RequestLoop:
                 self.scrub(f"invalid connection settings: {exc}")
             ) from None
         self._origin = self._client.base_url.copy_with(path="/", query=None, fragment=None)
-        self._secrets.extend(_userinfo_secrets(self._client.base_url))
+        if self._secrets:
+            _LOG_FILTER.loops.add(self)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -138,11 +149,19 @@ class RequestLoop:
         return self._client.base_url.host or str(self._client.base_url)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret of these settings masked."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, mask_secret(secret))
-        return text
+        """``text`` with every secret of these settings masked, in any letter case (a gateway
+        or a header parser may have lower-cased what it echoes)."""
+        if not self._secrets or not text:
+            return text
+        pattern, _, masks = _secret_patterns(tuple(self._secrets))
+        return pattern.sub(lambda match: masks[match.group().lower()], text)
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """``data`` with every secret of these settings masked, in any letter case."""
+        if not self._secrets or not data:
+            return data
+        _, pattern, masks = _secret_patterns(tuple(self._secrets))
+        return pattern.sub(lambda match: masks[match.group().decode().lower()].encode(), data)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter in its upper half."""
@@ -195,7 +214,6 @@ class RequestLoop:
 
     async def _send_once(self, method: str, url: httpx.URL, attempt: int) -> HttpResponse:
         shown_url = self.scrub(redact_url(url))
-        headers = self.settings.auth_headers()
         started_at = time.time()
         start = clock()
         record = RequestRecord(
@@ -203,15 +221,20 @@ class RequestLoop:
             method=method,
             url=shown_url,
             attempt=attempt,
-            request_headers=redact_headers(headers),
+            request_headers=redact_headers(self.settings.auth_headers()),
         )
         self.history.add(record)
         try:
             async with asyncio.timeout(self.settings.timeout * 2):
-                request = self._client.build_request(method, url, headers=headers)
-                # httpx turns user info in the URL into Basic auth, replacing an explicit
+                # The credentials go straight into the request and are never held in a local
+                # variable, so that a traceback showing locals cannot show them.
+                request = self._client.build_request(
+                    method, url, headers=self.settings.auth_headers()
+                )
+                # The client's Basic auth from URL user info would replace an explicit
                 # Authorization header; the settings' own credentials win.
-                auth = _NO_AUTH if "Authorization" in headers else httpx.USE_CLIENT_DEFAULT
+                has_auth = "Authorization" in request.headers
+                auth = _NO_AUTH if has_auth else httpx.USE_CLIENT_DEFAULT
                 response = await self._client.send(request, stream=True, auth=auth)
                 try:
                     chunks: list[bytes] = []
@@ -243,8 +266,11 @@ class RequestLoop:
         record.status = response.status_code
         record.elapsed_ms = elapsed_ms
         record.size = len(content)
-        record.response_headers = redact_headers(response.headers)
-        record.body = content[:MAX_BODY_KEPT]
+        # A gateway may echo the credentials back; what the inspector shows never holds them.
+        record.response_headers = tuple(
+            (name, self.scrub(value)) for name, value in redact_headers(response.headers)
+        )
+        record.body = self.scrub_bytes(content[:MAX_BODY_KEPT])
         record.body_truncated = len(content) > MAX_BODY_KEPT
         return HttpResponse(
             method=method,
@@ -289,8 +315,54 @@ class RequestLoop:
             return errors.RequestValidationError(self.scrub(f"invalid base URL: {exc}"), url=url)
         if isinstance(exc, httpx.HTTPError | OSError):
             return errors.TransportError(self.scrub(f"request to {host} failed: {exc}"), url=url)
+        if isinstance(exc, Exception):
+            # Anything else from the transport still ends in the client's own tree.
+            return errors.TransportError(
+                self.scrub(f"request to {host} failed: {type(exc).__name__}: {_reason(exc)}"),
+                url=url,
+            )
         return None
 
+
+@functools.lru_cache(maxsize=32)
+def _secret_patterns(
+    secrets: tuple[str, ...],
+) -> tuple[re.Pattern[str], re.Pattern[bytes], dict[str, str]]:
+    """Case-insensitive patterns for ``secrets`` (longest first) and each one's mask."""
+    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+    text = re.compile("|".join(re.escape(s) for s in ordered), re.IGNORECASE)
+    raw = re.compile(b"|".join(re.escape(s.encode()) for s in ordered), re.IGNORECASE)
+    return text, raw, {s.lower(): mask_secret(s) for s in ordered}
+
+
+class _ScrubLogRecords(logging.Filter):
+    """Masks the secrets of every open request loop in httpx's and httpcore's log records
+    (httpcore logs response headers at DEBUG, and a gateway may echo the credentials)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: weakref.WeakSet[RequestLoop] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        loops = list(self.loops)
+        if loops:
+            message = original = record.getMessage()
+            for loop in loops:
+                message = loop.scrub(message)
+            if message != original:
+                record.msg, record.args = message, None
+        return True
+
+
+_LOG_FILTER = _ScrubLogRecords()
+for _name in (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+):
+    logging.getLogger(_name).addFilter(_LOG_FILTER)
 
 _NO_AUTH = httpx.Auth()
 """An auth flow that adds nothing (keeps httpx from applying URL user info)."""

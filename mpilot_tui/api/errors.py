@@ -189,6 +189,12 @@ class RateLimitError(APIStatusError):
     retry_after: float | None = None
     """Seconds to wait, when a ``Retry-After`` header was sent (the gateway itself sends none)."""
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_after is not None:
+            text += f" (retry after {self.retry_after:g} s)"
+        return text
+
 
 class ServerError(APIStatusError):
     """5xx: the gateway or its upstream failed."""

@@ -24,6 +24,8 @@ MAX_EMPTY_PAGES = 20
 """Consecutive empty pages with ``has_more`` true after which paging stops."""
 ID_WINDOW_PAGES = 50
 """How many recent pages' item ids are remembered to spot a gateway that repeats items."""
+MAX_CURSOR_CHARS = 8192
+"""The longest cursor sent back; the gateway's own (base64 of a small JSON) are far shorter."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,12 @@ class PageGuard:
         if not page.next_cursor:
             raise PaginationError(
                 f"page {self.pages} says has_more but carries no cursor; paging stopped",
+                url=page.meta.url,
+            )
+        if len(page.next_cursor) > MAX_CURSOR_CHARS:
+            raise PaginationError(
+                f"page {self.pages} carries a cursor of {len(page.next_cursor):,} characters "
+                f"(at most {MAX_CURSOR_CHARS:,} are sent back); paging stopped",
                 url=page.meta.url,
             )
         if page.request_after is not None:

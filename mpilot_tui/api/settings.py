@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
@@ -47,6 +47,19 @@ def mask_secret(secret: str | SecretStr | None) -> str:
     if len(value) >= 12:
         return f"…{value[-4:]}"
     return "••••"
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user info masked."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:••••@{netloc}"))
 
 
 def is_loopback_url(url: str) -> bool:
@@ -85,6 +98,17 @@ class ConnectionSettings:
     profile: str | None = None
     """The saved profile these settings came from, for display."""
 
+    def __repr__(self) -> str:
+        # Secrets are SecretStr; the base URL may hold a password as user info.
+        shown = []
+        for item in fields(self):
+            if item.repr:
+                value = getattr(self, item.name)
+                if item.name in ("base_url", "proxy") and value:
+                    value = _without_password(value)
+                shown.append(f"{item.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     @property
     def demo(self) -> bool:
         return self.base_url == DEMO_BASE_URL
@@ -110,6 +134,12 @@ class ConnectionSettings:
     def secrets(self) -> list[str]:
         """Every secret value, so that output can be scrubbed of them."""
         values = [s.get_secret_value() for s in (self.token, self.password) if s]
+        try:
+            proxy_password = urlsplit(self.proxy).password if self.proxy else None
+        except ValueError:
+            proxy_password = None
+        if proxy_password:
+            values.append(proxy_password)
         headers = self.auth_headers()
         if self.auth == "basic" and "Authorization" in headers:
             values.append(headers["Authorization"].removeprefix("Basic "))

@@ -11,8 +11,8 @@ from typing import Any, TextIO
 
 import click
 
-from ..api import GatewayClient, Page
-from ..output import FORMATS, CsvWriter, Kind, write_json, write_table
+from ..api import GatewayClient, Page, PageGuard
+from ..output import FORMATS, CsvWriter, Kind, write_json, write_ndjson, write_table
 from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
@@ -71,10 +71,9 @@ class _Printer:
     def add(self, page: Page[Any]) -> None:
         self.count += len(page.items)
         if self.format == "ndjson":
-            write = self.out.write
-            for item in page.items:
-                write(item.model_dump_json(exclude_unset=True))
-                write("\n")
+            # Through write_ndjson: C1 controls and bidi overrides are escaped, not sent raw.
+            items = (item.model_dump(mode="json", exclude_unset=True) for item in page.items)
+            write_ndjson(items, self.out)
         elif self.format == "json":
             self._envelopes.append(json.loads(page.raw))
         elif self._csv is not None:
@@ -129,6 +128,8 @@ def _run_listing(
     if fetch_all:
         narrate(f"{printer.count} {what} in {pages} page{'s' if pages != 1 else ''}")
     elif last is not None and last.has_next_page():
+        # A cursor this command would tell the user to send back must pass the guards too.
+        PageGuard().check(last)
         narrate(
             f"{printer.count} {what}; more available: add --after {last.next_cursor} "
             "for the next page, or --all for everything"

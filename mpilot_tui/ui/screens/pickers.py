@@ -85,7 +85,7 @@ class ContainerPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker"):
-            yield Label(f"Container ({visible(self.provider)})", classes="picker-title")
+            yield Label(Text(f"Container ({visible(self.provider)})"), classes="picker-title")
             yield Input(placeholder="container id, e.g. cntr_…", id="picker-input")
             yield OptionList(id="picker-list")
             yield Label("loading containers…", id="picker-note")

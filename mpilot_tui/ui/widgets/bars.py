@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -21,12 +23,24 @@ class ConnectionBar(Static):
         text = Text()
         text.append(" mpilot-tui ", style="bold reverse")
         text.append("  ")
-        text.append(visible(label), style="bold")
+        text.append(visible(_without_userinfo(label)), style="bold")
         text.append("  │  ")
         text.append(visible(auth))
         text.append("  │  ")
-        text.append(f"gateway {visible(version)}" if version else "gateway version ?")
+        shown = ellipsize(visible(version[:200]), 40) if version else None
+        text.append(f"gateway {shown}" if shown else "gateway version ?")
         self.update(text)
+
+
+def _without_userinfo(label: str) -> str:
+    """A base URL without ``user:password@`` (the password is a secret); other labels as is."""
+    try:
+        parts = urlsplit(label)
+    except ValueError:
+        return label
+    if parts.scheme and "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return label
 
 
 MODES = (("files", "Files"), ("container-files", "Container files"))
@@ -62,9 +76,9 @@ class ModeBar(Static):
             self._spans.append((start, len(text), key))
             text.append(" ")
         text.append(" ")
-        text.append(visible(provider), style="bold")
+        text.append(ellipsize(visible(provider[:200]), 40), style="bold")
         if mode == "files":
-            text.append(f"  purpose: {visible(purpose) if purpose else 'any'}")
+            text.append(f"  purpose: {ellipsize(visible(purpose), 40) if purpose else 'any'}")
         else:
             shown = ellipsize(visible(container), 28) if container else "none (b to pick)"
             text.append("  container: ")

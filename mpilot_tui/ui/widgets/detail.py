@@ -22,14 +22,18 @@ from textual.widgets import Collapsible, Static
 from ...api.errors import APIStatusError, MPilotError
 from ...api.models import CacheDebug, ExtraFields
 from ...api.pagination import ResponseMeta
-from ...text import ago, human_bytes, local_time, utc_iso, visible
+from ...text import ago, ellipsize, human_bytes, local_time, utc_iso, visible
 
-__all__ = ["DetailPane", "json_text", "similarity_bar"]
+__all__ = ["DetailPane", "clip", "json_text", "similarity_bar"]
 
 TIME_FIELDS = frozenset({"created_at", "expires_at", "updated_at", "last_active_at"})
 KNOWN_EXTRA = frozenset(ExtraFields.model_fields)
 FOLDED_EXTRA = ("raw_request", "raw_response", "provider_response_headers")
 _HIGHLIGHT = JSONHighlighter()
+MAX_VALUE_CHARS = 2000
+"""Characters of one value shown; wrapping a megabyte of text would freeze the screen."""
+MAX_JSON_CHARS = 50_000
+"""Characters of a pretty-printed JSON block shown (``raw_response`` may be huge)."""
 
 
 def json_text(value: Any) -> Text:
@@ -38,8 +42,15 @@ def json_text(value: Any) -> Text:
         dumped = json.dumps(value, indent=2, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         dumped = repr(value)
-    lines = [visible(line) for line in dumped.splitlines()]
+    lines = [visible(clip(line)) for line in clip(dumped, MAX_JSON_CHARS).splitlines()]
     return _HIGHLIGHT(Text("\n".join(lines)))
+
+
+def clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was (a gateway may send MBs)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all; y copies the row)"
 
 
 def similarity_bar(similarity: float, threshold: float | None, width: int = 20) -> Text:
@@ -66,7 +77,7 @@ def _grid() -> Table:
 
 def _when(value: Any) -> Text:
     if not isinstance(value, int | float):
-        return Text(visible(value))
+        return Text(visible(clip(str(value))))
     text = Text(local_time(value, "%Y-%m-%d %H:%M:%S"))
     text.append(f"  {utc_iso(value)}  {ago(value)}  ", style="dim")
     text.append(f"({value})", style="dim")
@@ -80,7 +91,7 @@ def _field(name: str, value: Any) -> Text:
         return Text(f"{human_bytes(value)}  ({value:,} bytes)")
     if isinstance(value, dict | list):
         return json_text(value)
-    return Text(visible(value))
+    return Text(visible(clip(str(value))))
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -118,15 +129,15 @@ class DetailPane(VerticalScroll, can_focus=True):
         grid.add_row("error", Text(error.kind, style="bold red"))
         if isinstance(error, APIStatusError):
             for label, value in error.fields():
-                grid.add_row(label, Text(visible(value)))
+                grid.add_row(label, Text(visible(clip(value))))
             if error.raw_response is not None:
                 grid.add_row("upstream", json_text(error.raw_response))
             if error.body_excerpt:
                 grid.add_row("body", Text(visible(error.body_excerpt[:300])))
         else:
-            grid.add_row("message", Text(visible(error.message)))
+            grid.add_row("message", Text(visible(clip(error.message))))
             if error.url:
-                grid.add_row("url", Text(visible(error.url)))
+                grid.add_row("url", Text(visible(clip(error.url))))
         hint = Text("r retries · rows already loaded stay", style="italic dim")
         panel.update(Group(grid, hint))
         panel.add_class("shown")
@@ -154,7 +165,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         for name, value in item.items():
             if name == "extra_fields":
                 continue
-            grid.add_row(visible(name), _field(name, value))
+            grid.add_row(Text(ellipsize(visible(name[:200]), 32)), _field(name, value))
         item_static.update(Group(Text(title, style="bold underline"), grid))
         self._show_extra(extra, meta)
 
@@ -179,9 +190,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         self, extra: ExtraFields, meta: ResponseMeta | None
     ) -> Iterable[tuple[str, RenderableType]]:
         if extra.request_type:
-            yield "request_type", Text(visible(extra.request_type))
+            yield "request_type", Text(visible(clip(extra.request_type)))
         if extra.provider:
-            yield "provider", Text(visible(extra.provider))
+            yield "provider", Text(visible(clip(extra.provider)))
         latency = Text("gateway ")
         latency.append("?" if extra.latency is None else f"{extra.latency:g} ms", style="bold")
         if meta is not None:
@@ -199,7 +210,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         ):
             value = getattr(extra, name)
             if value:
-                yield name, Text(visible(value))
+                yield name, Text(visible(clip(value)))
         if extra.chunk_index is not None:
             yield "chunk_index", Text(str(extra.chunk_index))
         if extra.parse_errors:
@@ -208,7 +219,8 @@ class DetailPane(VerticalScroll, can_focus=True):
             yield (
                 "response",
                 Text(
-                    f"{meta.status} · {human_bytes(meta.size)} · {visible(meta.url)}", style="dim"
+                    f"{meta.status} · {human_bytes(meta.size)} · {visible(clip(meta.url))}",
+                    style="dim",
                 ),
             )
 
@@ -222,7 +234,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         else:
             badge.append(" MISS ", style="bold black on yellow")
         if cache.hit_type:
-            badge.append(f"  {visible(cache.hit_type)}")
+            badge.append(f"  {visible(clip(cache.hit_type))}")
         grid = _grid()
         if cache.similarity is not None:
             row = similarity_bar(cache.similarity, cache.threshold)
@@ -234,17 +246,17 @@ class DetailPane(VerticalScroll, can_focus=True):
         elif cache.threshold is not None:
             grid.add_row("threshold", Text(f"{cache.threshold:.3f}"))
         requested = "/".join(
-            visible(v) for v in (cache.requested_provider, cache.requested_model) if v
+            visible(clip(v)) for v in (cache.requested_provider, cache.requested_model) if v
         )
-        used = "/".join(visible(v) for v in (cache.provider_used, cache.model_used) if v)
+        used = "/".join(visible(clip(v)) for v in (cache.provider_used, cache.model_used) if v)
         if requested or used:
             grid.add_row("requested → used", Text(f"{requested or '?'} → {used or '?'}"))
         if cache.input_tokens is not None:
             grid.add_row("input_tokens", Text(f"{cache.input_tokens:,}"))
         if cache.cache_id:
-            grid.add_row("cache_id", Text(visible(cache.cache_id)))
+            grid.add_row("cache_id", Text(visible(clip(cache.cache_id))))
         for name, value in (cache.model_extra or {}).items():
-            grid.add_row(visible(name), _field(name, value))
+            grid.add_row(Text(ellipsize(visible(name[:200]), 32)), _field(name, value))
         return Group(heading, badge, grid)
 
     def _fold(self, name: str, value: Any) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...api.providers import STANDARD_PROVIDERS, provider_info
-from ...text import ellipsize, visible
+from ...text import cell_width, ellipsize, visible
 
 __all__ = ["ProviderSidebar"]
 
@@ -77,7 +77,8 @@ class ProviderSidebar(OptionList):
 
     def _label(self, name: str) -> Text:
         info = provider_info(name)
-        label = Text(ellipsize(visible(name), 11).ljust(11))
+        shown = ellipsize(visible(name[:200]), 11)
+        label = Text(shown + " " * (11 - cell_width(shown)))  # cells, not characters
         files = "F" if info.files or not info.standard else "·"
         containers = "C" if info.container_files else "·"
         label.append(f" {files}{containers}", style="bold" if info.files else "dim")

@@ -1,0 +1,154 @@
+"""Races and load: rapid switching, quitting mid-request, and a slow gateway."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers_hostile import (
+    FIRST_IDS,
+    TOKEN,
+    Conn,
+    HostileServer,
+    Seen,
+    captured,
+    delayed,
+    files_page,
+    hang,
+    make_tui,
+    running,
+    shown,
+    wait_for,
+)
+from helpers_net import cli_env
+
+SWITCHES = 50
+
+
+def slow_by_provider(seen: Seen, conn: Conn) -> None:
+    """Every provider's first page, each after 0.3 s."""
+    delayed(0.3, files_page(seen.query.get("provider", "openai"), after=None))(seen, conn)
+
+
+def listing_workers(screen: object) -> list[object]:
+    return [
+        worker
+        for worker in screen.workers  # type: ignore[attr-defined]
+        if worker.group == "listing" and not worker.is_finished
+    ]
+
+
+async def test_fifty_switches_end_with_the_last_selection_only(server: HostileServer) -> None:
+    server.routes["/openai/v1/files"] = slow_by_provider
+    app = make_tui(server.base_url, timeout=5)
+    async with running(app) as (pilot, screen):
+        started = time.monotonic()
+        for n in range(SWITCHES):
+            screen.select(provider=f"custom-{n:02d}")
+            # Paced to fifty in two seconds (a switch every 40 ms), the app running between.
+            await pilot.pause(max(0.0, started + (n + 1) * 0.04 - time.monotonic()))
+        # The switches came faster than the gateway answers (0.3 s), on a loaded CI box too.
+        assert time.monotonic() - started < 3.0
+        last = f"custom-{SWITCHES - 1:02d}"
+        await wait_for(pilot, lambda: len(screen.store) == 3 and screen.inflight is None)
+        # Late answers for earlier selections keep arriving at the gateway's pace; none wins.
+        await pilot.pause(0.5)
+        assert screen.store.ids == [f"file-{last}-{n}" for n in range(1, 4)]
+        assert {page.extra_fields.provider for page in screen.store.pages} == {last}
+        assert screen.last_error is None
+        assert listing_workers(screen) == []
+        text = shown(app)
+        assert f"file-{last}-1" in text and "3 rows" in text
+        assert "custom-00" not in text.replace(last, "")
+
+
+async def test_quitting_during_a_request_exits_within_a_second(server: HostileServer) -> None:
+    server.file_pages[None] = hang()
+    app = make_tui(server.base_url, timeout=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.browser
+        await wait_for(pilot, lambda: len(server.requests("/openai/v1/files")) == 1)
+        assert screen.inflight is not None
+        shown(app)
+        pressed = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - pressed < 1.0
+    assert app.return_code == 0
+
+
+async def test_a_slow_gateway_does_not_freeze_input(server: HostileServer) -> None:
+    server.file_pages["c1"] = delayed(5.0, files_page(after=None))
+    app = make_tui(server.base_url, timeout=10)
+    async with running(app) as (pilot, screen):
+        await wait_for(pilot, lambda: len(screen.store) == 3)
+        # The next page is asked for at once (the cursor is near the end) and takes 5 s.
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.inflight is not None)
+        waiting = time.monotonic()
+        assert screen.table.cursor == 2
+        await pilot.press("k", "k")
+        await wait_for(pilot, lambda: screen.table.cursor == 0, timeout=1)
+        await pilot.press("j")
+        await wait_for(pilot, lambda: screen.table.cursor == 1, timeout=1)
+        assert "loading" in shown(app)
+        assert screen.inflight is not None  # the answer is still 4 s away
+        assert time.monotonic() - waiting < 1.5
+        quitting = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - quitting < 1.0
+    assert screen.store.ids == FIRST_IDS
+
+
+def test_the_real_app_quits_mid_request_within_a_second(
+    server: HostileServer, tmp_path: Path
+) -> None:
+    """``mpilot-tui`` in a pseudo-terminal: ``q`` while a request hangs ends the process."""
+    server.file_pages[None] = hang()
+    env = cli_env(str(tmp_path / "config.toml"), MPILOT_TOKEN=TOKEN, TERM="xterm-256color")
+    env.update(COLUMNS="120", LINES="36")
+    primary, secondary = os.openpty()
+    os.set_blocking(primary, False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpilot_tui", "--base-url", server.base_url],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(secondary)
+    screen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while not server.requests("/openai/v1/files") or b"mpilot-tui" not in screen:
+            assert time.monotonic() < deadline, "the app did not start"
+            screen += _read(primary, 0.05)
+        screen += _read(primary, 0.3)
+        pressed = time.monotonic()
+        os.write(primary, b"q")
+        while process.poll() is None and time.monotonic() - pressed < 5:
+            screen += _read(primary, 0.02)
+        elapsed = time.monotonic() - pressed
+        assert process.poll() == 0, process.poll()
+        assert elapsed < 1.0, elapsed
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(primary)
+        captured("pty", screen.decode("utf-8", "replace"))
+    assert b"Traceback" not in screen
+
+
+def _read(fd: int, wait: float) -> bytes:
+    ready, _, _ = select.select([fd], [], [], wait)
+    if not ready:
+        return b""
+    try:
+        return os.read(fd, 65536)
+    except (BlockingIOError, OSError):
+        return b""
