@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,11 +11,15 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from ..api import GatewayClient
+from ..api import GatewayClient, RequestHistory
 from ..api.settings import ConnectionSettings
 from ..session import Session
 from .screens.browser import BrowserScreen, ContainerUsed
+from .screens.browser_tools import BrowserTools
+from .screens.export import ExportScreen
 from .screens.help import HelpScreen
+from .screens.inspector import InspectorScreen
+from .screens.preview import PreviewScreen
 from .widgets.file_table import FileTable
 
 __all__ = ["MPilotApp", "create_app", "run_app"]
@@ -160,6 +165,30 @@ class MPilotApp(App[None]):
         if callable(remember):
             remember(message.container_id)
 
+    def apply_settings(
+        self, keymap: Mapping[str, str], theme: str | None, history_size: int | None = None
+    ) -> None:
+        """Apply the config's ``[keymap]`` (binding id -> key), theme and inspector ring size."""
+        known = {b.id for _, bindings in self.binding_groups() for b in bindings}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(f"[keymap] names no such binding: {', '.join(unknown)}",
+                        title="Config", severity="warning", markup=False)  # fmt: skip
+        self.user_keymap = {k: v for k, v in keymap.items() if k in known}
+        self.set_keymap(self.user_keymap)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            self.notify(f"No theme called {theme!r}; keeping {self.theme}.", title="Config",
+                        severity="warning", markup=False)  # fmt: skip
+        if history_size is not None and history_size > 0:
+            old = self.client.history
+            ring = RequestHistory(history_size)
+            for record in old:
+                ring.add(record)
+            ring.total = old.total
+            self.client.http.history = ring
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -172,9 +201,18 @@ class MPilotApp(App[None]):
             ("Anywhere", self.BINDINGS),
             ("Browser", BrowserScreen.BINDINGS),
             ("Table", FileTable.BINDINGS),
+            ("Power tools", BrowserTools.BINDINGS),
+            ("Request inspector", InspectorScreen.BINDINGS),
+            ("Content preview", PreviewScreen.BINDINGS),
+            ("Export", ExportScreen.BINDINGS),
         ]
+        keymap: dict[str, str] = getattr(self, "user_keymap", {})
         for title, bindings in sources:
-            shown = [b for b in bindings if isinstance(b, Binding) and b.id]
+            shown = [
+                replace(b, key=keymap[b.id], key_display=None) if b.id in keymap else b
+                for b in bindings
+                if isinstance(b, Binding) and b.id
+            ]
             groups.append((title, shown))
         groups.append(
             (
@@ -206,6 +244,18 @@ class MPilotApp(App[None]):
             ("Filter loaded rows", "Match id, filename or path", browser.action_filter),
             ("Copy id", "Copy the highlighted row's id", browser.action_copy_id),
             ("Copy row as JSON", "Copy the highlighted item", browser.action_copy_json),
+            ("Request inspector", "Every request of the session, with its envelope",
+             browser.action_inspector),
+            ("Cache summary", "Hit rate, similarity against the threshold, latency",
+             browser.action_cache_summary),
+            ("Find: keep paging", "Load pages until the filter matches", browser.action_find_more),
+            ("Sort loaded rows", "By any column, without refetching", browser.action_sort),
+            ("Fetch full item", "GET the highlighted item with its own extra_fields",
+             browser.action_fetch_item),
+            ("Preview content", "Show or save the highlighted file's content",
+             browser.action_preview),
+            ("Export rows", "Shown, loaded or all rows to CSV, JSON or NDJSON",
+             browser.action_export),
             ("Switch profile", "Reconnect to a saved profile", self.action_profiles),
             ("Help", "Every key", self.action_help),
         ]  # fmt: skip

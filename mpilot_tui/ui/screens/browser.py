@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
@@ -29,6 +28,7 @@ from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
 from ..widgets.sidebar import ProviderSidebar
+from .browser_tools import BrowserTools
 from .pickers import PURPOSES, ContainerPicker, OptionPicker
 
 __all__ = ["BrowserScreen", "Selection"]
@@ -57,8 +57,8 @@ class Selection:
         return "files" if self.mode == "files" else "container_files"
 
 
-class BrowserScreen(Screen[None]):
-    """The one main screen."""
+class BrowserScreen(BrowserTools):
+    """The one main screen (its power tools' keys and actions come from BrowserTools)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh/retry", id="browser.refresh"),
@@ -177,6 +177,7 @@ class BrowserScreen(Screen[None]):
     def start_listing(self) -> None:
         self.generation += 1
         self.workers.cancel_group(self, "listing")
+        self.stop_finding("changed")
         selection = self.selection
         self.store = RowStore(selection.kind)
         self.view = RowView(self.store)
@@ -288,6 +289,7 @@ class BrowserScreen(Screen[None]):
             self._stop_paging(exc)
         table.rows_appended(has_more=self.has_more)
         self._update_status()
+        self.after_page()
 
     def on_browser_screen_page_failed(self, message: PageFailed) -> None:
         if message.generation != self.generation:
@@ -298,11 +300,13 @@ class BrowserScreen(Screen[None]):
 
     def _stop_paging(self, error: MPilotError) -> None:
         self.has_more = False
+        self.next_cursor = None  # refused: r reloads from the start instead of sending it
         self.table.rows_appended(has_more=False)
         self._show_error(error)
 
     def _show_error(self, error: MPilotError) -> None:
         self.last_error = error
+        self.stop_finding("error")
         self.detail.show_error(error)
         title = "Gateway error" if error.kind.endswith("Error") else "Error"
         self.app.notify(visible(str(error)), title=title, severity="error", markup=False)
@@ -400,6 +404,9 @@ class BrowserScreen(Screen[None]):
         self.table.focus()
 
     def action_escape(self) -> None:
+        if self.finding is not None:
+            self.stop_finding("cancelled")
+            return
         box = self.query_one("#filter", Input)
         if box.has_focus or box.value:
             box.value = ""

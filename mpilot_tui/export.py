@@ -1,0 +1,254 @@
+"""Writing listing rows to a file as CSV, JSON or NDJSON, with the CLI's own writers.
+
+No Textual here. The browser's export screen drives a :class:`RowExport` from a worker, one
+page (or one chunk of loaded rows) at a time, and shows the progress reported after each
+step. The formats are :mod:`mpilot_tui.output`'s: ``json`` holds the envelopes as the gateway
+sent them, ``ndjson`` one item per line, ``csv`` a header then one formula-safe row per item.
+
+A file is written under a temporary name next to the target and renamed into place only
+when it is complete, so a cancelled or failed export leaves nothing behind at either name.
+CSV and NDJSON are written as the rows come; JSON is one document, so its envelopes are
+held until the end (as the CLI's ``--all --format json`` does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import zlib
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TextIO
+
+from .api.pagination import Page
+from .output import CsvWriter, Kind, write_json, write_ndjson
+from .rows import RowStore
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportFormat",
+    "Progress",
+    "RowExport",
+    "default_export_name",
+    "export_envelopes",
+    "export_items",
+    "export_pages",
+    "loaded_envelopes",
+    "resolve_path",
+    "safe_file_name",
+    "save_bytes",
+    "shown_items",
+]
+
+ExportFormat = Literal["csv", "json", "ndjson"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json", "ndjson")
+"""The file formats of an export: the CLI's, less its screen-only ``table``."""
+
+Progress = Callable[[int, int | None], None]
+"""Called after each step with the rows written so far and the total, when known."""
+
+ROWS_PER_STEP = 2_000
+"""Loaded rows written between two progress reports (and two yields to the event loop)."""
+SAVE_CHUNK = 256 * 1024
+"""Bytes written between two progress reports when saving content."""
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(text: str, fallback: str = "file") -> str:
+    """``text`` as one harmless file name: no separators, controls or leading dots."""
+    name = _UNSAFE_NAME.sub("_", text).strip("._")[:80]
+    return name or fallback
+
+
+def default_export_name(kind: Kind, provider: str, fmt: ExportFormat) -> str:
+    """``mpilot-<kind>-<provider>.<ext>``, e.g. ``mpilot-files-openai.csv``."""
+    return f"mpilot-{kind.replace('_', '-')}-{safe_file_name(provider, 'provider')}.{fmt}"
+
+
+def resolve_path(text: str, base: Path | None = None) -> Path:
+    """A typed path made absolute: ``~`` expanded, relative to ``base`` (the current folder)."""
+    path = Path(text.strip()).expanduser()
+    return path if path.is_absolute() else (base or Path.cwd()) / path
+
+
+def _partial_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.part")
+
+
+class RowExport:
+    """One export in progress: items or whole envelopes in, one file out.
+
+    Raises ``OSError`` when the temporary file cannot be created. Use :meth:`finish` to put
+    the file in place, or :meth:`abort` (also on leaving a ``with`` block by an exception).
+    """
+
+    def __init__(self, path: Path, fmt: ExportFormat, kind: Kind) -> None:
+        self.path = path
+        self.format: ExportFormat = fmt
+        self.kind: Kind = kind
+        self.rows = 0
+        """Items written (or, for JSON, collected) so far."""
+        self.partial = _partial_path(path)
+        """Where the file is written until it is complete."""
+        # backslashreplace: a lone surrogate in a CSV cell is written escaped, not fatal.
+        self._out: TextIO = open(  # noqa: SIM115 - closed in finish()/abort()
+            self.partial, "w", encoding="utf-8", errors="backslashreplace", newline=""
+        )
+        self._csv = CsvWriter(kind, self._out) if fmt == "csv" else None
+        self._envelopes: list[Any] = []
+        self._loose: list[dict[str, Any]] = []
+        self.done = False
+
+    def __enter__(self) -> RowExport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self.done:
+            self.abort()
+
+    def add_items(self, items: Sequence[dict[str, Any]]) -> int:
+        """Write items (a filtered or sorted selection); JSON wraps them in one list envelope."""
+        if self._csv is not None:
+            written = self._csv.write(items)
+        elif self.format == "ndjson":
+            written = write_ndjson(items, self._out)
+        else:
+            self._loose.extend(items)
+            written = len(items)
+        self.rows += written
+        return written
+
+    def add_envelope(self, envelope: Any) -> int:
+        """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
+        data = envelope.get("data") if isinstance(envelope, dict) else None
+        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        if self.format == "json":
+            self._envelopes.append(envelope)
+            self.rows += len(items)
+            return len(items)
+        return self.add_items(items)
+
+    def finish(self) -> Path:
+        """Complete the file and move it to :attr:`path`."""
+        try:
+            if self.format == "json":
+                envelopes = self._envelopes
+                if self._loose or not envelopes:
+                    envelopes = [*envelopes, _list_envelope(self._loose)]
+                write_json(envelopes, self._out)
+            self._out.close()
+            os.replace(self.partial, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        self.done = True
+        return self.path
+
+    def abort(self) -> None:
+        """Drop what was written; nothing is left at either name."""
+        self.done = True
+        self._envelopes.clear()
+        self._loose.clear()
+        self._out.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def _list_envelope(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": items, "has_more": False}
+
+
+def loaded_envelopes(store: RowStore, pages: int | None = None) -> Iterator[Any]:
+    """The envelopes of a listing's loaded pages (the first ``pages``), as the gateway sent
+    them."""
+    for record in store.pages[:pages]:
+        yield json.loads(zlib.decompress(record.compressed))
+
+
+def shown_items(store: RowStore, rows: Sequence[int]) -> list[dict[str, Any]]:
+    """The full items at store ``rows``, in that order; each page is parsed once."""
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    for position, row in enumerate(rows):
+        record = store.page_of(row)
+        wanted.setdefault(id(record), []).append((position, row))
+    found: list[dict[str, Any] | None] = [None] * len(rows)
+    for record in store.pages:
+        needed = wanted.get(id(record))
+        if not needed:
+            continue
+        body = json.loads(zlib.decompress(record.compressed))
+        data = body.get("data") if isinstance(body, dict) else None
+        items = data if isinstance(data, list) else []
+        for position, row in needed:
+            offset = row - record.start
+            item = items[offset] if 0 <= offset < len(items) else None
+            found[position] = item if isinstance(item, dict) else store.summary(row)
+    return [item if item is not None else store.summary(rows[i]) for i, item in enumerate(found)]
+
+
+async def export_items(
+    export: RowExport, items: Sequence[dict[str, Any]], progress: Progress
+) -> None:
+    """Write ``items`` in steps, reporting progress and letting the event loop run between."""
+    total = len(items)
+    for start in range(0, total, ROWS_PER_STEP):
+        export.add_items(items[start : start + ROWS_PER_STEP])
+        progress(export.rows, total)
+        await asyncio.sleep(0)
+    if not total:
+        progress(0, 0)
+
+
+async def export_envelopes(
+    export: RowExport, envelopes: Iterable[Any], total: int | None, progress: Progress
+) -> None:
+    """Write loaded pages' envelopes one by one."""
+    for envelope in envelopes:
+        export.add_envelope(envelope)
+        progress(export.rows, total)
+        await asyncio.sleep(0)
+    progress(export.rows, total)
+
+
+async def export_pages(
+    export: RowExport, pages: AsyncIterator[Page[Any]], progress: Progress
+) -> int:
+    """Write every page the iterator fetches; returns the number of pages."""
+    count = 0
+    async for page in pages:
+        export.add_envelope(json.loads(page.raw))
+        count += 1
+        progress(export.rows, None)
+        # An in-process transport may never suspend: yield, so the screen shows progress and
+        # a cancel gets in.
+        await asyncio.sleep(0)
+    return count
+
+
+def save_bytes(path: Path, content: bytes, chunk: int = SAVE_CHUNK) -> Generator[int, None, None]:
+    """Write ``content`` to ``path`` in chunks, yielding the bytes written after each.
+
+    Closing the generator early (a cancelled save) removes the partial file.
+    """
+    partial = _partial_path(path)
+    done = False
+    try:
+        with open(partial, "wb") as out:
+            for start in range(0, len(content), chunk):
+                out.write(content[start : start + chunk])
+                yield min(len(content), start + chunk)
+            if not content:
+                yield 0
+        os.replace(partial, path)
+        done = True
+    finally:
+        if not done:
+            partial.unlink(missing_ok=True)

@@ -1,0 +1,332 @@
+"""The content preview: a file's bytes (``…/content``), shown and saved.
+
+Text (JSONL, JSON, CSV, Markdown, code) is shown with syntax highlighting up to
+:data:`PREVIEW_CAP`; anything else as a hex summary. ``s`` saves the whole content to a path
+(the current folder by default) with a progress bar; escape cancels a save, then closes.
+The fetch and the save run in workers that only post messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from ...api import GatewayClient, MPilotError
+from ...api._http import MAX_BODY
+from ...export import SAVE_CHUNK, resolve_path, safe_file_name, save_bytes
+from ...text import human_bytes, visible
+
+__all__ = ["ContentTarget", "PreviewScreen", "render_content"]
+
+PREVIEW_CAP = 256 * 1024
+"""Bytes of text shown (and highlighted) at most; the rest is only saved."""
+HEX_BYTES = 256
+"""Bytes of a binary file shown as hex."""
+SAVE_PAUSE = 0.0
+"""Seconds the save yields to the event loop between two chunks (tests slow it down)."""
+LEXERS = {
+    "jsonl": "json", "json": "json", "md": "markdown", "py": "python", "yaml": "yaml",
+    "yml": "yaml", "xml": "xml", "html": "html", "js": "javascript", "toml": "toml",
+}  # fmt: skip
+"""Syntax highlighting by file extension; other text is shown plain."""
+TEXT_TYPES = ("text/", "json", "xml", "yaml", "javascript", "csv")
+SIGNATURES = (
+    (b"%PDF", "PDF document"), (b"\x89PNG", "PNG image"), (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContentTarget:
+    """Which file's content to fetch, and what the listing said about it."""
+
+    mode: str
+    """``files`` or ``container-files``."""
+    provider: str
+    container: str | None
+    item_id: str
+    name: str
+    size: int | None
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+
+
+def is_text(sample: bytes, content_type: str, name: str) -> bool:
+    if b"\x00" in sample:
+        return False
+    if any(marker in content_type for marker in TEXT_TYPES):
+        return True
+    if _extension(name) in (*LEXERS, "txt", "csv", "log", "tsv"):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return bool(sample)
+
+
+def _hex_dump(data: bytes) -> Text:
+    lines = []
+    for offset in range(0, len(data), 16):
+        row = data[offset : offset + 16]
+        hexed = " ".join(f"{b:02x}" for b in row).ljust(47)
+        shown = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
+        lines.append(f"{offset:08x}  {hexed}  |{shown}|")
+    return Text("\n".join(lines))
+
+
+def render_content(
+    content: bytes, content_type: str, name: str, cap: int = PREVIEW_CAP
+) -> tuple[RenderableType, str]:
+    """What the preview shows, and a one-line description of it."""
+    sample = content[:cap]
+    size = len(content)
+    if not is_text(sample, content_type, name):
+        kind = next((label for sig, label in SIGNATURES if content.startswith(sig)), "binary")
+        note = f"{kind} · hex of the first {min(size, HEX_BYTES):,} of {size:,} bytes"
+        return _hex_dump(content[:HEX_BYTES]), note
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(sample, final=size <= cap)
+    lines = [visible(line.rstrip("\r").expandtabs(4)) for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    lexer = LEXERS.get(_extension(name), "text")
+    code = "\n".join(lines)
+    shown: Text = Syntax("", lexer, theme="ansi_dark").highlight(code) if code else Text()
+    shown.rstrip()
+    shown.no_wrap = True
+    label = "JSONL" if _extension(name) == "jsonl" else ("text" if lexer == "text" else lexer)
+    note = f"{label} · {len(lines):,} lines"
+    if size > cap:
+        note += f" · the first {human_bytes(cap)} of {human_bytes(size)} shown (s saves it all)"
+    return shown, note
+
+
+class PreviewScreen(Screen[None]):
+    """One file's content."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close/cancel", id="preview.close"),
+        Binding("s", "save", "Save to file", id="preview.save"),
+    ]
+    DEFAULT_CSS = """
+    PreviewScreen #preview-header { height: auto; background: $panel; padding: 0 1; }
+    PreviewScreen #preview-body { height: 1fr; border: round $primary 40%; padding: 0 1; }
+    PreviewScreen #preview-content { width: auto; min-width: 100%; }
+    PreviewScreen #save-path { display: none; }
+    PreviewScreen #save-path.shown { display: block; }
+    PreviewScreen #save-progress { display: none; padding: 0 1; }
+    PreviewScreen #save-progress.shown { display: block; }
+    PreviewScreen #save-status { height: auto; padding: 0 1; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, content: bytes, content_type: str, elapsed_ms: float) -> None:
+            super().__init__()
+            self.content = content
+            self.content_type = content_type
+            self.elapsed_ms = elapsed_ms
+
+    class Failed(Message):
+        def __init__(self, error: MPilotError) -> None:
+            super().__init__()
+            self.error = error
+
+    class SaveProgressed(Message):
+        def __init__(self, written: int, total: int) -> None:
+            super().__init__()
+            self.written = written
+            self.total = total
+
+    class SaveEnded(Message):
+        """The save finished (``path`` set), failed (``problem`` set) or was cancelled."""
+
+        def __init__(self, path: Path | None, problem: str | None, written: int) -> None:
+            super().__init__()
+            self.path = path
+            self.problem = problem
+            self.written = written
+
+    def __init__(self, client: GatewayClient, target: ContentTarget) -> None:
+        super().__init__()
+        self.client = client
+        self.target = target
+        self.content: bytes | None = None
+        self.rendered: RenderableType | None = None
+        """What the body shows (the highlighted text or the hex summary)."""
+        self.saving = False
+        self._confirm: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="preview-header")
+        with ScrollableContainer(id="preview-body"):
+            yield Static(Text("fetching content…", style="italic"), id="preview-content")
+        yield Input(id="save-path", placeholder="save to (enter saves, escape cancels)")
+        yield ProgressBar(id="save-progress", show_eta=False)
+        yield Static(id="save-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#preview-body").border_title = "Content"
+        self._show_header(None)
+        size = self.target.size
+        if size is not None and size > MAX_BODY:
+            limit = human_bytes(MAX_BODY)
+            self._show_status(f"{human_bytes(size)} is more than this client reads ({limit})")
+            self.query_one("#preview-content", Static).update(
+                Text(f"Not fetched: the file is larger than {limit}.", style="italic")
+            )
+            return
+        self.query_one("#preview-body").focus()
+        self._load(self.target)
+
+    def _show_header(self, note: str | None, content_type: str | None = None) -> None:
+        target = self.target
+        text = Text(visible(target.name or target.item_id), style="bold")
+        text.append(f"  {visible(target.item_id)}", style="dim")
+        if target.size is not None:
+            text.append(f"  {human_bytes(target.size)}")
+        if content_type:
+            text.append(f"  {visible(content_type)}")
+        if note:
+            text.append(f"\n{visible(note)}", style="italic")
+        self.query_one("#preview-header", Static).update(text)
+
+    def _show_status(self, message: str, style: str = "") -> None:
+        self.query_one("#save-status", Static).update(Text(visible(message), style=style))
+
+    # -- fetching -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="content", exit_on_error=False)
+    async def _load(self, target: ContentTarget) -> None:
+        try:
+            if target.mode == "files":
+                response = await self.client.file_content(target.item_id, target.provider)
+            else:
+                response = await self.client.container_file_content(
+                    target.container or "", target.item_id, target.provider
+                )
+        except MPilotError as exc:
+            self.post_message(self.Failed(exc))
+            return
+        self.post_message(self.Loaded(response.content, response.content_type, response.elapsed_ms))
+
+    def on_preview_screen_loaded(self, message: Loaded) -> None:
+        self.content = message.content
+        shown, note = render_content(message.content, message.content_type, self.target.name)
+        note += f" · fetched in {message.elapsed_ms:,.0f} ms"
+        self._show_header(note, message.content_type)
+        self.rendered = shown
+        self.query_one("#preview-content", Static).update(shown)
+
+    def on_preview_screen_failed(self, message: Failed) -> None:
+        error = message.error
+        self.query_one("#preview-content", Static).update(
+            Group(Text(error.kind, style="bold red"), Text(visible(str(error))))
+        )
+        self.notify(visible(str(error)), title="Content not fetched", severity="error",
+                    markup=False)  # fmt: skip
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.content is None:
+            self.notify("The content has not arrived yet.", timeout=2, markup=False)
+            return
+        if self.saving:
+            return
+        box = self.query_one("#save-path", Input)
+        if not box.value:
+            base = self.target.name.rsplit("/", 1)[-1]
+            box.value = f"./{safe_file_name(base, self.target.item_id)}"
+        box.add_class("shown")
+        box.focus()
+        self._show_status("enter saves · escape cancels")
+
+    @on(Input.Submitted, "#save-path")
+    def save_submitted(self, event: Input.Submitted) -> None:
+        if self.content is None or self.saving or not event.value.strip():
+            return
+        path = resolve_path(event.value)
+        if path.is_dir():
+            self._show_status(f"{path} is a folder; give a file name", "bold red")
+            return
+        if not path.parent.is_dir():
+            self._show_status(f"no such folder: {path.parent}", "bold red")
+            return
+        if path.exists() and self._confirm != path:
+            self._confirm = path
+            self._show_status(f"{path} exists: enter again replaces it", "bold yellow")
+            return
+        self._confirm = None
+        self.saving = True
+        bar = self.query_one("#save-progress", ProgressBar)
+        bar.update(total=max(1, len(self.content)), progress=0)
+        bar.add_class("shown")
+        self._show_status(f"saving to {path}… escape cancels")
+        self._save(path, self.content)
+
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def _save(self, path: Path, content: bytes) -> None:
+        written = reported = 0
+        # About a hundred progress messages at most: a flood would queue a cancel behind it.
+        step = max(SAVE_CHUNK, len(content) // 100)
+        writer = save_bytes(path, content, SAVE_CHUNK)
+        try:
+            for written in writer:
+                if written - reported >= step or written == len(content):
+                    self.post_message(self.SaveProgressed(written, len(content)))
+                    reported = written
+                await asyncio.sleep(SAVE_PAUSE)
+        except OSError as exc:
+            self.post_message(self.SaveEnded(None, str(exc), written))
+            return
+        except asyncio.CancelledError:
+            writer.close()
+            self.post_message(self.SaveEnded(None, None, written))
+            raise
+        self.post_message(self.SaveEnded(path, None, written))
+
+    def on_preview_screen_save_progressed(self, message: SaveProgressed) -> None:
+        self.query_one("#save-progress", ProgressBar).update(
+            total=max(1, message.total), progress=message.written
+        )
+
+    def on_preview_screen_save_ended(self, message: SaveEnded) -> None:
+        self.saving = False
+        if message.path is not None:
+            self._show_status(f"Saved {message.written:,} bytes to {message.path}", "bold green")
+            self.notify(f"Saved to {message.path}", timeout=3, markup=False)
+        elif message.problem is not None:
+            self.query_one("#save-progress", ProgressBar).remove_class("shown")
+            self._show_status(f"Not saved: {message.problem}", "bold red")
+        else:
+            self.query_one("#save-progress", ProgressBar).remove_class("shown")
+            self._show_status("Save cancelled: nothing was written", "bold yellow")
+
+    def action_close(self) -> None:
+        box = self.query_one("#save-path", Input)
+        if self.saving:
+            self.workers.cancel_group(self, "save")
+            self._show_status("cancelling the save…")
+        elif box.has_class("shown"):
+            box.remove_class("shown")
+            self._show_status("")
+            self.query_one("#preview-body").focus()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,643 @@
+"""Power tools, driven like a user: the request inspector, the cache summary, keep paging
+until found, sorting, the full item, content preview and save, export, and the keymap."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from helpers_ui import browser, screen_text, wait_for
+from pydantic import SecretStr
+
+from mpilot_tui.api import GatewayClient
+from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.demo import DemoConfig
+from mpilot_tui.demo import create_app as create_demo
+from mpilot_tui.output import CSV_FIELDS, write_csv, write_json
+from mpilot_tui.session import Session, demo_session
+from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.screens import preview as preview_module
+from mpilot_tui.ui.screens.browser import BrowserScreen
+from mpilot_tui.ui.screens.export import ExportScreen
+from mpilot_tui.ui.screens.help import HelpScreen
+from mpilot_tui.ui.screens.inspector import InspectorScreen
+from mpilot_tui.ui.screens.pickers import OptionPicker
+from mpilot_tui.ui.screens.preview import PreviewScreen
+from mpilot_tui.ui.widgets.cache_summary import FactBook, summarise
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Default save/export paths land in a fresh folder; no user config is read."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPILOT_TUI_CONFIG", str(tmp_path / "no-config.toml"))
+    return tmp_path
+
+
+def demo_app(page_size: int = 100, **demo: Any) -> MPilotApp:
+    return create_app(demo_session(DemoConfig(**demo), page_size=page_size))
+
+
+async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
+    await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
+    await pilot.pause(0.1)
+
+
+async def load_everything(pilot: Any, screen: BrowserScreen) -> None:
+    while screen.has_more:
+        pages = len(screen.store.pages)
+        await pilot.press("G")
+        await wait_for(pilot, lambda n=pages: len(screen.store.pages) > n and not screen.inflight)
+
+
+async def move_to(pilot: Any, screen: BrowserScreen, row: int) -> None:
+    position = screen.view.position_of(row)
+    assert position is not None
+    screen.table.move_cursor(position)
+    await pilot.pause(0.15)
+
+
+def first_row(screen: BrowserScreen, condition: Any) -> int:
+    for row in range(len(screen.store)):
+        if condition(screen.store.summary(row)):
+            return row
+    raise AssertionError("no such row in the demo data")
+
+
+def notified(app: MPilotApp, text: str) -> bool:
+    """A notification (a toast, which may wrap its text over lines) says ``text``."""
+    return any(text in note.message for note in app._notifications)
+
+
+def list_requests(app: MPilotApp) -> int:
+    return sum(1 for r in app.client.history if r.url.split("?")[0].endswith("/files"))
+
+
+# -- request inspector --------------------------------------------------------------------
+
+
+async def test_inspector_lists_requests_and_shows_the_envelope() -> None:
+    app = demo_app(files=150)
+    async with app.run_test(size=(170, 50)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        inspector = app.screen
+        assert isinstance(inspector, InspectorScreen)
+        await pilot.pause(0.2)
+        assert len(inspector.records) == len(app.client.history)
+        text = screen_text(app)
+        assert "/api/version" in text
+        assert "/openai/v1/files?provider=openai&limit=100&order=desc" in text
+        for header in ("status", "client", "gateway", "gap", "size", "items", "cache", "error"):
+            assert header in text
+        index = next(i for i, r in enumerate(inspector.records) if "/openai/v1/files" in r.url)
+        await pilot.press(*["down"] * index)
+        await pilot.pause(0.2)
+        record = inspector.records[index]
+        assert inspector.selected is record
+        text = screen_text(app)
+        assert "response envelope" in text
+        assert '"object": "list"' in text
+        assert f"the first 3 of {record.item_count:,} items" in text
+        assert '"request_type": "file_list"' in text
+        assert f"gateway {record.gateway_latency_ms:,.1f} ms" in text
+        assert "response headers" in text
+        await pilot.click("#fold-response_headers CollapsibleTitle")
+        await pilot.pause(0.2)
+        assert "content-type" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+
+
+async def test_inspector_redacts_credentials() -> None:
+    config = DemoConfig(files=10, auth="vk")
+    settings = ConnectionSettings(
+        base_url=DEMO_BASE_URL, auth="x-bf-vk", token=SecretStr(config.virtual_key)
+    )
+    client = GatewayClient(settings, transport=httpx.ASGITransport(app=create_demo(config)))
+    app = create_app(Session(settings=settings), client)
+    async with app.run_test(size=(170, 50)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 10)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        await pilot.pause(0.2)
+        await pilot.click("#fold-request_headers CollapsibleTitle")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "x-bf-vk" in text and "<redacted>" in text
+        assert config.virtual_key not in text
+    await client.aclose()
+
+
+async def test_inspector_ring_holds_the_last_n_requests() -> None:
+    app = demo_app(page_size=20, files=200)
+    async with app.run_test(size=(170, 50)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 20)
+        app.apply_settings({}, None, history_size=4)
+        await load_everything(pilot, screen)
+        assert app.client.history.total > 4
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        inspector = app.screen
+        assert isinstance(inspector, InspectorScreen)
+        await pilot.pause(0.2)
+        assert len(inspector.records) == 4
+        text = screen_text(app)
+        assert "the last 4 are kept" in text
+        assert f"{app.client.history.total:,} this session" in text
+
+
+async def test_cache_summary_counts_hits_and_charts_similarity() -> None:
+    app = demo_app(page_size=20, files=600)
+    async with app.run_test(size=(170, 50)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 20)
+        await load_everything(pilot, screen)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        await pilot.pause(0.3)
+        records = list(app.client.history)
+        summary = summarise(records, FactBook())
+        assert summary.hits and summary.misses and summary.scored
+        text = screen_text(app)
+        assert "Cache summary" in text
+        rate = f"{summary.hit_rate:.0%} of {summary.with_cache:,} answers with cache_debug"
+        assert rate in text
+        counts = f"{summary.hits:,} hits: {summary.direct:,} direct · {summary.semantic:,} semantic"
+        assert counts in text
+        assert f"— {summary.misses:,} misses" in text
+        assert "┃ threshold 0.80" in text
+        assert re.search(r"0 [·▁▂▃▄▅▆▇█┃]{21} 1", text), "the similarity histogram"
+        assert "latency with and without a hit" in text
+        assert re.search(r"hit\s+█", text) and re.search(r"miss\s+█", text)
+        # l goes back to the request list.
+        await pilot.press("l")
+        await pilot.pause(0.1)
+        assert "path and query" in screen_text(app)
+
+
+# -- find and sort ------------------------------------------------------------------------
+
+
+async def test_keep_paging_until_the_filter_matches() -> None:
+    async with GatewayClient.for_demo(create_demo(DemoConfig(files=3000))) as other:
+        ids = [f.id async for p in other.iter_files("openai", limit=1000) for f in p.items]
+    target = ids[2450]
+    app = demo_app(files=3000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        await pilot.press("slash", *target[-10:])
+        await pilot.pause(0.1)
+        assert len(screen.view) == 0
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: screen.finding is None and len(screen.view) == 1, 20)
+        assert 2450 < len(screen.store) <= 2500, "paging stops once the filter matches"
+        assert screen.table.current_row is not None
+        assert screen.store.ids[screen.table.current_row] == target
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert target in text
+        assert notified(app, "Found 1 more match(es)")
+
+
+async def test_keep_paging_shows_progress_and_escape_stops_it() -> None:
+    app = demo_app(files=5000, latency_ms=40)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        await pilot.press("slash", *"nothing-matches-this")
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: len(screen.store) >= 400, 10)
+        progress = r"finding: [\d,]+ rows loaded, [\d,]+ more pages · escape stops"
+        await wait_for(pilot, lambda: re.search(progress, screen_text(app)) is not None)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        assert screen.finding is None
+        stopped = len(screen.store)
+        await pilot.pause(0.4)
+        assert len(screen.store) == stopped, "no page is fetched after escape"
+        assert screen.has_more and screen.inflight is None
+        assert notified(app, "Stopped paging")
+        assert screen.query_one("#filter").value == "nothing-matches-this"  # type: ignore[attr-defined]
+
+
+async def test_keep_paging_reports_the_end_of_the_listing() -> None:
+    app = demo_app(files=250)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        await pilot.press("slash", *"zzz-none")
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: screen.finding is None and not screen.has_more)
+        await pilot.pause(0.1)
+        assert len(screen.store) == 250
+        assert notified(app, "No further match: the listing ended (250 rows loaded)")
+
+
+async def test_sort_picker_sorts_loaded_rows_and_holds_as_pages_arrive() -> None:
+    app = demo_app(files=600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 200)
+        await pilot.pause(0.2)
+        requests = list_requests(app)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
+        picker = app.screen
+        assert isinstance(picker, OptionPicker)
+        position = picker.values.index("Size ▼")
+        await pilot.press(*["down"] * position, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await pilot.pause(0.1)
+        assert list_requests(app) == requests, "sorting does not refetch"
+
+        def sizes() -> list[int]:
+            return [
+                screen.store.value("bytes", screen.view.row(i)) or -1
+                for i in range(len(screen.view))
+            ]
+
+        assert sizes() == sorted(sizes(), reverse=True)
+        assert "Size ▼" in screen_text(app)
+        await load_everything(pilot, screen)
+        assert len(screen.view) == 600
+        assert sizes() == sorted(sizes(), reverse=True), "the sort holds as pages arrive"
+        assert "Size ▼" in screen_text(app)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: screen.view.indexes is None)
+
+
+async def test_a_sorted_view_does_not_page_on_its_own() -> None:
+    app = demo_app(files=2000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 200)
+        await pilot.pause(0.2)
+        requests = list_requests(app)
+        await pilot.press("j", "j")
+        screen.apply_sort("bytes", False, "Size ▲")
+        await pilot.pause(0.1)
+        assert screen.table.cursor == 0, "sorting moves to the top, as a header click does"
+        await pilot.press("G")
+        await wait_for(pilot, lambda: list_requests(app) > requests and not screen.inflight)
+        await pilot.pause(0.4)
+        settled = list_requests(app)
+        await pilot.pause(0.4)
+        assert list_requests(app) == settled <= requests + 2, "no runaway paging"
+
+
+# -- the full item and its content ----------------------------------------------------------
+
+
+async def test_fetch_full_item_into_the_detail_pane() -> None:
+    app = demo_app(files=20)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 20)
+        await pilot.press("j", "f")
+        item_id = screen.store.ids[1]
+        await wait_for(pilot, lambda: "Fetched" in screen_text(app))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert f"Fetched {item_id}" in text
+        assert "file_retrieve" in text, "the item's own extra_fields"
+        assert any(r.url.endswith(f"/openai/v1/files/{item_id}?provider=openai")
+                   for r in app.client.history)  # fmt: skip
+
+
+async def test_fetch_full_container_file() -> None:
+    app = demo_app(files=5, containers=2, container_files=6)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 5)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 2)
+        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: screen.store.kind == "container_files"
+                       and len(screen.store) == 6)  # fmt: skip
+        await pilot.pause(0.1)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "container_file_retrieve" in screen_text(app))
+
+
+async def test_preview_shows_jsonl_highlighted() -> None:
+    app = demo_app(page_size=1000, files=1000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        row = first_row(screen, lambda s: s["filename"].endswith(".jsonl") and s["bytes"] < 50_000)
+        await move_to(pilot, screen, row)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        preview = app.screen
+        assert isinstance(preview, PreviewScreen)
+        await wait_for(pilot, lambda: preview.rendered is not None)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert screen.store.text["filename"][row] in text
+        assert "application/jsonl" in text
+        assert re.search(r"JSONL · [\d,]+ lines", text)
+        assert '{"' in text
+        rendered = preview.rendered
+        assert rendered is not None and getattr(rendered, "spans", None), "highlighted"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+
+
+async def test_preview_caps_large_text_and_shows_binary_as_hex() -> None:
+    app = demo_app(page_size=1000, files=3000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        await load_everything(pilot, screen)
+        big = first_row(
+            screen, lambda s: s["filename"].endswith((".txt", ".md")) and s["bytes"] > 300_000
+        )
+        await move_to(pilot, screen, big)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await wait_for(pilot, lambda: app.screen.rendered is not None)  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+        assert "the first 256.0 KB of" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        png = first_row(screen, lambda s: s["filename"].endswith(".png") and s["bytes"] < 2_000_000)
+        await move_to(pilot, screen, png)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await wait_for(pilot, lambda: app.screen.rendered is not None)  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "PNG image · hex of the first 256 of" in text
+        assert "00000000  89 50 4e 47 0d 0a 1a 0a" in text
+        assert "|.PNG" in text
+
+
+async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
+    app = demo_app(page_size=1000, files=1000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        row = first_row(screen, lambda s: s["filename"].endswith(".csv") and s["bytes"] < 900_000)
+        name = screen.store.text["filename"][row]
+        await move_to(pilot, screen, row)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        preview = app.screen
+        assert isinstance(preview, PreviewScreen)
+        await wait_for(pilot, lambda: preview.content is not None)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
+        await pilot.pause(0.1)
+        assert f"./{name}" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Saved" in screen_text(app))
+        saved = in_tmp_folder / name
+        assert saved.read_bytes() == preview.content
+        text = screen_text(app)
+        assert f"Saved {len(preview.content):,} bytes to {saved}" in text
+        assert "100%" in text
+
+
+async def test_cancelled_save_leaves_no_file(
+    in_tmp_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(preview_module, "SAVE_CHUNK", 1024)
+    monkeypatch.setattr(preview_module, "SAVE_PAUSE", 0.01)
+    app = demo_app(page_size=1000, files=1000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        row = first_row(screen, lambda s: s["filename"].endswith(".md") and s["bytes"] > 50_000)
+        await move_to(pilot, screen, row)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        preview = app.screen
+        assert isinstance(preview, PreviewScreen)
+        await wait_for(pilot, lambda: preview.content is not None)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"), 10)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: preview.saving, 10)
+        await pilot.pause(0.05)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not preview.saving)
+        await wait_for(pilot, lambda: "Save cancelled: nothing was written" in screen_text(app))
+        assert list(in_tmp_folder.iterdir()) == []
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+    await pilot.pause(0.1)
+    screen = app.screen
+    assert isinstance(screen, ExportScreen)
+    return screen
+
+
+async def choose(pilot: Any, dialog: ExportScreen, radio_set: str, label: str) -> None:
+    button = next(b for b in dialog.query(f"{radio_set} RadioButton") if label in str(b.label))
+    await pilot.click(button)
+    await pilot.pause(0.05)
+
+
+async def test_export_loaded_rows_in_each_format(in_tmp_folder: Path) -> None:
+    app = demo_app(files=150)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 150)
+        dialog = await open_export(pilot, app)
+        text = screen_text(app)
+        assert "./mpilot-files-openai.csv" in text
+        assert "Loaded rows (150)" in text
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: dialog.last_state == "done")
+        items = [screen.store.item(row) for row in range(150)]
+        expected = io.StringIO()
+        write_csv(items, "files", expected)
+        assert (in_tmp_folder / "mpilot-files-openai.csv").read_text() == expected.getvalue()
+        await wait_for(pilot, lambda: "Exported 150 rows to" in screen_text(app))
+
+        await choose(pilot, dialog, "#export-format", "JSON")
+        assert "./mpilot-files-openai.json" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: dialog.last_state == "done" and not dialog.running)
+        await wait_for(pilot, lambda: (in_tmp_folder / "mpilot-files-openai.json").exists())
+        envelopes = [json.loads(zlib.decompress(p.compressed)) for p in screen.store.pages]
+        expected = io.StringIO()
+        write_json(envelopes, expected)
+        assert (in_tmp_folder / "mpilot-files-openai.json").read_text() == expected.getvalue()
+
+        await choose(pilot, dialog, "#export-format", "NDJSON")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: (in_tmp_folder / "mpilot-files-openai.ndjson").exists())
+        lines = (in_tmp_folder / "mpilot-files-openai.ndjson").read_text().splitlines()
+        assert [json.loads(line)["id"] for line in lines] == screen.store.ids
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        assert {r.method for r in app.client.history} == {"GET"}
+
+
+async def test_export_shown_rows_keeps_filter_and_sort(in_tmp_folder: Path) -> None:
+    app = demo_app(files=300)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        await load_everything(pilot, screen)
+        await pilot.press("slash", *".jsonl", "enter")
+        screen.apply_sort("bytes", True, "Size ▼")
+        await pilot.pause(0.1)
+        shown = [screen.store.ids[screen.view.row(i)] for i in range(len(screen.view))]
+        assert 0 < len(shown) < 300
+        dialog = await open_export(pilot, app)
+        assert f"Rows shown ({len(shown):,}: filter and sort applied)" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: dialog.last_state == "done")
+        with (in_tmp_folder / "mpilot-files-openai.csv").open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0] == list(CSV_FIELDS["files"])
+        assert [r[0] for r in rows[1:]] == shown
+
+
+async def test_export_of_all_rows_completes(in_tmp_folder: Path) -> None:
+    app = demo_app(page_size=1000, files=2500)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        dialog = await open_export(pilot, app)
+        await choose(pilot, dialog, "#export-scope", "All rows")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: dialog.last_state == "done", 20)
+        lines = (in_tmp_folder / "mpilot-files-openai.csv").read_text().splitlines()
+        assert len(lines) == 2501
+        await wait_for(pilot, lambda: "Exported 2,500 rows" in screen_text(app))
+
+
+async def test_export_of_100k_rows_shows_progress_and_cancels_cleanly(
+    in_tmp_folder: Path,
+) -> None:
+    # 30 ms a page: the whole export would take at least three seconds.
+    app = demo_app(page_size=1000, files=100_000, latency_ms=30)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        dialog = await open_export(pilot, app)
+        await choose(pilot, dialog, "#export-scope", "All rows")
+        await pilot.press("ctrl+s")
+
+        def written() -> int:
+            match = re.search(r"([\d,]+) rows written · escape cancels", screen_text(app))
+            return int(match.group(1).replace(",", "")) if match else 0
+
+        await wait_for(pilot, lambda: written() >= 3000, 20)
+        assert dialog.running
+        assert dialog.query_one("#export-progress").display
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: dialog.last_state == "cancelled")
+        cancelled = r"Export cancelled after [\d,]+ rows: no file was written"
+        await wait_for(pilot, lambda: re.search(cancelled, screen_text(app)) is not None)
+        assert list(in_tmp_folder.iterdir()) == [], "neither the file nor a partial one"
+        assert not [w for w in app.workers if w.group == "export" and w.is_running]
+        requests = list_requests(app)
+        await pilot.pause(0.5)
+        assert list_requests(app) == requests, "paging stopped"
+        assert not dialog.query_one("#export-progress").display
+        assert not dialog.query_one("#export-path").disabled, "the form is usable again"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+
+
+# -- palette, help and settings -----------------------------------------------------------
+
+
+async def run_command(pilot: Any, app: MPilotApp, title: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*title)
+    await pilot.pause(0.4)
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+async def test_palette_opens_the_power_tools() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        await run_command(pilot, app, "Request inspector")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await run_command(pilot, app, "Export rows")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+
+
+async def test_help_lists_the_power_tools() -> None:
+    app = demo_app(files=5)
+    async with app.run_test(size=(140, 60)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        for binding_id in (
+            "browser.inspector",
+            "browser.find_more",
+            "browser.sort",
+            "browser.fetch_item",
+            "browser.preview",
+            "browser.export",
+        ):
+            assert binding_id in text  # fmt: skip
+
+
+async def test_keymap_rebinds_refresh_and_theme_applies() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        app.apply_settings({"browser.refresh": "ctrl+r", "no.such": "x"}, "textual-light")
+        await pilot.pause(0.1)
+        assert app.theme == "textual-light"
+        assert notified(app, "[keymap] names no such binding: no.such")
+        generation = screen.generation
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert screen.generation == generation, "r no longer refreshes"
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen.generation == generation + 1)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        line = next(x for x in screen_text(app).splitlines() if "browser.refresh" in x)
+        assert "ctrl+r" in line
+
+
+async def test_keymap_from_the_config_file(in_tmp_folder: Path) -> None:
+    config = in_tmp_folder / "no-config.toml"
+    config.write_text('theme = "textual-light"\n\n[keymap]\n"browser.export" = "ctrl+e"\n')
+    app = demo_app(files=10)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 10)
+        assert app.theme == "textual-light"
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
