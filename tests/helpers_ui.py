@@ -32,7 +32,8 @@ async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float 
 def screen_text(app: MPilotApp) -> str:
     """What the terminal shows, as plain text lines."""
     return "\n".join(
-        "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
+        "".join(segment.text for segment in strip)
+        for strip in app.screen._compositor.render_strips()
     )
 
 
@@ -86,10 +87,36 @@ async def help_screen(pilot: object) -> None:
     await pilot.pause(0.2)  # type: ignore[attr-defined]
 
 
+async def inspector(pilot: object) -> None:
+    """A few requests made, then the request inspector with one request opened."""
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    for provider in ("azure", "anthropic", "openai"):
+        screen.select(provider=provider)
+        await settle(pilot, screen)
+    await pilot.press("i")  # type: ignore[attr-defined]
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+
+
+async def cache_summary(pilot: object) -> None:
+    """The session's cache summary after browsing several providers and pages."""
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    for provider in ("azure", "anthropic", "gemini", "bedrock", "replicate", "openai"):
+        screen.select(provider=provider)
+        await settle(pilot, screen)
+    await pilot.press("C")  # type: ignore[attr-defined]
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+
+
 SCENARIOS = {
     "files-cache-hit": files_with_cache_hit,
     "container-files": container_files,
     "error": gateway_error,
     "help": help_screen,
+    "inspector": inspector,
+    "cache-summary": cache_summary,
 }
 """Named screens: each drives a fresh demo app to the state it shows."""

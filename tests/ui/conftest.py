@@ -27,5 +27,3 @@ def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
     yield
     time.tzset()
-
-

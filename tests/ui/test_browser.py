@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from helpers_ui import browser, make_app, screen_text, wait_for
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
@@ -13,8 +14,6 @@ from mpilot_tui.session import Session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.widgets.file_table import FileTable
-
-from helpers_ui import browser, make_app, screen_text, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -201,7 +200,7 @@ async def test_gateway_text_is_inert() -> None:
     client = GatewayClient(settings, transport=httpx.MockTransport(handler))
     app = create_app(Session(settings=settings), client)
     async with app.run_test(size=(160, 40)) as pilot:
-        screen = browser(app)
+        browser(app)
         await wait_for(pilot, lambda: "\\u202e" in screen_text(app))
         text = screen_text(app)
         assert "[bold red]x" in text

@@ -11,7 +11,8 @@ from helpers_ui import browser, screen_text, wait_for
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.demo import DemoConfig, create_app as create_demo
+from mpilot_tui.demo import DemoConfig
+from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.session import resolve_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher

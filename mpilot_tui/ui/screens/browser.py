@@ -308,6 +308,9 @@ class BrowserScreen(BrowserTools):
         self.last_error = error
         self.stop_finding("error")
         self.detail.show_error(error)
+        if not len(self.store):
+            self.table.empty_message = "No rows: the request failed (details below; r retries)."
+            self.table.refresh()
         title = "Gateway error" if error.kind.endswith("Error") else "Error"
         self.app.notify(visible(str(error)), title=title, severity="error", markup=False)
         self._update_status()
