@@ -12,8 +12,8 @@ import json
 import zlib
 from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from .api.models import ExtraFields
@@ -40,17 +40,78 @@ SHARED_COLUMNS = frozenset({"purpose", "status", "source"})
 """Columns with few distinct values, interned so each row holds only a reference."""
 
 
-@dataclass
+HEAVY_EXTRA_FIELDS = ("raw_request", "raw_response")
+"""``extra_fields`` that may repeat a whole upstream answer (as Python objects, ~40 KB a page
+of 100): a page record keeps them only inside its compressed body and rebuilds them on
+demand, so a million rows do not hold ten thousand parsed copies of their own data."""
+RECENT_EXTRAS = 4
+"""How many pages' rebuilt ``extra_fields`` a store keeps at hand."""
+
+
+class _RecentExtras:
+    """The full ``extra_fields`` of the few pages asked for (or delivered) most recently."""
+
+    def __init__(self, size: int = RECENT_EXTRAS) -> None:
+        self.size = size
+        self.entries: OrderedDict[PageRecord, ExtraFields] = OrderedDict()
+
+    def get(self, key: PageRecord) -> ExtraFields | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: PageRecord, extra: ExtraFields) -> None:
+        self.entries[key] = extra
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
 class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
-    start: int
-    count: int
-    extra_fields: ExtraFields
-    meta: ResponseMeta
-    compressed: bytes
-    """The response body, zlib-compressed, to re-parse one item on demand."""
-    _items: list[dict[str, Any]] | None = None
+    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "meta",
+                 "start")  # fmt: skip
+
+    def __init__(
+        self,
+        start: int,
+        count: int,
+        extra_fields: ExtraFields,
+        meta: ResponseMeta,
+        compressed: bytes,
+        recent: _RecentExtras | None = None,
+    ) -> None:
+        self.start = start
+        self.count = count
+        self.meta = meta
+        self.compressed = compressed
+        """The response body, zlib-compressed, to re-parse one item on demand."""
+        self._items: list[dict[str, Any]] | None = None
+        self._recent = recent or _RecentExtras(1)
+        heavy = {name for name in HEAVY_EXTRA_FIELDS if getattr(extra_fields, name) is not None}
+        self._heavy = bool(heavy)
+        self._light_extra = (
+            extra_fields.model_copy(update=dict.fromkeys(heavy)) if heavy else extra_fields
+        )
+        if heavy:
+            self._recent.put(self, extra_fields)
+
+    @property
+    def extra_fields(self) -> ExtraFields:
+        """The page's ``extra_fields`` as the response carried them."""
+        if not self._heavy:
+            return self._light_extra
+        full = self._recent.get(self)
+        if full is None:
+            body = json.loads(zlib.decompress(self.compressed))
+            sent = body.get("extra_fields") if isinstance(body, dict) else None
+            sent = sent if isinstance(sent, dict) else {}
+            heavy = {name: sent.get(name) for name in HEAVY_EXTRA_FIELDS}
+            full = self._light_extra.model_copy(update=heavy)
+            self._recent.put(self, full)
+        return full
 
     def items(self) -> list[dict[str, Any]]:
         if self._items is None:
@@ -61,6 +122,9 @@ class PageRecord:
 
     def forget(self) -> None:
         self._items = None
+
+    def __repr__(self) -> str:
+        return f"PageRecord(start={self.start}, count={self.count}, meta={self.meta!r})"
 
 
 class RowStore:
@@ -75,6 +139,7 @@ class RowStore:
         self._page_starts: list[int] = []
         self._shared: dict[str, str] = {}
         self._recent_page: PageRecord | None = None
+        self._recent_extras = _RecentExtras()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -100,6 +165,7 @@ class RowStore:
             extra_fields=page.extra_fields,
             meta=page.meta,
             compressed=zlib.compress(page.raw, 1),
+            recent=self._recent_extras,
         )
         self.pages.append(record)
         self._page_starts.append(start)

@@ -8,6 +8,7 @@ index, so a lookup by id is O(1).
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -213,11 +214,11 @@ class FileStore:
 
     @staticmethod
     def _filename(rng: random.Random, purpose: str, created_at: int) -> str:
-        day = datetime.fromtimestamp(created_at, UTC)
+        date, year = _utc_day(created_at // 86_400)
         template = rng.choice(_FILENAMES[purpose])
         return template.format(
-            date=day.strftime("%Y-%m-%d"),
-            year=day.year,
+            date=date,
+            year=year,
             topic=rng.choice(TOPICS),
             n4=f"{rng.randint(1, 9999):04d}",
             n2=f"{rng.randint(1, 99):02d}",
@@ -225,3 +226,10 @@ class FileStore:
             q=rng.randint(1, 4),
             hex=f"{rng.getrandbits(48):012x}",
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _utc_day(day_number: int) -> tuple[str, int]:
+    """The UTC date (``YYYY-MM-DD``) and year of a day since the epoch; files share days."""
+    day = datetime.fromtimestamp(day_number * 86_400, UTC)
+    return day.strftime("%Y-%m-%d"), day.year

@@ -42,13 +42,19 @@ def stable_uuid(*parts: object) -> str:
     return str(uuid.UUID(bytes=digest(*parts)[:16], version=4))
 
 
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]
+"""Every two-digit base-62 string, indexed by its value: half the divisions per id."""
+
+
 def base62(value: int, width: int) -> str:
     """``value`` (< 62**width) as exactly ``width`` base-62 digits."""
-    chars = []
-    for _ in range(width):
-        value, digit = divmod(value, 62)
-        chars.append(_ALPHABET[digit])
-    return "".join(reversed(chars))
+    chunks = []
+    for _ in range(width // 2):
+        value, pair = divmod(value, 62 * 62)
+        chunks.append(_PAIRS[pair])
+    if width % 2:
+        chunks.append(_ALPHABET[value % 62])
+    return "".join(reversed(chunks))
 
 
 def _unbase62(text: str) -> int | None:

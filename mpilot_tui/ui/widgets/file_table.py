@@ -180,7 +180,7 @@ class FileTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self._pass_style or self.rich_style
+        base = self.rich_style if self._pass_style is None else self._pass_style
         if y == 0:
             return self._header_strip(width, base)
         position = int(self.scroll_offset.y) + y - 1

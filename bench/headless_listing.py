@@ -1,0 +1,182 @@
+"""Target 5: headless listing of 10,000 files, ours against the openai SDK's auto-pagination.
+
+One ``mpilot-tui demo-server --files N --keys 1`` on loopback serves both clients:
+
+- ours: ``mpilot-tui files --all --format ndjson --limit 100 --provider openai --auth none
+  --base-url http://127.0.0.1:PORT``;
+- the SDK: a ``python -c`` script that iterates ``OpenAI(base_url=.../openai/v1).files.list(
+  limit=100)`` (which follows ``after=<last id>`` page by page) and prints each file as JSON.
+
+Each figure is the wall time of a whole process, from spawn to exit, with stdout read by this
+script (its lines are counted to check that every file came through). Runs alternate
+(ours, SDK, ours, ...) after one unmeasured warm-up of each; figures are medians. For
+context, the same two listing loops are also timed inside this process (no interpreter start,
+no imports), which shows how much of the difference is start-up.
+
+    python bench/headless_listing.py
+    python bench/headless_listing.py --files 10000 --runs 9
+    python bench/headless_listing.py --tiny
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from _common import base_parser, machine, median, print_table, verdict
+
+RUNS = 5
+MIN_SPEEDUP = 1.5
+SDK_SCRIPT = """
+import sys
+from openai import OpenAI
+client = OpenAI(base_url=sys.argv[1], api_key="unused", max_retries=0)
+write = sys.stdout.write
+for item in client.files.list(limit=int(sys.argv[2])):
+    write(item.model_dump_json())
+    write("\\n")
+"""
+
+
+def cli() -> list[str]:
+    script = Path(sys.executable).with_name("mpilot-tui")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("mpilot-tui")
+    return [found] if found else [sys.executable, "-m", "mpilot_tui"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(files: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [*cli(), "demo-server", "--port", str(port), "--files", str(files), "--keys", "1"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.terminate()
+    raise SystemExit("the demo server did not start")
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without settings that could point either client elsewhere."""
+    drop = ("MPILOT_", "OPENAI_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+
+
+def timed_lines(command: list[str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, env=clean_env(), check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {done.stderr.decode()[-2000:]}")
+    return elapsed, done.stdout.count(b"\n")
+
+
+async def ours_in_process(base: str, limit: int) -> int:
+    from mpilot_tui.api import GatewayClient
+    from mpilot_tui.api.settings import ConnectionSettings
+
+    count = 0
+    settings = ConnectionSettings(base_url=base, auth="none")
+    async with GatewayClient(settings) as client:
+        async for page in client.iter_files("openai", None, limit, None, "desc"):
+            for item in page.items:
+                item.model_dump_json(exclude_unset=True)
+                count += 1
+    return count
+
+
+def sdk_in_process(base: str, limit: int) -> int:
+    from openai import OpenAI
+
+    count = 0
+    client = OpenAI(base_url=f"{base}/openai/v1", api_key="unused", max_retries=0)
+    for item in client.files.list(limit=limit):
+        item.model_dump_json()
+        count += 1
+    client.close()
+    return count
+
+
+def main() -> int:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=None, help="files on the server (10000)")
+    parser.add_argument("--runs", type=int, default=None, help=f"measured runs of each ({RUNS})")
+    args = parser.parse_args()
+    files = args.files or (300 if args.tiny else 10_000)
+    runs = args.runs or (1 if args.tiny else RUNS)
+    limit = 100
+
+    print(f"headless listing: {files:,} files, pages of {limit}, loopback; {machine()}")
+    server, base = start_server(files)
+    try:
+        ours_cmd = [*cli(), "files", "--all", "--format", "ndjson", "--limit", str(limit),
+                    "--provider", "openai", "--auth", "none", "--base-url", base]  # fmt: skip
+        sdk_cmd = [sys.executable, "-c", SDK_SCRIPT, f"{base}/openai/v1", str(limit)]
+        timed_lines(ours_cmd)  # warm-up
+        timed_lines(sdk_cmd)
+        ours: list[float] = []
+        sdk: list[float] = []
+        for _ in range(runs):
+            for command, times in ((ours_cmd, ours), (sdk_cmd, sdk)):
+                elapsed, lines = timed_lines(command)
+                if lines != files:
+                    raise SystemExit(f"{command[0]} printed {lines} lines, expected {files}")
+                times.append(elapsed)
+        inner_ours: list[float] = []
+        inner_sdk: list[float] = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            assert asyncio.run(ours_in_process(base, limit)) == files
+            inner_ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            assert sdk_in_process(base, limit) == files
+            inner_sdk.append(time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    print()
+    print_table(
+        ("measure", "ours ms", "SDK ms", "SDK / ours"),
+        [
+            ("whole process (the target)", median(ours) * 1000, median(sdk) * 1000,
+             median(sdk) / median(ours)),
+            ("listing loop only, in-process", median(inner_ours) * 1000,
+             median(inner_sdk) * 1000, median(inner_sdk) / median(inner_ours)),
+        ],
+    )  # fmt: skip
+    print(f"runs, ours (ms): {' '.join(f'{t * 1000:.0f}' for t in ours)}")
+    print(f"runs, SDK  (ms): {' '.join(f'{t * 1000:.0f}' for t in sdk)}")
+    print()
+    speedup = median(sdk) / median(ours)
+    ok = verdict(
+        "5 headless listing",
+        speedup >= MIN_SPEEDUP,
+        f"ours {median(ours) * 1000:.0f} ms, SDK {median(sdk) * 1000:.0f} ms: "
+        f"{speedup:.2f}x faster (at least {MIN_SPEEDUP}x wanted)",
+    )
+    return 0 if ok or args.tiny else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

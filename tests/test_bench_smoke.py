@@ -1,0 +1,50 @@
+"""Every benchmark script still runs: each is started at a tiny size (``--tiny``).
+
+The figures of a tiny run mean nothing and the verdict is not checked; what is checked is that
+the script finishes, prints its table and one PASS/FAIL line per target, and is described in
+``bench/README.md``. The full runs and their figures: ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+SCRIPTS = {
+    "cold_start.py": "1",
+    "paging.py": "2",
+    "cursor.py": "3",
+    "memory.py": "4",
+    "headless_listing.py": "5",
+    "perceived_paging.py": "6",
+}
+"""Each script and the target it reports on."""
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_benchmark_runs_at_a_tiny_size(script: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--tiny"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=BENCH,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    verdicts = re.findall(rf"^(PASS|FAIL)  {SCRIPTS[script]} .+$", done.stdout, re.MULTILINE)
+    assert len(verdicts) == 1, done.stdout
+    assert "----" in done.stdout, "the figures table is missing"
+
+
+def test_every_script_is_documented() -> None:
+    readme = (BENCH / "README.md").read_text(encoding="utf-8")
+    on_disk = {p.name for p in BENCH.glob("*.py") if not p.name.startswith("_")}
+    assert on_disk == {*SCRIPTS, "run_all.py"}
+    for name in on_disk:
+        assert name in readme, f"bench/README.md does not describe {name}"
