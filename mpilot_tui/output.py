@@ -32,6 +32,7 @@ __all__ = [
     "layout_columns",
     "write_csv",
     "write_json",
+    "write_json_lines",
     "write_ndjson",
     "write_table",
 ]
@@ -249,6 +250,22 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
         out.write("\n")
         count += 1
     return count
+
+
+def write_json_lines(lines: Sequence[str], out: TextIO) -> int:
+    """Compact JSON texts (e.g. pydantic's ``model_dump_json``), one a line, made safe.
+
+    The fast path of :func:`write_ndjson` for already-serialised items: characters a
+    terminal or a line splitter would act on are escaped the same way.
+    """
+    if not lines:
+        return 0
+    text = "\n".join(lines)
+    if not text.isascii() or "\x7f" in text:
+        text = _NOT_ASCII.sub(_json_escape, text)
+    out.write(text)
+    out.write("\n")
+    return len(lines)
 
 
 class CsvWriter:

@@ -10,6 +10,7 @@ import base64
 import email.utils
 import functools
 import logging
+import os
 import random
 import re
 import ssl
@@ -48,7 +49,10 @@ _SENSITIVE_QUERY = frozenset({"api_key", "key", "token", "access_token", "vk"})
 
 def redact_url(url: httpx.URL | str) -> str:
     """The URL with user info removed and credential-like query values redacted."""
-    parsed = httpx.URL(str(url)).copy_with(userinfo=b"")
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    if not parsed.userinfo and not _maybe_sensitive(parsed.query):
+        return str(parsed)
+    parsed = parsed.copy_with(userinfo=b"")
     if any(k.lower() in _SENSITIVE_QUERY for k in parsed.params):
         params = [
             (k, "<redacted>" if k.lower() in _SENSITIVE_QUERY else v)
@@ -56,6 +60,14 @@ def redact_url(url: httpx.URL | str) -> str:
         ]
         parsed = parsed.copy_with(params=params)
     return str(parsed)
+
+
+def _maybe_sensitive(query: bytes) -> bool:
+    """Cheap pre-check: could the query hold a credential-like parameter?"""
+    if not query:
+        return False
+    lowered = query.lower()
+    return any(name.encode() + b"=" in lowered for name in _SENSITIVE_QUERY)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -128,7 +140,7 @@ class RequestLoop:
                 auth=url_auth if base_url.userinfo else None,
                 transport=transport,
                 timeout=httpx.Timeout(settings.timeout),
-                verify=settings.verify,
+                verify=settings.verify if _tls_possible(base_url, settings.proxy) else False,
                 proxy=settings.proxy,
                 follow_redirects=False,
                 headers={"User-Agent": f"mpilot-tui/{__version__}", "Accept": "application/json"},
@@ -374,6 +386,22 @@ def _userinfo_secrets(url: httpx.URL) -> list[str]:
         return []
     pair = f"{url.username}:{url.password}".encode()
     return [url.password, base64.b64encode(pair).decode("ascii")]
+
+
+_PROXY_ENV = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def _tls_possible(base_url: httpx.URL, proxy: str | None) -> bool:
+    """Whether any connection of this client could use TLS.
+
+    A plain-http gateway reached directly never does (redirects to another origin are not
+    followed), and building httpx's SSL context costs some 35 ms per start.
+    """
+    if base_url.scheme != "http":
+        return True
+    if proxy and not proxy.startswith("http://"):
+        return True
+    return any(os.environ.get(name) for name in _PROXY_ENV)
 
 
 def _reason(exc: BaseException) -> str:

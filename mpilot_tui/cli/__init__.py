@@ -19,7 +19,28 @@ from .listing import register as register_listing
 __all__ = ["main"]
 
 
+class _Root(click.Group):
+    """The root group; ``profiles`` and ``config`` are loaded only when asked for.
+
+    Their module pulls in the config package, which every other command (and the browser's
+    cold start) would otherwise pay for.
+    """
+
+    lazy = ("config", "profiles")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            from .profiles import register
+
+            register(self)
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_Root,
     invoke_without_command=True,
     epilog=EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -49,9 +70,3 @@ def main(ctx: click.Context, /, **connection: Any) -> None:
 
 register_listing(main)
 register_demo_server(main)
-try:
-    from .profiles import register as register_profiles
-except ImportError:  # pragma: no cover - the profiles commands are optional
-    pass
-else:
-    register_profiles(main)

@@ -10,9 +10,18 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
 import click
+from pydantic_core import PydanticSerializationError
 
 from ..api import GatewayClient, Page, PageGuard
-from ..output import FORMATS, CsvWriter, Kind, write_json, write_ndjson, write_table
+from ..output import (
+    FORMATS,
+    CsvWriter,
+    Kind,
+    write_json,
+    write_json_lines,
+    write_ndjson,
+    write_table,
+)
 from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
@@ -71,9 +80,15 @@ class _Printer:
     def add(self, page: Page[Any]) -> None:
         self.count += len(page.items)
         if self.format == "ndjson":
-            # Through write_ndjson: C1 controls and bidi overrides are escaped, not sent raw.
-            items = (item.model_dump(mode="json", exclude_unset=True) for item in page.items)
-            write_ndjson(items, self.out)
+            # C1 controls and bidi overrides are escaped, not sent raw (write_json_lines);
+            # pydantic serialises in Rust, and write_ndjson takes over for what it cannot.
+            try:
+                lines = [item.model_dump_json(exclude_unset=True) for item in page.items]
+            except PydanticSerializationError:
+                items = (item.model_dump(mode="json", exclude_unset=True) for item in page.items)
+                write_ndjson(items, self.out)
+            else:
+                write_json_lines(lines, self.out)
         elif self.format == "json":
             self._envelopes.append(json.loads(page.raw))
         elif self._csv is not None:

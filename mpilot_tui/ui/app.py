@@ -16,10 +16,7 @@ from ..api.settings import ConnectionSettings
 from ..session import Session
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
-from .screens.export import ExportScreen
 from .screens.help import HelpScreen
-from .screens.inspector import InspectorScreen
-from .screens.preview import PreviewScreen
 from .widgets.file_table import FileTable
 
 __all__ = ["MPilotApp", "create_app", "run_app"]
@@ -56,8 +53,9 @@ class MPilotApp(App[None]):
         return session.client()
 
     def on_mount(self) -> None:
-        self._load_settings()
         self.push_screen(BrowserScreen(self.session, self.client))
+        # The keymap and theme come from the config file, read once the first frame is up.
+        self.call_after_refresh(self._load_settings)
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -202,9 +200,10 @@ class MPilotApp(App[None]):
             ("Browser", BrowserScreen.BINDINGS),
             ("Table", FileTable.BINDINGS),
             ("Power tools", BrowserTools.BINDINGS),
-            ("Request inspector", InspectorScreen.BINDINGS),
-            ("Content preview", PreviewScreen.BINDINGS),
-            ("Export", ExportScreen.BINDINGS),
+            # The secondary screens are imported here, not at start: they cost start-up time.
+            ("Request inspector", _screen_bindings("inspector", "InspectorScreen")),
+            ("Content preview", _screen_bindings("preview", "PreviewScreen")),
+            ("Export", _screen_bindings("export", "ExportScreen")),
         ]
         keymap: dict[str, str] = getattr(self, "user_keymap", {})
         for title, bindings in sources:
@@ -261,6 +260,14 @@ class MPilotApp(App[None]):
         ]  # fmt: skip
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+
+def _screen_bindings(module: str, name: str) -> list[BindingType]:
+    """The bindings of a screen class in ``ui/screens/<module>.py``, imported on demand."""
+    from importlib import import_module
+
+    screen = getattr(import_module(f"{__package__}.screens.{module}"), name)
+    return list(screen.BINDINGS)
 
 
 def create_app(

@@ -27,10 +27,7 @@ from ...rows import RowStore, RowView
 from ...text import visible
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
-from .export import ExportScreen, ExportSource
-from .inspector import InspectorScreen
 from .pickers import OptionPicker
-from .preview import ContentTarget, PreviewScreen
 
 if TYPE_CHECKING:
     from .browser import Selection
@@ -290,6 +287,8 @@ class BrowserTools(Screen[None]):
         s = self.selection
         name_column = "filename" if self.store.kind == "files" else "path"
         size = self.store.value("bytes", row)
+        from .preview import ContentTarget, PreviewScreen
+
         target = ContentTarget(
             mode=s.mode, provider=s.provider, container=s.container,
             item_id=self.store.ids[row], name=str(self.store.value(name_column, row)),
@@ -310,6 +309,8 @@ class BrowserTools(Screen[None]):
             )
 
         indexes = self.view.indexes
+        from .export import ExportScreen, ExportSource
+
         source = ExportSource(
             kind=self.store.kind, provider=s.provider, store=self.store,
             shown_rows=array("q", indexes) if indexes is not None else None,
@@ -318,7 +319,11 @@ class BrowserTools(Screen[None]):
         self.app.push_screen(ExportScreen(source))
 
     def action_inspector(self) -> None:
+        from .inspector import InspectorScreen
+
         self.app.push_screen(InspectorScreen(self.client))
 
     def action_cache_summary(self) -> None:
+        from .inspector import InspectorScreen
+
         self.app.push_screen(InspectorScreen(self.client, tab="cache"))
