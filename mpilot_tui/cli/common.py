@@ -121,19 +121,23 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..config import ConfigError
-
         try:
             return func(*args, **kwargs)
         except errors.MPilotError as exc:
             fail(str(exc), exit_code_for(exc))
-        except ConfigError as exc:
-            fail(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("mpilot-tui: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(EXIT_OK)
+        except Exception as exc:
+            # The config package is imported only when an error is there to classify: the
+            # demo and the headless commands should not pay for it at start.
+            from ..config import ConfigError
+
+            if isinstance(exc, ConfigError):
+                fail(str(exc), EXIT_USAGE)
+            raise
 
     return wrapper  # type: ignore[return-value]

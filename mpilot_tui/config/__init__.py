@@ -14,18 +14,52 @@ Errors: :class:`ConfigError` (the CLI exits with 2) and its subclass
 
 from __future__ import annotations
 
-from mpilot_tui.config.checks import connection_warnings, permission_warnings, profile_warnings
-from mpilot_tui.config.errors import ConfigError, NotConfiguredError
-from mpilot_tui.config.models import ConfigFile, ProfileConfig
-from mpilot_tui.config.paths import config_path
-from mpilot_tui.config.resolve import ResolvedConnection, resolve_connection
-from mpilot_tui.config.secrets import (
-    describe_password_source,
-    describe_token_source,
-    resolve_password,
-    resolve_token,
-)
-from mpilot_tui.config.store import ConfigStore
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mpilot_tui.config.checks import connection_warnings, permission_warnings, profile_warnings
+    from mpilot_tui.config.errors import ConfigError, NotConfiguredError
+    from mpilot_tui.config.models import ConfigFile, ProfileConfig
+    from mpilot_tui.config.paths import config_path
+    from mpilot_tui.config.resolve import ResolvedConnection, resolve_connection
+    from mpilot_tui.config.secrets import (
+        describe_password_source,
+        describe_token_source,
+        resolve_password,
+        resolve_token,
+    )
+    from mpilot_tui.config.store import ConfigStore
+
+_HOME = {
+    "ConfigError": "errors",
+    "NotConfiguredError": "errors",
+    "ConfigFile": "models",
+    "ProfileConfig": "models",
+    "config_path": "paths",
+    "ResolvedConnection": "resolve",
+    "resolve_connection": "resolve",
+    "describe_password_source": "secrets",
+    "describe_token_source": "secrets",
+    "resolve_password": "secrets",
+    "resolve_token": "secrets",
+    "ConfigStore": "store",
+    "connection_warnings": "checks",
+    "permission_warnings": "checks",
+    "profile_warnings": "checks",
+}
+"""Which module each public name lives in: they are imported on first use, so that finding
+the config file does not pay for building the pydantic models (the browser's cold start)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ConfigError",

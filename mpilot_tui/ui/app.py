@@ -70,6 +70,8 @@ class MPilotApp(App[None]):
 
     def _load_settings(self) -> None:
         """Apply the config's ``[keymap]`` and ``theme``; a broken file only warns."""
+        if not self.config_file.exists():
+            return
         from ..config import ConfigError, ConfigStore
 
         try:

@@ -123,6 +123,7 @@ class BrowserScreen(BrowserTools):
         self.last_error: MPilotError | None = None
         self.version: str | None = None
         self._detail_timer: Timer | None = None
+        self._facts_requested = False
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -153,8 +154,15 @@ class BrowserScreen(BrowserTools):
         self.query_one(ProviderSidebar).select_provider(self.selection.provider, announce=False)
         self.table.focus()
         self._apply_width(self.app.size.width)
-        self.load_gateway_facts()
         self.start_listing()
+        # The version and provider list wait for the first page (which matters more), or a
+        # second at most when no listing starts.
+        self.set_timer(1.0, self._request_gateway_facts)
+
+    def _request_gateway_facts(self) -> None:
+        if not self._facts_requested:
+            self._facts_requested = True
+            self.load_gateway_facts()
 
     def on_resize(self) -> None:
         self._apply_width(self.app.size.width)
@@ -266,6 +274,7 @@ class BrowserScreen(BrowserTools):
         self.query_one(ProviderSidebar).set_configured(message.providers)
 
     def on_browser_screen_page_loaded(self, message: PageLoaded) -> None:
+        self.call_after_refresh(self._request_gateway_facts)
         if message.generation != self.generation:
             return
         self.inflight = None
@@ -292,6 +301,7 @@ class BrowserScreen(BrowserTools):
         self.after_page()
 
     def on_browser_screen_page_failed(self, message: PageFailed) -> None:
+        self.call_after_refresh(self._request_gateway_facts)
         if message.generation != self.generation:
             return
         self.inflight = None

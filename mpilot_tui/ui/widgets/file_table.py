@@ -145,7 +145,10 @@ class FileTable(ScrollView, can_focus=True):
             self.refresh()
         if len(self.view) and before <= 2:
             self._post_highlight()
-        self.check_near_end()
+            # The first rows are painted before the next page is asked for.
+            self.call_after_refresh(self.check_near_end)
+        else:
+            self.check_near_end()
 
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
