@@ -43,6 +43,7 @@ def main() -> None:
     text.clock = lambda: FROZEN_NOW
     ticks = itertools.count()
     _http.clock = lambda: next(ticks) * 0.002
+    _http.wall_clock = lambda: FROZEN_NOW - 60
     names = sys.argv[1:] or sorted(SCENARIOS)
     for name in names:
         print(asyncio.run(render(name)).name)

@@ -42,6 +42,8 @@ MAX_BODY = 64 * 1024 * 1024
 MAX_REDIRECTS = 5
 
 clock = time.perf_counter
+wall_clock = time.time
+"""When a request started, as the inspector shows it; tests replace it too."""
 """The client's stopwatch for request timings; tests replace it for stable screenshots."""
 
 _SENSITIVE_QUERY = frozenset({"api_key", "key", "token", "access_token", "vk"})
@@ -226,7 +228,7 @@ class RequestLoop:
 
     async def _send_once(self, method: str, url: httpx.URL, attempt: int) -> HttpResponse:
         shown_url = self.scrub(redact_url(url))
-        started_at = time.time()
+        started_at = wall_clock()
         start = clock()
         record = RequestRecord(
             started_at=started_at,

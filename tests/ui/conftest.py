@@ -21,6 +21,7 @@ def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(text, "clock", lambda: FROZEN_NOW)
     ticks = itertools.count()
     monkeypatch.setattr(_http, "clock", lambda: next(ticks) * 0.002)
+    monkeypatch.setattr(_http, "wall_clock", lambda: FROZEN_NOW - 60)
     monkeypatch.setenv("TZ", "UTC")
     import time
 
