@@ -109,6 +109,9 @@ class MPilotApp(App[None]):
         except ConfigError as exc:
             self.notify(str(exc), title="Profile not usable", severity="error", markup=False)
             return
+        # Back to the browser first: the switch replaces it, not a dialog opened over it.
+        while not isinstance(self.screen, BrowserScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
         old_client, owned = self.client, self._owns_client
         self.session = session
         self.client = self._new_client(session)

@@ -227,3 +227,18 @@ async def test_table_is_the_focused_widget_and_tab_moves_on() -> None:
         assert isinstance(app.focused, FileTable)
         await pilot.press("tab")
         assert not isinstance(app.focused, FileTable)
+
+
+async def test_filter_holds_across_a_new_listing() -> None:
+    app = make_app(files=150)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 150)
+        await pilot.press("slash", *"file-", "enter")
+        await pilot.press("o")
+        # The new listing keeps the filter (and, with it on, pages only on request).
+        await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
+        assert app.is_running
+        assert screen.selection.order == "asc"
+        assert screen.view.filter_text == "file-"
+        assert len(screen.view) == len(screen.store)

@@ -119,3 +119,17 @@ async def test_recent_container_is_remembered_in_the_profile(config_file: Path) 
         await wait_for(pilot, lambda: len(browser(app).store) == 30)
         app.remember_container("cntr_abc")
     assert 'recent_containers = ["cntr_abc"]' in config_file.read_text()
+
+
+async def test_switching_from_a_dialog_replaces_the_browser(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        await pilot.press("i")
+        await pilot.pause(0.2)
+        app.switch_profile("beta")
+        await wait_for(pilot, lambda: len(browser(app).store) == 70)
+        browsers = [s for s in app.screen_stack if s.__class__.__name__ == "BrowserScreen"]
+        assert len(browsers) == 1
+        assert browser(app).client is app.client

@@ -191,7 +191,7 @@ class BrowserScreen(BrowserTools):
         self.view = RowView(self.store)
         filter_text = self.query_one("#filter", Input).value.strip()
         if filter_text:
-            self.view.filter_text = filter_text
+            self.view.set_filter(filter_text)
         self.guard = PageGuard()
         self.has_more = False
         self.next_cursor = None
@@ -275,7 +275,9 @@ class BrowserScreen(BrowserTools):
 
     def on_browser_screen_page_loaded(self, message: PageLoaded) -> None:
         self.call_after_refresh(self._request_gateway_facts)
-        if message.generation != self.generation:
+        # Only the answer to the request in flight lands: not a late one for an earlier
+        # selection, nor one for a request that was cancelled meanwhile.
+        if (message.generation, message.cursor) != self.inflight:
             return
         self.inflight = None
         page = message.page
@@ -302,7 +304,7 @@ class BrowserScreen(BrowserTools):
 
     def on_browser_screen_page_failed(self, message: PageFailed) -> None:
         self.call_after_refresh(self._request_gateway_facts)
-        if message.generation != self.generation:
+        if (message.generation, message.cursor) != self.inflight:
             return
         self.inflight = None
         self.table.set_loading_more(False)
@@ -362,6 +364,8 @@ class BrowserScreen(BrowserTools):
         if row is None or row >= len(self.store):
             self.detail.show_item(None, extra=None, meta=None)
             return
+        if self.last_error is None:
+            self.detail.show_error(None)
         record = self.store.page_of(row)
         self.detail.show_item(
             self.store.item(row), extra=record.extra_fields, meta=record.meta,

@@ -271,9 +271,12 @@ class BrowserTools(Screen[None]):
         )
 
     def on_browser_tools_item_failed(self, message: ItemFailed) -> None:
+        # A failure for a row the cursor has left is only told, not pinned on another row;
+        # the listing's own error panel (and what r does) is left alone.
         if message.generation != self.generation:
             return
-        self.query_one(DetailPane).show_error(message.error)
+        if message.item_id == self._current_id() and self.last_error is None:
+            self.query_one(DetailPane).show_error(message.error)
         self.notify(visible(str(message.error)), title="Item not fetched", severity="error",
                     markup=False)  # fmt: skip
 
