@@ -92,7 +92,8 @@ async def test_browser_unknown_host(monkeypatch: pytest.MonkeyPatch) -> None:
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: screen.last_error is not None)
         assert isinstance(screen.last_error, errors.ConnectError)
-        assert any(f"could not resolve host {UNKNOWN_HOST}" in n for n in notifications(app))
+        wanted = f"could not resolve host {UNKNOWN_HOST}"
+        await wait_for(pilot, lambda: any(wanted in n for n in notifications(app)))
         await alive_without_rows(pilot, app)
 
 

@@ -48,7 +48,7 @@ from helpers_hostile import (
 from pydantic import SecretStr
 from rich.console import Console
 from rich.traceback import Traceback
-from textual.widgets import Collapsible
+from textual.widgets import Collapsible, DataTable
 
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api.history import REDACTED_HEADERS
@@ -313,6 +313,12 @@ async def test_request_inspector_redacts_credentials(server: HostileServer) -> N
         await pilot.press("i")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
         await pilot.pause(0.6)
+        # Open the hostile request itself (the gateway's version and provider list may have
+        # been asked for after it, so it need not be the newest).
+        inspector = app.screen
+        hostile = next(i for i, r in enumerate(inspector.records) if "after=c1" in r.url)  # type: ignore[attr-defined]
+        inspector.query_one(DataTable).move_cursor(row=hostile)
+        await pilot.pause(0.3)
         for fold in app.screen.query(Collapsible):
             if "headers" in str(fold.title):
                 fold.collapsed = False
