@@ -115,6 +115,9 @@ class OursSubject:
                 screen.generation, screen.next_cursor, self.factory.page()
             )
 
+            # The page answers the request in flight, as a real one would.
+            screen.inflight = (message.generation, message.cursor)
+
             def step() -> None:
                 screen.on_browser_screen_page_loaded(message)
                 render_frame(self.app)

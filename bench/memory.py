@@ -74,6 +74,7 @@ async def child(kind: str, rows: int) -> dict[str, Any]:
             screen.fetch_page = lambda cursor: None  # only the benchmark adds pages
 
             def add(page: Any, cursor: str | None) -> None:
+                screen.inflight = (screen.generation, cursor)  # as if it had been requested
                 screen.on_browser_screen_page_loaded(
                     BrowserScreen.PageLoaded(screen.generation, cursor, page)
                 )

@@ -8,6 +8,7 @@ earlier selection is dropped, and a new selection cancels what is in flight.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from ...api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
+from ...api import GatewayClient, MPilotError, Order, Page, PageGuard, PaginationError, iter_pages
 from ...api.providers import provider_info
 from ...rows import Kind, RowStore, RowView
 from ...session import Session
@@ -55,6 +56,19 @@ class Selection:
     @property
     def kind(self) -> Kind:
         return "files" if self.mode == "files" else "container_files"
+
+    def fetch(self, client: GatewayClient, cursor: str | None) -> Awaitable[Page[Any]]:
+        """The request for one page of this listing, from ``cursor``."""
+        order: Order = "asc" if self.order == "asc" else "desc"
+        if self.mode == "files":
+            return client.list_files(self.provider, self.purpose, self.page_size, cursor, order)
+        return client.list_container_files(
+            self.container or "", self.provider, min(self.page_size, 100), cursor, order
+        )
+
+    def pages(self, client: GatewayClient) -> AsyncIterator[Page[Any]]:
+        """Every page of this listing, with the client's pagination guards."""
+        return iter_pages(lambda cursor: self.fetch(client, cursor))
 
 
 class BrowserScreen(BrowserTools):
@@ -224,23 +238,7 @@ class BrowserScreen(BrowserTools):
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def _fetch(self, generation: int, selection: Selection, cursor: str | None) -> None:
         try:
-            page: Page[Any]
-            if selection.mode == "files":
-                page = await self.client.list_files(
-                    selection.provider,
-                    selection.purpose,
-                    selection.page_size,
-                    cursor,
-                    "asc" if selection.order == "asc" else "desc",
-                )
-            else:
-                page = await self.client.list_container_files(
-                    selection.container or "",
-                    selection.provider,
-                    min(selection.page_size, 100),
-                    cursor,
-                    "asc" if selection.order == "asc" else "desc",
-                )
+            page = await selection.fetch(self.client, cursor)
         except MPilotError as exc:
             self.post_message(self.PageFailed(generation, cursor, exc))
             return

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from ...api import GatewayClient, ItemResult, MPilotError, Order, Page
+from ...api import GatewayClient, ItemResult, MPilotError, Page
 from ...output import COLUMNS
 from ...rows import RowStore, RowView
 from ...text import visible
@@ -304,12 +304,7 @@ class BrowserTools(Screen[None]):
         client = self.client
 
         def pages() -> AsyncIterator[Page[Any]]:
-            order: Order = "asc" if s.order == "asc" else "desc"
-            if s.mode == "files":
-                return client.iter_files(s.provider, s.purpose, s.page_size, None, order)
-            return client.iter_container_files(
-                s.container or "", s.provider, min(s.page_size, 100), None, order
-            )
+            return s.pages(client)
 
         indexes = self.view.indexes
         from .export import ExportScreen, ExportSource
