@@ -61,6 +61,15 @@ async def _added_latency(config: DemoConfig) -> None:
         await asyncio.sleep(config.latency_ms / 1000)
 
 
+SMALL_PAGE = 200
+"""Pages of at most this many items are built on the event loop, larger ones in a thread."""
+
+
+def _small_page(request: Request) -> bool:
+    limit = request.query_params.get("limit", "")
+    return limit.isdigit() and int(limit) <= SMALL_PAGE
+
+
 def _api(gateway: DemoGateway, handler: Handler, *, native: bool, request_type: str) -> Endpoint:
     config = gateway.config
 
@@ -68,8 +77,13 @@ def _api(gateway: DemoGateway, handler: Handler, *, native: bool, request_type: 
         await _added_latency(config)
         try:
             caller = authenticate(config, request.headers)
-            # Pages cost O(limit): keep the event loop (perhaps a TUI's) responsive.
-            return await run_in_threadpool(handler, Call(request, native, request_type, caller))
+            call = Call(request, native, request_type, caller)
+            # Pages cost O(limit): a small one is answered at once (a thread hop costs more
+            # than it does), a large one in a thread to keep the event loop (perhaps a TUI's)
+            # responsive.
+            if _small_page(request):
+                return handler(call)
+            return await run_in_threadpool(handler, call)
         except GatewayError as err:
             return err.response(
                 native=native, event_id=_event_id(config, request), request_type=request_type

@@ -418,8 +418,10 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
 async def test_cancelled_save_leaves_no_file(
     in_tmp_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Slow enough (a pause per 1 KB chunk of a >50 KB file) that escape lands mid-save even
+    # on a loaded machine.
     monkeypatch.setattr(preview_module, "SAVE_CHUNK", 1024)
-    monkeypatch.setattr(preview_module, "SAVE_PAUSE", 0.01)
+    monkeypatch.setattr(preview_module, "SAVE_PAUSE", 0.05)
     app = demo_app(page_size=1000, files=1000)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = browser(app)
@@ -433,9 +435,10 @@ async def test_cancelled_save_leaves_no_file(
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"), 10)
+        await pilot.pause(0.2)
         await pilot.press("enter")
         await wait_for(pilot, lambda: preview.saving, 10)
-        await pilot.pause(0.05)
+        await pilot.pause(0.1)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not preview.saving)
         await wait_for(pilot, lambda: "Save cancelled: nothing was written" in screen_text(app))
