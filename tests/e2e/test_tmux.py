@@ -20,11 +20,15 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
 
 
+def capture(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
+
+
 def wait_screen(session: str, needle: str, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", session)
+        screen = capture(session)
         if needle in screen:
             return screen
         time.sleep(0.2)
@@ -44,10 +48,12 @@ def test_browse_page_and_quit_in_tmux(tmp_path: Path) -> None:
             assert "127.0.0.1" in screen
             assert "Filename" in screen
             wait_screen(session, "more available")
-            tmux("send-keys", "-t", session, "G")
-            time.sleep(0.5)
-            tmux("send-keys", "-t", session, "G")
-            screen = wait_screen(session, "450 rows · all loaded", timeout=30)
+            # End, again whenever a page has landed, until the listing is whole.
+            deadline = time.monotonic() + 30
+            while "450 rows · all loaded" not in (screen := capture(session)):
+                assert time.monotonic() < deadline, f"never all loaded:\n{screen}"
+                tmux("send-keys", "-t", session, "G")
+                time.sleep(0.5)
             assert "450 rows" in screen
             tmux("send-keys", "-t", session, "?")
             screen = wait_screen(session, "browser.refresh")

@@ -59,6 +59,24 @@ async def test_end_pages_in_more_rows_without_duplicate_requests() -> None:
         assert screen.table.cursor >= before - 1
 
 
+async def test_end_pressed_while_a_page_loads_lands_on_the_new_last_row() -> None:
+    app = make_app(files=1000, latency_ms=300)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.inflight is not None)
+        loaded = len(screen.store)
+        await pilot.press("G")  # the cursor is already on the last loaded row
+        await wait_for(pilot, lambda: len(screen.store) > loaded)
+        assert screen.table.cursor == len(screen.table.view) - 1
+        # Only once: a later page does not drag a cursor the user has moved.
+        await pilot.press("k")
+        at = screen.table.cursor
+        await wait_for(pilot, lambda: screen.inflight is None)
+        assert screen.table.cursor == at
+
+
 async def test_cursor_near_end_prefetches_next_page() -> None:
     app = make_app(files=1000)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -112,6 +112,8 @@ class FileTable(ScrollView, can_focus=True):
         self.paging_enabled = True
         """Off while a filter is on: paging a whole listing is an explicit choice then."""
         self.empty_message = "No rows."
+        self._follow_end = False
+        """``G`` was pressed while more rows were on their way: land on the new last row."""
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
         self._pass_style: Style | None = None
@@ -125,6 +127,7 @@ class FileTable(ScrollView, can_focus=True):
         """Show ``view`` (a new listing, or a re-filtered/re-sorted one)."""
         self.view = view
         self.has_more = has_more
+        self._follow_end = False
         self._layout_width = -1
         if not keep_cursor:
             self.set_reactive(FileTable.cursor, 0)
@@ -139,6 +142,8 @@ class FileTable(ScrollView, can_focus=True):
         before = self.virtual_size.height
         self.has_more = has_more
         self._update_virtual_size()
+        if self._follow_end:
+            self.move_cursor(len(self.view) - 1)
         body = self._body_height()
         top = int(self.scroll_offset.y)
         if before - 1 - top <= body:
@@ -263,6 +268,7 @@ class FileTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - body + 1 + extra, animate=False, immediate=True)
 
     def move_cursor(self, position: int) -> None:
+        self._follow_end = False
         total = len(self.view)
         self.cursor = max(0, min(position, total - 1)) if total else 0
 
@@ -277,8 +283,11 @@ class FileTable(ScrollView, can_focus=True):
 
     def action_last_row(self) -> None:
         self.move_cursor(len(self.view) - 1)
-        if self.has_more and not self.loading_more:
-            self.post_message(self.PageWanted(self))
+        if self.has_more:
+            # Pressed again while the next page is on its way, it still lands on the last row.
+            self._follow_end = True
+            if not self.loading_more:
+                self.post_message(self.PageWanted(self))
 
     def action_page_down(self) -> None:
         self.move_cursor(self.cursor + self._body_height())
