@@ -21,10 +21,10 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from .api.pagination import Page
-from .output import CsvWriter, Kind, write_json, write_ndjson
+from .output import FileFormat, Kind, ListingWriter
 from .rows import RowStore
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "shown_items",
 ]
 
-ExportFormat = Literal["csv", "json", "ndjson"]
+ExportFormat = FileFormat
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json", "ndjson")
 """The file formats of an export: the CLI's, less its screen-only ``table``."""
 
@@ -90,18 +90,19 @@ class RowExport:
         self.path = path
         self.format: ExportFormat = fmt
         self.kind: Kind = kind
-        self.rows = 0
-        """Items written (or, for JSON, collected) so far."""
         self.partial = _partial_path(path)
         """Where the file is written until it is complete."""
         # backslashreplace: a lone surrogate in a CSV cell is written escaped, not fatal.
         self._out: TextIO = open(  # noqa: SIM115 - closed in finish()/abort()
             self.partial, "w", encoding="utf-8", errors="backslashreplace", newline=""
         )
-        self._csv = CsvWriter(kind, self._out) if fmt == "csv" else None
-        self._envelopes: list[Any] = []
-        self._loose: list[dict[str, Any]] = []
+        self._writer = ListingWriter(fmt, kind, self._out)
         self.done = False
+
+    @property
+    def rows(self) -> int:
+        """Items written (or, for JSON, collected) so far."""
+        return self._writer.rows
 
     def __enter__(self) -> RowExport:
         return self
@@ -117,34 +118,16 @@ class RowExport:
 
     def add_items(self, items: Sequence[dict[str, Any]]) -> int:
         """Write items (a filtered or sorted selection); JSON wraps them in one list envelope."""
-        if self._csv is not None:
-            written = self._csv.write(items)
-        elif self.format == "ndjson":
-            written = write_ndjson(items, self._out)
-        else:
-            self._loose.extend(items)
-            written = len(items)
-        self.rows += written
-        return written
+        return self._writer.add_items(items)
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
-        data = envelope.get("data") if isinstance(envelope, dict) else None
-        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-        if self.format == "json":
-            self._envelopes.append(envelope)
-            self.rows += len(items)
-            return len(items)
-        return self.add_items(items)
+        return self._writer.add_envelope(envelope)
 
     def finish(self) -> Path:
         """Complete the file and move it to :attr:`path`."""
         try:
-            if self.format == "json":
-                envelopes = self._envelopes
-                if self._loose or not envelopes:
-                    envelopes = [*envelopes, _list_envelope(self._loose)]
-                write_json(envelopes, self._out)
+            self._writer.finish(empty_document=True)
             self._out.close()
             os.replace(self.partial, self.path)
         except BaseException:
@@ -156,14 +139,9 @@ class RowExport:
     def abort(self) -> None:
         """Drop what was written; nothing is left at either name."""
         self.done = True
-        self._envelopes.clear()
-        self._loose.clear()
+        self._writer.clear()
         self._out.close()
         self.partial.unlink(missing_ok=True)
-
-
-def _list_envelope(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"object": "list", "data": items, "has_more": False}
 
 
 def loaded_envelopes(store: RowStore, pages: int | None = None) -> Iterator[Any]:

@@ -24,15 +24,17 @@ from .text import human_bytes, local_time, visible
 
 __all__ = [
     "COLUMNS",
+    "FILE_FORMATS",
     "FORMATS",
     "Column",
+    "FileFormat",
     "Format",
+    "ListingWriter",
     "csv_safe",
     "fit_cell",
     "layout_columns",
     "write_csv",
     "write_json",
-    "write_json_lines",
     "write_ndjson",
     "write_table",
 ]
@@ -40,6 +42,9 @@ __all__ = [
 Format = Literal["table", "json", "ndjson", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "ndjson", "csv")
 Kind = Literal["files", "container_files", "containers"]
+FileFormat = Literal["json", "ndjson", "csv"]
+"""The formats written for programs (all but ``table``)."""
+FILE_FORMATS: tuple[FileFormat, ...] = ("json", "ndjson", "csv")
 
 
 @dataclass(frozen=True)
@@ -252,22 +257,6 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     return count
 
 
-def write_json_lines(lines: Sequence[str], out: TextIO) -> int:
-    """Compact JSON texts (e.g. pydantic's ``model_dump_json``), one a line, made safe.
-
-    The fast path of :func:`write_ndjson` for already-serialised items: characters a
-    terminal or a line splitter would act on are escaped the same way.
-    """
-    if not lines:
-        return 0
-    text = "\n".join(lines)
-    if not text.isascii() or "\x7f" in text:
-        text = _NOT_ASCII.sub(_json_escape, text)
-    out.write(text)
-    out.write("\n")
-    return len(lines)
-
-
 class CsvWriter:
     """Writes CSV rows for one kind of listing, header first, formula-safe."""
 
@@ -305,6 +294,61 @@ def _csv_cell(value: Any) -> Any:
 def write_csv(items: Iterable[dict[str, Any]], kind: Kind, out: TextIO) -> int:
     """A header row, then one row per item."""
     return CsvWriter(kind, out).write(items)
+
+
+class ListingWriter:
+    """Writes a listing as ``json``, ``ndjson`` or ``csv`` to ``out``: the CLI's output and the
+    browser's export both go through here, so the two are byte for byte the same.
+
+    Items are written as the gateway sent them (its key order, unknown fields and all). CSV
+    and NDJSON are written as they come; JSON is one document, so the envelopes are held until
+    :meth:`finish`. Items added loose (a filtered or sorted selection) become one list envelope.
+    """
+
+    def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO) -> None:
+        self.format = fmt
+        self.out = out
+        self.rows = 0
+        """Items written (or, for JSON, collected) so far."""
+        self._csv = CsvWriter(kind, out) if fmt == "csv" else None
+        self._envelopes: list[Any] = []
+        self._loose: list[dict[str, Any]] = []
+
+    def add_items(self, items: Sequence[dict[str, Any]]) -> int:
+        """Write items; for JSON they are collected into one list envelope."""
+        if self._csv is not None:
+            written = self._csv.write(items)
+        elif self.format == "ndjson":
+            written = write_ndjson(items, self.out)
+        else:
+            self._loose.extend(items)
+            written = len(items)
+        self.rows += written
+        return written
+
+    def add_envelope(self, envelope: Any) -> int:
+        """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
+        data = envelope.get("data") if isinstance(envelope, dict) else None
+        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        if self.format == "json":
+            self._envelopes.append(envelope)
+            self.rows += len(items)
+            return len(items)
+        return self.add_items(items)
+
+    def finish(self, *, empty_document: bool = False) -> None:
+        """Write what is held (the JSON document). With nothing held, JSON is written only if
+        ``empty_document`` (then as an empty list envelope)."""
+        if self.format == "json" and (self._envelopes or self._loose or empty_document):
+            envelopes = self._envelopes
+            if self._loose or not envelopes:
+                envelopes = [*envelopes, {"object": "list", "data": self._loose, "has_more": False}]
+            write_json(envelopes, self.out)
+
+    def clear(self) -> None:
+        """Let go of what is held."""
+        self._envelopes.clear()
+        self._loose.clear()
 
 
 def render_table(rows: Iterable[dict[str, Any]], kind: Kind, width: int = 80) -> str:

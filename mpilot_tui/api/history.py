@@ -100,3 +100,10 @@ class RequestHistory:
 
     def clear(self) -> None:
         self._records.clear()
+
+    def resize(self, capacity: int) -> None:
+        """Keep the last ``capacity`` records from now on (the newest of those held stay)."""
+        if capacity < 1:
+            raise ValueError("a request history keeps at least one record")
+        self.capacity = capacity
+        self._records = deque(self._records, maxlen=capacity)

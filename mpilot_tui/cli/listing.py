@@ -10,18 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
 import click
-from pydantic_core import PydanticSerializationError
 
 from ..api import GatewayClient, Page, PageGuard
-from ..output import (
-    FORMATS,
-    CsvWriter,
-    Kind,
-    write_json,
-    write_json_lines,
-    write_ndjson,
-    write_table,
-)
+from ..output import FILE_FORMATS, FORMATS, Kind, ListingWriter, write_table
 from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
@@ -66,40 +57,32 @@ def open_session(ctx: click.Context, connection: dict[str, Any]) -> Session:
 
 
 class _Printer:
-    """Writes pages to stdout in one format, as they arrive."""
+    """Writes pages to stdout in one format, as they arrive.
+
+    ``json``, ``ndjson`` and ``csv`` go through :class:`ListingWriter`, as the browser's
+    export does, so a script and the app write the same bytes for the same listing.
+    """
 
     def __init__(self, kind: Kind, output_format: str, out: TextIO) -> None:
         self.kind = kind
-        self.format = output_format
         self.out = out
         self.count = 0
-        self._envelopes: list[Any] = []
         self._rows: list[dict[str, Any]] = []
-        self._csv = CsvWriter(kind, out) if output_format == "csv" else None
+        self._writer = (
+            ListingWriter(output_format, kind, out) if output_format in FILE_FORMATS else None
+        )
 
     def add(self, page: Page[Any]) -> None:
         self.count += len(page.items)
-        if self.format == "ndjson":
-            # C1 controls and bidi overrides are escaped, not sent raw (write_json_lines);
-            # pydantic serialises in Rust, and write_ndjson takes over for what it cannot.
-            try:
-                lines = [item.model_dump_json(exclude_unset=True) for item in page.items]
-            except PydanticSerializationError:
-                items = (item.model_dump(mode="json", exclude_unset=True) for item in page.items)
-                write_ndjson(items, self.out)
-            else:
-                write_json_lines(lines, self.out)
-        elif self.format == "json":
-            self._envelopes.append(json.loads(page.raw))
-        elif self._csv is not None:
-            self._csv.write(item.model_dump(exclude_unset=True) for item in page.items)
+        if self._writer is not None:
+            self._writer.add_envelope(json.loads(page.raw))
         else:
             self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
 
     def finish(self) -> None:
-        if self.format == "json" and self._envelopes:
-            write_json(self._envelopes, self.out)
-        elif self.format == "table":
+        if self._writer is not None:
+            self._writer.finish()
+        else:
             width = shutil.get_terminal_size((80, 24)).columns if self.out.isatty() else 80
             write_table(self._rows, self.kind, self.out, width)
         self.out.flush()

@@ -3,6 +3,7 @@
 ::
 
     theme = "textual-dark"          # optional
+    inspector_history = 500         # optional; requests the inspector keeps (10..100000)
     default_profile = "local"       # optional; must name a profile below
 
     [profiles.local]
@@ -52,6 +53,7 @@ _ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 ALLOWED: dict[str, str] = {
     "default_profile": "the name of a profile defined under [profiles.NAME]",
     "theme": "a theme name (a string)",
+    "inspector_history": "a whole number from 10 to 100000",
     "keymap": 'a table of binding id = key string, e.g. quit = "ctrl+q"',
     "profiles": "tables [profiles.NAME], NAME made of letters, digits, '-' and '_'",
     "base_url": 'an http:// or https:// URL with a host, e.g. "http://localhost:8080"',
@@ -203,6 +205,8 @@ class ConfigFile(BaseModel):
     """The profile used when neither ``--profile`` nor ``MPILOT_PROFILE`` names one."""
     theme: _NonEmpty | None = None
     """The UI theme's name."""
+    inspector_history: Annotated[int, Field(ge=10, le=100_000)] | None = None
+    """How many of the last requests the request inspector keeps (default 500)."""
     keymap: dict[_NonEmpty, _NonEmpty] = {}
     """Binding id -> key string, overriding the default bindings."""
     profiles: dict[Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)], ProfileConfig] = {}

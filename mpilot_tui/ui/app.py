@@ -11,7 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from ..api import GatewayClient, RequestHistory
+from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
 from ..session import Session
 from .screens.browser import BrowserScreen, ContainerUsed
@@ -44,13 +44,19 @@ class MPilotApp(App[None]):
         self.session = session
         self.client_factory = client_factory
         """Builds clients for other profiles (tests inject transports here)."""
+        self.history_size: int | None = None
+        """The config's ``inspector_history``, kept for the clients of later profiles."""
         self.client = client or self._new_client(session)
         self._owns_client = client is None
 
     def _new_client(self, session: Session) -> GatewayClient:
         if self.client_factory is not None and session.demo_config is None:
-            return self.client_factory(session.settings)
-        return session.client()
+            client = self.client_factory(session.settings)
+        else:
+            client = session.client()
+        if self.history_size is not None:
+            client.history.resize(self.history_size)
+        return client
 
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.session, self.client))
@@ -79,16 +85,7 @@ class MPilotApp(App[None]):
         except ConfigError as exc:
             self.notify(str(exc), title="Config not applied", severity="warning", markup=False)
             return
-        keymap = dict(getattr(config, "keymap", None) or {})
-        theme = getattr(config, "theme", None)
-        apply = getattr(self, "apply_settings", None)
-        if callable(apply):
-            apply(keymap, theme)
-            return
-        if keymap:
-            self.set_keymap(keymap)
-        if theme and theme in self.available_themes:
-            self.theme = theme
+        self.apply_settings(config.keymap, config.theme, config.inspector_history)
 
     def action_profiles(self) -> None:
         from .screens.profiles import ProfileSwitcher
@@ -184,13 +181,9 @@ class MPilotApp(App[None]):
         elif theme:
             self.notify(f"No theme called {theme!r}; keeping {self.theme}.", title="Config",
                         severity="warning", markup=False)  # fmt: skip
-        if history_size is not None and history_size > 0:
-            old = self.client.history
-            ring = RequestHistory(history_size)
-            for record in old:
-                ring.add(record)
-            ring.total = old.total
-            self.client.http.history = ring
+        if history_size is not None:
+            self.history_size = history_size
+            self.client.history.resize(history_size)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -3,10 +3,13 @@ until found, sorting, the full item, content preview and save, export, and the k
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import re
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -535,6 +538,31 @@ async def test_export_of_all_rows_completes(in_tmp_folder: Path) -> None:
         await wait_for(pilot, lambda: "Exported 2,500 rows" in screen_text(app))
 
 
+@pytest.mark.parametrize(("fmt", "label"), [("ndjson", "NDJSON"), ("csv", "CSV")])
+async def test_export_writes_the_same_bytes_as_the_cli(
+    in_tmp_folder: Path, fmt: str, label: str
+) -> None:
+    """The app's export and ``mpilot-tui files --all --format F`` share one writer."""
+    cli = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "mpilot_tui", "files", "--demo", "--provider", "openai",
+         "--all", "--format", fmt],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    app = demo_app()  # the demo's defaults, as --demo uses them
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        dialog = await open_export(pilot, app)
+        await choose(pilot, dialog, "#export-scope", "All rows")
+        await choose(pilot, dialog, "#export-format", label)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: dialog.last_state == "done", 20)
+    exported = (in_tmp_folder / f"mpilot-files-openai.{fmt}").read_bytes()
+    assert exported.count(b"\n") >= 1200
+    assert exported == cli.stdout
+
+
 async def test_export_of_100k_rows_shows_progress_and_cancels_cleanly(
     in_tmp_folder: Path,
 ) -> None:
@@ -644,3 +672,15 @@ async def test_keymap_from_the_config_file(in_tmp_folder: Path) -> None:
         assert app.theme == "textual-light"
         await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+
+
+async def test_inspector_ring_size_from_the_config_file(in_tmp_folder: Path) -> None:
+    (in_tmp_folder / "no-config.toml").write_text("inspector_history = 12\n")
+    app = demo_app(page_size=20, files=400)
+    async with app.run_test(size=(170, 50)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 20)
+        await wait_for(pilot, lambda: app.client.history.capacity == 12)
+        await load_everything(pilot, screen)
+        assert app.client.history.total > 12
+        assert len(app.client.history) == 12

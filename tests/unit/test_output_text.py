@@ -18,6 +18,7 @@ from mpilot_tui.output import (
     CSV_FIELDS,
     GAP,
     CsvWriter,
+    ListingWriter,
     csv_safe,
     fit_cell,
     layout_columns,
@@ -531,3 +532,35 @@ def test_json_property_round_trips_and_stays_terminal_safe(value: Any) -> None:
     write_json([value], out)
     assert json.loads(out.getvalue()) == value
     assert _unsafe(out.getvalue()) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_listing_writer_writes_items_as_the_gateway_sent_them(fmt: str) -> None:
+    item = {"zeta": [1, {"b": 2}], "id": "file-1", "filename": "=cmd()", "bytes": 5}
+    envelope = {"object": "list", "data": [item, "not an item"], "has_more": False}
+    out = io.StringIO()
+    writer = ListingWriter(fmt, "files", out)  # type: ignore[arg-type]
+    assert writer.add_envelope(envelope) == 1
+    writer.finish()
+    text = out.getvalue()
+    if fmt == "ndjson":
+        assert text == '{"zeta":[1,{"b":2}],"id":"file-1","filename":"=cmd()","bytes":5}\n'
+    elif fmt == "json":
+        assert json.loads(text) == envelope
+    else:
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[1][:2] == ["file-1", "'=cmd()"]
+
+
+def test_listing_writer_json_of_loose_items_is_one_list_envelope() -> None:
+    out = io.StringIO()
+    writer = ListingWriter("json", "files", out)
+    writer.finish()
+    assert out.getvalue() == ""
+    writer.finish(empty_document=True)
+    assert json.loads(out.getvalue()) == {"object": "list", "data": [], "has_more": False}
+    out = io.StringIO()
+    writer = ListingWriter("json", "files", out)
+    writer.add_items([{"id": "a"}])
+    writer.finish()
+    assert json.loads(out.getvalue())["data"] == [{"id": "a"}]

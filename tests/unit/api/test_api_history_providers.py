@@ -183,3 +183,15 @@ async def test_list_providers_on_the_dashboard_raises(gw: Any) -> None:
     gw.queue(gw.raw(200, b"<html></html>", "text/html"))
     with pytest.raises(DashboardHTMLError):
         await gw.client().list_providers()
+
+
+def test_history_resize_keeps_the_newest_records() -> None:
+    history = RequestHistory(capacity=5)
+    for n in range(5):
+        history.add(RequestRecord(started_at=float(n), method="GET", url=f"http://h/{n}"))
+    history.resize(2)
+    assert [r.url for r in history] == ["http://h/3", "http://h/4"]
+    history.add(RequestRecord(started_at=5.0, method="GET", url="http://h/5"))
+    assert len(history) == 2 and history.total == 6
+    with pytest.raises(ValueError):
+        history.resize(0)
