@@ -320,6 +320,8 @@ async def test_fetch_full_item_into_the_detail_pane() -> None:
         text = screen_text(app)
         assert f"Fetched {item_id}" in text
         assert "file_retrieve" in text, "the item's own extra_fields"
+        assert "extra_fields (of this item's GET)" in text
+        assert "extra_fields (of the page)" not in text
         assert any(r.url.endswith(f"/openai/v1/files/{item_id}?provider=openai")
                    for r in app.client.history)  # fmt: skip
 

@@ -267,7 +267,8 @@ class BrowserTools(Screen[None]):
             result.item.model_dump(exclude_unset=True),
             extra=result.extra_fields,
             meta=result.meta,
-            title=f"Fetched {visible(message.item_id)} (GET; extra_fields of that response)",
+            title=f"Fetched {visible(message.item_id)}",
+            extra_of="of this item's GET",
         )
 
     def on_browser_tools_item_failed(self, message: ItemFailed) -> None:

@@ -151,7 +151,10 @@ class DetailPane(VerticalScroll, can_focus=True):
         extra: ExtraFields | None,
         meta: ResponseMeta | None,
         title: str = "Item",
+        extra_of: str = "of the page",
     ) -> None:
+        """Show ``item``, then the ``extra_fields`` of the response it came in (``extra_of``
+        says which: the listing's page, or a fetch of the item itself)."""
         item_static = self.query_one("#detail-item", Static)
         if item is None:
             item_static.update(Text("No row highlighted.", style="dim"))
@@ -167,9 +170,11 @@ class DetailPane(VerticalScroll, can_focus=True):
                 continue
             grid.add_row(Text(ellipsize(visible(name[:200]), 32)), _field(name, value))
         item_static.update(Group(Text(title, style="bold underline"), grid))
-        self._show_extra(extra, meta)
+        self._show_extra(extra, meta, extra_of)
 
-    def _show_extra(self, extra: ExtraFields | None, meta: ResponseMeta | None) -> None:
+    def _show_extra(
+        self, extra: ExtraFields | None, meta: ResponseMeta | None, extra_of: str
+    ) -> None:
         extra_static = self.query_one("#detail-extra", Static)
         cache_static = self.query_one("#detail-cache", Static)
         if extra is None:
@@ -179,7 +184,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         grid = _grid()
         for label, value in self._extra_rows(extra, meta):
             grid.add_row(label, value)
-        extra_static.update(Group(Text("extra_fields (of the page)", style="bold underline"), grid))
+        extra_static.update(Group(Text(f"extra_fields ({extra_of})", style="bold underline"), grid))
         cache_static.update(self._cache(extra.cache_debug))
         for name in FOLDED_EXTRA:
             self._fold(name, getattr(extra, name))

@@ -284,8 +284,9 @@ class FileTable(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.move_cursor(len(self.view) - 1)
         if self.has_more:
-            # Pressed again while the next page is on its way, it still lands on the last row.
-            self._follow_end = True
+            # Pressed again while the next page is on its way, it still lands on the last row
+            # (in the listing's order: in a sorted view new rows land anywhere).
+            self._follow_end = self.view.indexes is None
             if not self.loading_more:
                 self.post_message(self.PageWanted(self))
 
