@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 from helpers_ui import browser, make_app, screen_text, wait_for
+from textual.widgets import Input
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
@@ -260,3 +261,24 @@ async def test_filter_holds_across_a_new_listing() -> None:
         assert screen.selection.order == "asc"
         assert screen.view.filter_text == "file-"
         assert len(screen.view) == len(screen.store)
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter() -> None:
+    """A paste or a fast typist: keys already queued behind / are filter text, not commands."""
+    from textual import events
+
+    app = make_app(files=200)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
+        order = screen.selection.order
+        # As a terminal delivers them: all queued before the first is acted on.
+        for char in "/jsonlo/":
+            key = events.Key("slash" if char == "/" else char, char)
+            key.set_sender(app)
+            driver = app._driver
+            assert driver is not None
+            driver.send_message(key)
+        await wait_for(pilot, lambda: screen.query_one("#filter", Input).value == "jsonlo/")
+        assert screen.selection.order == order, "o was typed, not pressed"
+        assert screen.table.cursor == 0, "j was typed, not pressed"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -80,7 +81,9 @@ class BrowserScreen(BrowserTools):
         Binding("p", "choose_purpose", "Purpose", id="browser.purpose"),
         Binding("m", "switch_mode", "Mode", id="browser.mode"),
         Binding("b", "choose_container", "Container", id="browser.container"),
-        Binding("slash", "filter", "Filter", id="browser.filter"),
+        # Priority: acted on as the key arrives, so keys typed in the same burst (a paste, a
+        # fast typist) already find the filter box focused instead of reaching the bindings.
+        Binding("slash", "filter", "Filter", id="browser.filter", priority=True),
         Binding("c", "copy_id", "Copy id", id="browser.copy_id"),
         Binding("y", "copy_json", "Copy JSON", id="browser.copy_json"),
         Binding("s", "page_size", "Page size", show=False, id="browser.page_size"),
@@ -400,8 +403,11 @@ class BrowserScreen(BrowserTools):
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        if self.focused is box:
+            raise SkipAction()  # a / typed into the filter is text (paths have slashes)
         box.add_class("shown")
-        box.focus()
+        # Focus now, not after the queue (as focus() would): the keys behind / follow.
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
