@@ -21,7 +21,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import IO, Any, Self
 
 from .api.pagination import Page
 from .output import FileFormat, Kind, ListingWriter
@@ -30,6 +30,7 @@ from .rows import RowStore
 __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
+    "FileSink",
     "Progress",
     "RowExport",
     "default_export_name",
@@ -79,32 +80,20 @@ def _partial_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.part")
 
 
-class RowExport:
-    """One export in progress: items or whole envelopes in, one file out.
-
-    Raises ``OSError`` when the temporary file cannot be created. Use :meth:`finish` to put
-    the file in place, or :meth:`abort` (also on leaving a ``with`` block by an exception).
+class _PartialFile:
+    """A file written under a temporary name beside ``path`` and renamed into place by
+    :meth:`finish` only when complete; :meth:`abort` (also on leaving a ``with`` block by an
+    exception) leaves nothing at either name. Raises ``OSError`` when it cannot be created.
     """
 
-    def __init__(self, path: Path, fmt: ExportFormat, kind: Kind) -> None:
+    def __init__(self, path: Path, out: IO[Any]) -> None:
         self.path = path
-        self.format: ExportFormat = fmt
-        self.kind: Kind = kind
         self.partial = _partial_path(path)
         """Where the file is written until it is complete."""
-        # backslashreplace: a lone surrogate in a CSV cell is written escaped, not fatal.
-        self._out: TextIO = open(  # noqa: SIM115 - closed in finish()/abort()
-            self.partial, "w", encoding="utf-8", errors="backslashreplace", newline=""
-        )
-        self._writer = ListingWriter(fmt, kind, self._out)
+        self._out = out
         self.done = False
 
-    @property
-    def rows(self) -> int:
-        """Items written (or, for JSON, collected) so far."""
-        return self._writer.rows
-
-    def __enter__(self) -> RowExport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -116,18 +105,13 @@ class RowExport:
         if not self.done:
             self.abort()
 
-    def add_items(self, items: Sequence[dict[str, Any]]) -> int:
-        """Write items (a filtered or sorted selection); JSON wraps them in one list envelope."""
-        return self._writer.add_items(items)
-
-    def add_envelope(self, envelope: Any) -> int:
-        """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
-        return self._writer.add_envelope(envelope)
+    def _complete(self) -> None:
+        """Write what is still held before the file is closed (subclasses)."""
 
     def finish(self) -> Path:
         """Complete the file and move it to :attr:`path`."""
         try:
-            self._writer.finish(empty_document=True)
+            self._complete()
             self._out.close()
             os.replace(self.partial, self.path)
         except BaseException:
@@ -137,11 +121,44 @@ class RowExport:
         return self.path
 
     def abort(self) -> None:
-        """Drop what was written; nothing is left at either name."""
+        """Drop what was written."""
         self.done = True
-        self._writer.clear()
         self._out.close()
         self.partial.unlink(missing_ok=True)
+
+
+class RowExport(_PartialFile):
+    """One export in progress: items or whole envelopes in, one file out."""
+
+    def __init__(self, path: Path, fmt: ExportFormat, kind: Kind) -> None:
+        # backslashreplace: a lone surrogate in a CSV cell is written escaped, not fatal.
+        out = open(  # noqa: SIM115 - closed in finish()/abort()
+            _partial_path(path), "w", encoding="utf-8", errors="backslashreplace", newline=""
+        )
+        super().__init__(path, out)
+        self.format: ExportFormat = fmt
+        self.kind: Kind = kind
+        self._writer = ListingWriter(fmt, kind, out)
+
+    @property
+    def rows(self) -> int:
+        """Items written (or, for JSON, collected) so far."""
+        return self._writer.rows
+
+    def add_items(self, items: Sequence[dict[str, Any]]) -> int:
+        """Write items (a filtered or sorted selection); JSON wraps them in one list envelope."""
+        return self._writer.add_items(items)
+
+    def add_envelope(self, envelope: Any) -> int:
+        """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
+        return self._writer.add_envelope(envelope)
+
+    def _complete(self) -> None:
+        self._writer.finish(empty_document=True)
+
+    def abort(self) -> None:
+        self._writer.clear()
+        super().abort()
 
 
 def loaded_envelopes(store: RowStore, pages: int | None = None) -> Iterator[Any]:
@@ -211,22 +228,29 @@ async def export_pages(
     return count
 
 
+class FileSink(_PartialFile):
+    """Bytes written to ``path`` as they come; its :meth:`write` is a
+    :data:`~mpilot_tui.api._http.Sink` for a streamed download."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, open(_partial_path(path), "wb"))  # noqa: SIM115
+        self.written = 0
+
+    def write(self, chunk: bytes) -> bool:
+        self._out.write(chunk)
+        self.written += len(chunk)
+        return True
+
+
 def save_bytes(path: Path, content: bytes, chunk: int = SAVE_CHUNK) -> Generator[int, None, None]:
     """Write ``content`` to ``path`` in chunks, yielding the bytes written after each.
 
     Closing the generator early (a cancelled save) removes the partial file.
     """
-    partial = _partial_path(path)
-    done = False
-    try:
-        with open(partial, "wb") as out:
-            for start in range(0, len(content), chunk):
-                out.write(content[start : start + chunk])
-                yield min(len(content), start + chunk)
-            if not content:
-                yield 0
-        os.replace(partial, path)
-        done = True
-    finally:
-        if not done:
-            partial.unlink(missing_ok=True)
+    with FileSink(path) as sink:
+        for start in range(0, len(content), chunk):
+            sink.write(content[start : start + chunk])
+            yield sink.written
+        if not content:
+            yield 0
+        sink.finish()

@@ -27,7 +27,7 @@ from . import errors
 from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord, redact_headers
 from .settings import ConnectionSettings, mask_secret
 
-__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "redact_url"]
+__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "Sink", "redact_url"]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 """Statuses worth another attempt; everything else is answered at once."""
@@ -40,6 +40,9 @@ RETRY_AFTER_CAP = 20.0
 MAX_BODY = 64 * 1024 * 1024
 """Bodies larger than this are refused as a protocol error."""
 MAX_REDIRECTS = 5
+
+Sink = Callable[[bytes], bool]
+"""Takes a body's chunks as they arrive; returns False when it wants no more."""
 
 clock = time.perf_counter
 wall_clock = time.time
@@ -108,6 +111,8 @@ class HttpResponse:
     elapsed_ms: float
     started_at: float
     record: RequestRecord = field(repr=False)
+    size: int = 0
+    """Body bytes received (those handed to a sink too)."""
 
     @property
     def content_type(self) -> str:
@@ -182,14 +187,27 @@ class RequestLoop:
         delay: float = min(BACKOFF_CAP, self.backoff_base * 2.0**attempt)
         return delay * (0.5 + random.random() / 2)
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
-        """GET ``path`` with retries for 429/502/503/504 and connect errors."""
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        sink: Sink | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """GET ``path`` with retries for 429/502/503/504 and connect errors.
+
+        With a ``sink``, a 2xx body is not held but handed over chunk by chunk as it arrives
+        (no size cap, no overall time limit: the caller stops it by returning False or by
+        cancelling); the response's ``content`` is then empty and ``size`` counts the bytes.
+        An exception the sink raises ends the request and reaches the caller as it is.
+        """
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
         attempts = max(0, self.settings.retries) + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send("GET", path, clean, attempt + 1)
+                response = await self._send("GET", path, clean, attempt + 1, sink, headers)
             except errors.ConnectError:
                 if last:
                     raise
@@ -203,11 +221,17 @@ class RequestLoop:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(
-        self, method: str, path: str, params: dict[str, str], attempt: int
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        attempt: int,
+        sink: Sink | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         url = self._client.build_request(method, path, params=params).url
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send_once(method, url, attempt)
+            response = await self._send_once(method, url, attempt, sink, headers)
             if response.status not in (301, 302, 303, 307, 308):
                 return response
             location = response.headers.get("location")
@@ -226,7 +250,14 @@ class RequestLoop:
             url = target
         raise errors.RedirectError(f"more than {MAX_REDIRECTS} redirects", url=redact_url(url))
 
-    async def _send_once(self, method: str, url: httpx.URL, attempt: int) -> HttpResponse:
+    async def _send_once(
+        self,
+        method: str,
+        url: httpx.URL,
+        attempt: int,
+        sink: Sink | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
         shown_url = self.scrub(redact_url(url))
         started_at = wall_clock()
         start = clock()
@@ -238,23 +269,36 @@ class RequestLoop:
             request_headers=redact_headers(self.settings.auth_headers()),
         )
         self.history.add(record)
+        chunks: list[bytes] = []
+        size = 0
+        sink_failure: Exception | None = None
         try:
-            async with asyncio.timeout(self.settings.timeout * 2):
+            async with asyncio.timeout(self.settings.timeout * 2) as deadline:
                 # The credentials go straight into the request and are never held in a local
                 # variable, so that a traceback showing locals cannot show them.
                 request = self._client.build_request(
-                    method, url, headers=self.settings.auth_headers()
+                    method, url, headers={**(extra_headers or {}), **self.settings.auth_headers()}
                 )
                 # The client's Basic auth from URL user info would replace an explicit
                 # Authorization header; the settings' own credentials win.
                 has_auth = "Authorization" in request.headers
                 auth = _NO_AUTH if has_auth else httpx.USE_CLIENT_DEFAULT
                 response = await self._client.send(request, stream=True, auth=auth)
+                streaming = sink is not None and response.is_success
+                if streaming:
+                    deadline.reschedule(None)  # each read still has the client's timeout
                 try:
-                    chunks: list[bytes] = []
-                    size = 0
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
+                        if sink is not None and streaming:
+                            try:
+                                wanted = sink(chunk)
+                            except Exception as exc:
+                                sink_failure = exc
+                                break
+                            if not wanted:
+                                break
+                            continue
                         if size > MAX_BODY:
                             raise errors.ProtocolError(
                                 f"the answer from {self.host} is larger than "
@@ -275,11 +319,15 @@ class RequestLoop:
                 raise
             self._fail(record, mapped, start)
             raise mapped from None
+        if sink_failure is not None:
+            record.elapsed_ms = (clock() - start) * 1000
+            record.error = type(sink_failure).__name__
+            raise sink_failure
         content = b"".join(chunks)
         elapsed_ms = (clock() - start) * 1000
         record.status = response.status_code
         record.elapsed_ms = elapsed_ms
-        record.size = len(content)
+        record.size = size
         # A gateway may echo the credentials back; what the inspector shows never holds them.
         record.response_headers = tuple(
             (name, self.scrub(value)) for name, value in redact_headers(response.headers)
@@ -296,6 +344,7 @@ class RequestLoop:
             elapsed_ms=elapsed_ms,
             started_at=started_at,
             record=record,
+            size=size,
         )
 
     def _fail(self, record: RequestRecord, exc: errors.MPilotError, start: float) -> None:

@@ -13,7 +13,7 @@ import pydantic
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._http import HttpResponse, RequestLoop, parse_retry_after
+from ._http import HttpResponse, RequestLoop, Sink, parse_retry_after
 from .history import RequestHistory
 from .models import (
     ContainerFileList,
@@ -216,21 +216,45 @@ class GatewayClient:
         item = self._decode(response, models.CONTAINER_FILE_OBJECT)
         return ItemResult(item, _extra_fields_of(item), _meta(response))
 
-    async def file_content(self, file_id: str, provider: str = "openai") -> HttpResponse:
-        """``GET /openai/v1/files/{id}/content``: raw bytes with the upstream content type."""
+    async def file_content(
+        self,
+        file_id: str,
+        provider: str = "openai",
+        *,
+        sink: Sink | None = None,
+        first_bytes: int | None = None,
+    ) -> HttpResponse:
+        """``GET /openai/v1/files/{id}/content``: raw bytes with the upstream content type.
+
+        With ``sink`` the bytes are handed over as they arrive instead of held (see
+        :meth:`RequestLoop.get`); ``first_bytes`` asks for only that many (``Range``), which a
+        gateway may or may not honour: the sink decides when it has enough.
+        """
         path = f"/openai/v1/files/{_segment(file_id)}/content"
-        response = await self._http.get(path, {"provider": provider})
-        self._raise_for_status(response)
-        return response
+        return await self._content(path, provider, sink, first_bytes)
 
     async def container_file_content(
-        self, container_id: str, file_id: str, provider: str = "openai"
+        self,
+        container_id: str,
+        file_id: str,
+        provider: str = "openai",
+        *,
+        sink: Sink | None = None,
+        first_bytes: int | None = None,
     ) -> HttpResponse:
-        """``GET /v1/containers/{cid}/files/{fid}/content``: raw bytes."""
+        """``GET /v1/containers/{cid}/files/{fid}/content``: raw bytes (as :meth:`file_content`)."""
         cid, fid = _segment(container_id), _segment(file_id)
-        response = await self._http.get(
-            f"/v1/containers/{cid}/files/{fid}/content", {"provider": provider}
-        )
+        path = f"/v1/containers/{cid}/files/{fid}/content"
+        return await self._content(path, provider, sink, first_bytes)
+
+    async def _content(
+        self, path: str, provider: str, sink: Sink | None, first_bytes: int | None
+    ) -> HttpResponse:
+        headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
+        response = await self._http.get(path, {"provider": provider}, sink=sink, headers=headers)
+        if response.status == 416 and headers:
+            # An empty file has no first bytes to give: ask for all of it.
+            response = await self._http.get(path, {"provider": provider}, sink=sink)
         self._raise_for_status(response)
         return response
 

@@ -341,17 +341,24 @@ async def test_fetch_full_container_file() -> None:
         await wait_for(pilot, lambda: "container_file_retrieve" in screen_text(app))
 
 
+async def open_preview(
+    pilot: Any, app: MPilotApp, screen: BrowserScreen, row: int
+) -> PreviewScreen:
+    await move_to(pilot, screen, row)
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
+    preview = app.screen
+    assert isinstance(preview, PreviewScreen)
+    return preview
+
+
 async def test_preview_shows_jsonl_highlighted() -> None:
     app = demo_app(page_size=1000, files=1000)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 1000)
         row = first_row(screen, lambda s: s["filename"].endswith(".jsonl") and s["bytes"] < 50_000)
-        await move_to(pilot, screen, row)
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
-        preview = app.screen
-        assert isinstance(preview, PreviewScreen)
+        preview = await open_preview(pilot, app, screen, row)
         await wait_for(pilot, lambda: preview.rendered is not None)
         await pilot.pause(0.1)
         text = screen_text(app)
@@ -401,11 +408,7 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
         await loaded(pilot, screen, 1000)
         row = first_row(screen, lambda s: s["filename"].endswith(".csv") and s["bytes"] < 900_000)
         name = screen.store.text["filename"][row]
-        await move_to(pilot, screen, row)
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
-        preview = app.screen
-        assert isinstance(preview, PreviewScreen)
+        preview = await open_preview(pilot, app, screen, row)
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
@@ -420,6 +423,31 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
         assert "100%" in text
 
 
+async def test_large_file_previews_its_first_bytes_and_saves_whole(in_tmp_folder: Path) -> None:
+    app = demo_app(page_size=1000, files=3000)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1000)
+        await load_everything(pilot, screen)
+        row = first_row(screen, lambda s: 2_000_000 < s["bytes"] < 8_000_000)
+        size = screen.store.summary(row)["bytes"]
+        preview = await open_preview(pilot, app, screen, row)
+        await wait_for(pilot, lambda: preview.content is not None)
+        fetch = list(app.client.history)[-1]
+        assert fetch.url.endswith("/content?provider=openai")
+        assert fetch.size == preview_module.PREVIEW_CAP, "only the first bytes were fetched"
+        assert preview.total == size
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
+        await pilot.press("ctrl+u", *"./big.bin", "enter")
+        await wait_for(pilot, lambda: "Saved" in screen_text(app), 20)
+        saved = (in_tmp_folder / "big.bin").read_bytes()
+        assert len(saved) == size
+        assert saved.startswith(preview.content)
+        assert f"Saved {size:,} bytes to" in screen_text(app)
+        assert [p.name for p in in_tmp_folder.iterdir()] == ["big.bin"]
+
+
 async def test_cancelled_save_leaves_no_file(
     in_tmp_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -432,11 +460,7 @@ async def test_cancelled_save_leaves_no_file(
         screen = browser(app)
         await loaded(pilot, screen, 1000)
         row = first_row(screen, lambda s: s["filename"].endswith(".md") and s["bytes"] > 50_000)
-        await move_to(pilot, screen, row)
-        await pilot.press("v")
-        await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
-        preview = app.screen
-        assert isinstance(preview, PreviewScreen)
+        preview = await open_preview(pilot, app, screen, row)
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"), 10)

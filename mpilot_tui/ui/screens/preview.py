@@ -1,9 +1,11 @@
 """The content preview: a file's bytes (``…/content``), shown and saved.
 
-Text (JSONL, JSON, CSV, Markdown, code) is shown with syntax highlighting up to
-:data:`PREVIEW_CAP`; anything else as a hex summary. ``s`` saves the whole content to a path
-(the current folder by default) with a progress bar; escape cancels a save, then closes.
-The fetch and the save run in workers that only post messages.
+Only the first :data:`PREVIEW_CAP` bytes are fetched for the preview (asked for with
+``Range``, and the stream is left once they are in, should the gateway send everything).
+Text (JSONL, JSON, CSV, Markdown, code) is shown with syntax highlighting; anything else as a
+hex summary. ``s`` saves the whole content to a path (the current folder by default) with a
+progress bar, streamed to disk as it arrives, so a file of any size can be saved; escape
+cancels a save, then closes. The fetch and the save run in workers that only post messages.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...api import GatewayClient, MPilotError
-from ...api._http import MAX_BODY
-from ...export import SAVE_CHUNK, resolve_path, safe_file_name, save_bytes
+from ...api._http import HttpResponse, Sink
+from ...export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
 from ...text import human_bytes, visible
 
 __all__ = ["ContentTarget", "PreviewScreen", "render_content"]
@@ -92,11 +94,16 @@ def _hex_dump(data: bytes) -> Text:
 
 
 def render_content(
-    content: bytes, content_type: str, name: str, cap: int = PREVIEW_CAP
+    content: bytes,
+    content_type: str,
+    name: str,
+    cap: int = PREVIEW_CAP,
+    total: int | None = None,
 ) -> tuple[RenderableType, str]:
-    """What the preview shows, and a one-line description of it."""
+    """What the preview shows of ``content`` (the first bytes of ``total``, when it is known
+    to be more), and a one-line description of it."""
     sample = content[:cap]
-    size = len(content)
+    size = max(len(content), total or 0)
     if not is_text(sample, content_type, name):
         kind = next((label for sig, label in SIGNATURES if content.startswith(sig)), "binary")
         note = f"{kind} · hex of the first {min(size, HEX_BYTES):,} of {size:,} bytes"
@@ -115,6 +122,20 @@ def render_content(
     if size > cap:
         note += f" · the first {human_bytes(cap)} of {human_bytes(size)} shown (s saves it all)"
     return shown, note
+
+
+def content_size(response: HttpResponse, listed: int | None) -> int | None:
+    """The whole content's size: from ``Content-Range`` (a 206), else ``Content-Length`` (a
+    200), else what the listing said."""
+    if response.status == 206:
+        _, _, whole = str(response.headers.get("content-range", "")).rpartition("/")
+        if whole.strip().isdigit():
+            return int(whole)
+    elif response.status == 200:
+        length = str(response.headers.get("content-length", "")).strip()
+        if length.isdigit():
+            return int(length)
+    return listed
 
 
 class PreviewScreen(Screen[None]):
@@ -136,11 +157,16 @@ class PreviewScreen(Screen[None]):
     """
 
     class Loaded(Message):
-        def __init__(self, content: bytes, content_type: str, elapsed_ms: float) -> None:
+        def __init__(
+            self, content: bytes, content_type: str, elapsed_ms: float, total: int | None
+        ) -> None:
             super().__init__()
             self.content = content
+            """The first bytes (all of them when ``len(content) == total``)."""
             self.content_type = content_type
             self.elapsed_ms = elapsed_ms
+            self.total = total
+            """The whole content's size, when known."""
 
     class Failed(Message):
         def __init__(self, error: MPilotError) -> None:
@@ -167,6 +193,9 @@ class PreviewScreen(Screen[None]):
         self.client = client
         self.target = target
         self.content: bytes | None = None
+        """The first bytes of the content (at most :data:`PREVIEW_CAP`)."""
+        self.total: int | None = None
+        """The whole content's size, when the gateway or the listing said."""
         self.rendered: RenderableType | None = None
         """What the body shows (the highlighted text or the hex summary)."""
         self.saving = False
@@ -184,14 +213,6 @@ class PreviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#preview-body").border_title = "Content"
         self._show_header(None)
-        size = self.target.size
-        if size is not None and size > MAX_BODY:
-            limit = human_bytes(MAX_BODY)
-            self._show_status(f"{human_bytes(size)} is more than this client reads ({limit})")
-            self.query_one("#preview-content", Static).update(
-                Text(f"Not fetched: the file is larger than {limit}.", style="italic")
-            )
-            return
         self.query_one("#preview-body").focus()
         self._load(self.target)
 
@@ -212,23 +233,43 @@ class PreviewScreen(Screen[None]):
 
     # -- fetching -------------------------------------------------------------------------
 
+    async def _fetch(self, sink: Sink, first_bytes: int | None = None) -> HttpResponse:
+        target = self.target
+        if target.mode == "files":
+            return await self.client.file_content(
+                target.item_id, target.provider, sink=sink, first_bytes=first_bytes
+            )
+        return await self.client.container_file_content(
+            target.container or "", target.item_id, target.provider, sink=sink,
+            first_bytes=first_bytes,
+        )  # fmt: skip
+
     @work(exclusive=True, group="content", exit_on_error=False)
     async def _load(self, target: ContentTarget) -> None:
+        head = bytearray()
+
+        def take(chunk: bytes) -> bool:
+            head.extend(chunk[: PREVIEW_CAP - len(head)])
+            return len(head) < PREVIEW_CAP
+
         try:
-            if target.mode == "files":
-                response = await self.client.file_content(target.item_id, target.provider)
-            else:
-                response = await self.client.container_file_content(
-                    target.container or "", target.item_id, target.provider
-                )
+            response = await self._fetch(take, first_bytes=PREVIEW_CAP)
         except MPilotError as exc:
             self.post_message(self.Failed(exc))
             return
-        self.post_message(self.Loaded(response.content, response.content_type, response.elapsed_ms))
+        total = content_size(response, target.size)
+        if len(head) < PREVIEW_CAP and response.status == 200:
+            total = len(head)  # the stream ended: that was all of it
+        self.post_message(
+            self.Loaded(bytes(head), response.content_type, response.elapsed_ms, total)
+        )
 
     def on_preview_screen_loaded(self, message: Loaded) -> None:
         self.content = message.content
-        shown, note = render_content(message.content, message.content_type, self.target.name)
+        self.total = message.total
+        shown, note = render_content(
+            message.content, message.content_type, self.target.name, total=message.total
+        )
         note += f" · fetched in {message.elapsed_ms:,.0f} ms"
         self._show_header(note, message.content_type)
         self.rendered = shown
@@ -276,10 +317,13 @@ class PreviewScreen(Screen[None]):
         self._confirm = None
         self.saving = True
         bar = self.query_one("#save-progress", ProgressBar)
-        bar.update(total=max(1, len(self.content)), progress=0)
+        bar.update(total=self.total or None, progress=0)
         bar.add_class("shown")
         self._show_status(f"saving to {path}… escape cancels")
-        self._save(path, self.content)
+        if self.total is not None and len(self.content) >= self.total:
+            self._save(path, self.content)  # all of it is here already
+        else:
+            self._download(path, self.total)
 
     @work(exclusive=True, group="save", exit_on_error=False)
     async def _save(self, path: Path, content: bytes) -> None:
@@ -302,9 +346,41 @@ class PreviewScreen(Screen[None]):
             raise
         self.post_message(self.SaveEnded(path, None, written))
 
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def _download(self, path: Path, total: int | None) -> None:
+        """Fetch the whole content again, straight into the file, with progress."""
+        step = max(SAVE_CHUNK, (total or 0) // 100)
+        reported = 0
+        try:
+            sink = FileSink(path)
+        except OSError as exc:
+            self.post_message(self.SaveEnded(None, str(exc), 0))
+            return
+
+        def take(chunk: bytes) -> bool:
+            nonlocal reported
+            sink.write(chunk)
+            if sink.written - reported >= step:
+                self.post_message(self.SaveProgressed(sink.written, total or 0))
+                reported = sink.written
+            return True
+
+        with sink:
+            try:
+                await self._fetch(take)
+                sink.finish()
+            except (MPilotError, OSError) as exc:
+                self.post_message(self.SaveEnded(None, visible(str(exc)), sink.written))
+                return
+            except asyncio.CancelledError:
+                self.post_message(self.SaveEnded(None, None, sink.written))
+                raise
+        self.post_message(self.SaveProgressed(sink.written, sink.written))
+        self.post_message(self.SaveEnded(path, None, sink.written))
+
     def on_preview_screen_save_progressed(self, message: SaveProgressed) -> None:
         self.query_one("#save-progress", ProgressBar).update(
-            total=max(1, message.total), progress=message.written
+            total=max(1, message.total) if message.total else None, progress=message.written
         )
 
     def on_preview_screen_save_ended(self, message: SaveEnded) -> None:

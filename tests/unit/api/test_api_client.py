@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from mpilot_tui.api import (
     ShapeError,
     TimeoutError,
     TransportError,
+    _http,
 )
 
 # -- requests: paths, query parameters, headers ---------------------------------------------
@@ -343,6 +345,73 @@ async def test_file_content_error_status_raises(gw: Any) -> None:
     with pytest.raises(NotFoundError):
         await gw.client().container_file_content("cntr_1", "cfile_1")
     assert gw.last.url.path == "/v1/containers/cntr_1/files/cfile_1/content"
+
+
+class _Chunks(httpx.AsyncByteStream):
+    """A body that arrives in chunks and counts how many were pulled."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.pulled = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            self.pulled += 1
+            yield chunk
+
+
+async def test_content_streams_to_a_sink_past_the_size_cap(
+    gw: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http, "MAX_BODY", 10)  # a held body would be refused at 10 bytes
+    body = _Chunks([b"a" * 8] * 5)
+    gw.queue(lambda request: httpx.Response(200, stream=body))
+    got: list[bytes] = []
+    response = await gw.client().file_content("file-1", sink=lambda c: got.append(c) or True)
+    assert b"".join(got) == b"a" * 40
+    assert response.content == b"" and response.size == 40
+    assert "range" not in gw.last.headers
+
+
+async def test_content_sink_stops_early_and_asks_for_first_bytes(gw: Any) -> None:
+    body = _Chunks([b"x" * 100] * 50)  # a gateway that ignores Range sends everything
+    gw.queue(lambda request: httpx.Response(200, stream=body))
+    head = bytearray()
+
+    def take(chunk: bytes) -> bool:
+        head.extend(chunk)
+        return len(head) < 250
+
+    await gw.client().container_file_content("cntr_1", "cfile_1", sink=take, first_bytes=250)
+    assert gw.last.headers["range"] == "bytes=0-249"
+    assert len(head) == 300 and body.pulled == 3, "the rest of the body was never read"
+
+
+async def test_content_range_not_satisfiable_falls_back_to_everything(gw: Any) -> None:
+    gw.queue(gw.raw(416, b"", "text/plain"), gw.raw(200, b"", "text/plain"))
+    response = await gw.client().file_content("file-1", sink=lambda c: True, first_bytes=64)
+    assert response.status == 200
+    assert [("range" in r.headers) for r in gw.requests] == [True, False]
+
+
+async def test_content_error_status_is_not_handed_to_the_sink(gw: Any) -> None:
+    gw.queue(gw.json(404, gw.envelope(404, message="no such file")))
+    got: list[bytes] = []
+    with pytest.raises(NotFoundError, match="no such file"):
+        await gw.client().file_content("file-1", sink=lambda c: got.append(c) or True)
+    assert got == []
+
+
+async def test_a_failing_sink_ends_the_request_with_its_own_error(gw: Any) -> None:
+    gw.queue(lambda request: httpx.Response(200, stream=_Chunks([b"a", b"b"])))
+
+    def full_disk(chunk: bytes) -> bool:
+        raise OSError(28, "No space left on device")
+
+    client = gw.client()
+    with pytest.raises(OSError, match="No space left"):
+        await client.file_content("file-1", sink=full_disk)
+    assert list(client.history)[-1].error == "OSError"
 
 
 async def test_health_and_version(gw: Any) -> None:
