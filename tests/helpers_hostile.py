@@ -522,7 +522,7 @@ async def still_responsive(pilot: Any, screen: BrowserScreen) -> None:
     start = screen.table.cursor
     target = start - 1 if start > 0 else 1
     await pilot.press("k" if start > 0 else "j")
-    await wait_for(pilot, lambda: screen.table.cursor == target, timeout=2)
+    await wait_for(pilot, lambda: screen.table.cursor == target, timeout=5)
 
 
 @contextlib.contextmanager

@@ -271,7 +271,7 @@ def list_profiles(config_file: Path | None) -> None:
     """List the saved profiles; * marks the default, tokens are masked."""
     path = _path_in_use(config_file)
     store = ConfigStore.load(path)
-    _warn(permission_warnings(path))
+    _warn([*store.warnings(), *permission_warnings(path)])
     names = store.profile_names()
     if not names:
         _echo(f"{PROG}: no profiles in {path}; add one with: {PROG} profiles add NAME", err=True)
@@ -424,7 +424,7 @@ def check_config(config_file: Path | None) -> None:
     names = store.profile_names()
     default = store.default_profile or "(none)"
     _echo(f"{path}: ok, {len(names)} profile(s), default: {default}")
-    warnings = permission_warnings(path)
+    warnings = [*store.warnings(), *permission_warnings(path)]
     for name in names:
         warnings += profile_warnings(name, store.get_profile(name), os.environ)
     _warn(warnings)

@@ -150,6 +150,7 @@ def resolve_connection(
     )
     sends = bool(token) or (auth_kind == "basic" and settings.username is not None)
     warnings = [
+        *store.warnings(),
         *permission_warnings(path),
         *connection_warnings(
             settings.base_url, sends_credentials=sends, verify=settings.verify, profile_name=name

@@ -33,7 +33,7 @@ from mpilot_tui.config.models import (
     ConfigFile,
     ProfileConfig,
 )
-from mpilot_tui.config.validation import parse_config_text, validate_data
+from mpilot_tui.config.validation import foreign_tables, parse_config_text, validate_data
 
 __all__ = ["ConfigStore", "unknown_profile_error", "write_private_file"]
 
@@ -149,6 +149,20 @@ class ConfigStore:
     def exists(self) -> bool:
         """True when the file existed when loaded (or has been saved since)."""
         return self._loaded is not None
+
+    @property
+    def foreign_tables(self) -> list[str]:
+        """Top-level tables the file holds that this version does not read (kept as is)."""
+        return foreign_tables(self._document.unwrap())
+
+    def warnings(self) -> list[str]:
+        """What the user should know about the file itself."""
+        names = self.foreign_tables
+        if not names:
+            return []
+        shown = ", ".join(f"[{name}]" for name in names)
+        known = ", ".join(f"[{name}]" for name in ("profiles", "keymap"))
+        return [f"{self.path}: {shown} not read (kept as is); the tables read are {known}"]
 
     @property
     def config(self) -> ConfigFile:

@@ -27,7 +27,7 @@ from tomlkit.toml_document import TOMLDocument
 from mpilot_tui.config.errors import ConfigError
 from mpilot_tui.config.models import ALLOWED, ConfigFile, ProfileConfig
 
-__all__ = ["format_key", "key_lines", "parse_config_text", "validate_data"]
+__all__ = ["foreign_tables", "format_key", "key_lines", "parse_config_text", "validate_data"]
 
 KeyPath = tuple[str, ...]
 
@@ -163,6 +163,16 @@ def _error_lines(
     return problems
 
 
+def foreign_tables(data: Mapping[str, Any]) -> list[str]:
+    """Top-level tables this version does not know (another tool's, or a later version's):
+    kept in the file as they are and not read. An unknown plain key is still an error."""
+    return [
+        key
+        for key, value in data.items()
+        if key not in ConfigFile.model_fields and isinstance(value, Mapping)
+    ]
+
+
 def validate_data(
     data: Mapping[str, Any], *, path: Path | None = None, text: str | None = None
 ) -> ConfigFile:
@@ -170,6 +180,7 @@ def validate_data(
 
     With ``path`` and ``text`` the message names the file and the line of each problem.
     """
+    data = {key: value for key, value in data.items() if key not in foreign_tables(data)}
     try:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:

@@ -439,6 +439,15 @@ def test_config_check_ok_and_warnings(cli: Cli, user_file: Path) -> None:
     assert TOKEN not in everything(result)
 
 
+def test_foreign_tables_are_reported_not_refused(cli: Cli, user_file: Path) -> None:
+    user_file.write_text(user_file.read_text() + "\n[ui_v2]\ncompact = true\n")
+    for args in (("config", "check"), ("profiles", "list")):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        assert "[ui_v2] not read (kept as is)" in result.stderr
+    assert user_file.read_text().endswith("[ui_v2]\ncompact = true\n")
+
+
 def test_config_check_without_a_file(cli: Cli, config_file: Path) -> None:
     result = cli("config", "check")
     assert result.exit_code == 0 and "not created yet" in result.stdout

@@ -212,3 +212,34 @@ def test_unreadable_file_is_a_config_error(config_file: Path) -> None:
     config_file.mkdir(parents=True)
     with pytest.raises(ConfigError, match="cannot read"):
         ConfigStore.load(config_file)
+
+
+FOREIGN = """\
+# settings of a later version, or of another tool sharing the file
+[plugins.audit]
+enabled = true   # keep me
+"""
+
+
+def test_foreign_tables_are_kept_through_an_edit_and_named_in_a_warning(
+    write_config: Callable[[str], Path],
+) -> None:
+    path = write_config(USER_FILE + "\n" + FOREIGN)
+    store = ConfigStore.load(path)
+    assert store.foreign_tables == ["plugins"]
+    assert store.warnings() == [
+        f"{path}: [plugins] not read (kept as is); the tables read are [profiles], [keymap]"
+    ]
+    store.set_profile("local", {"page_size": 20})
+    store.save()
+    assert path.read_text() == (USER_FILE + "\n" + FOREIGN).replace(
+        "page_size = 50", "page_size = 20"
+    )
+
+
+def test_an_unknown_plain_key_at_the_top_is_still_an_error(
+    write_config: Callable[[str], Path],
+) -> None:
+    path = write_config("plugins = 3\n" + USER_FILE)
+    with pytest.raises(ConfigError, match="plugins: unknown key"):
+        ConfigStore.load(path)
