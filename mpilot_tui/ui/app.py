@@ -60,6 +60,9 @@ class MPilotApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.session, self.client))
+        # Also printed to stderr before the app starts, where the app's screen hides them.
+        for warning in self.session.warnings:
+            self.notify(warning, title="Warning", severity="warning", markup=False, timeout=8)
         # The keymap and theme come from the config file, read once the first frame is up.
         self.call_after_refresh(self._load_settings)
 

@@ -133,3 +133,13 @@ async def test_switching_from_a_dialog_replaces_the_browser(config_file: Path) -
         browsers = [s for s in app.screen_stack if s.__class__.__name__ == "BrowserScreen"]
         assert len(browsers) == 1
         assert browser(app).client is app.client
+
+
+async def test_config_warnings_are_shown_in_the_app(config_file: Path) -> None:
+    config_file.write_text(CONFIG + "\n[ui_v2]\ncompact = true\n")
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        shown = [f"{n.title}: {n.message}" for n in app._notifications]
+        assert any("[ui_v2] not read (kept as is)" in note for note in shown), shown
