@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
+from pydantic_core import PydanticSerializationError, to_json
 from rich.cells import cell_len, set_cell_size
 
 from .text import human_bytes, local_time, visible
@@ -248,13 +249,24 @@ def write_json(envelopes: Sequence[Any], out: TextIO) -> None:
 
 
 def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
-    """One JSON object per line (strings round-trip exactly; controls are JSON-escaped)."""
-    count = 0
-    for item in items:
-        out.write(_json_text(item, separators=(",", ":")))
-        out.write("\n")
-        count += 1
-    return count
+    """One JSON object per line (strings round-trip exactly; controls are JSON-escaped).
+
+    Serialised by pydantic-core (in Rust: a listing of many pages is dominated by this);
+    what it cannot write (a lone surrogate) falls back to the standard library, item by item.
+    """
+    items = list(items)
+    if not items:
+        return 0
+    try:
+        text = b"\n".join([to_json(item, inf_nan_mode="null") for item in items]).decode()
+    except (PydanticSerializationError, UnicodeDecodeError):
+        text = "\n".join([_json_text(item, separators=(",", ":")) for item in items])
+    else:
+        if not text.isascii() or "\x7f" in text:
+            text = _NOT_ASCII.sub(_json_escape, text)
+    out.write(text)
+    out.write("\n")
+    return len(items)
 
 
 class CsvWriter:
