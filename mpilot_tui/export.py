@@ -121,10 +121,14 @@ class _PartialFile:
         return self.path
 
     def abort(self) -> None:
-        """Drop what was written."""
+        """Drop what was written (even when closing fails, as on a full disk)."""
         self.done = True
-        self._out.close()
-        self.partial.unlink(missing_ok=True)
+        try:
+            self._out.close()
+        except OSError:
+            pass  # the buffered rest could not be flushed: it is being thrown away anyway
+        finally:
+            self.partial.unlink(missing_ok=True)
 
 
 class RowExport(_PartialFile):

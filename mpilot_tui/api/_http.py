@@ -40,6 +40,8 @@ RETRY_AFTER_CAP = 20.0
 MAX_BODY = 64 * 1024 * 1024
 """Bodies larger than this are refused as a protocol error."""
 MAX_REDIRECTS = 5
+SINK_CHUNK = 1024 * 1024
+"""The largest piece of a streamed body handed to a sink at once."""
 
 Sink = Callable[[bytes], bool]
 """Takes a body's chunks as they arrive; returns False when it wants no more."""
@@ -194,20 +196,25 @@ class RequestLoop:
         *,
         sink: Sink | None = None,
         headers: Mapping[str, str] | None = None,
+        unbounded: bool = False,
     ) -> HttpResponse:
         """GET ``path`` with retries for 429/502/503/504 and connect errors.
 
         With a ``sink``, a 2xx body is not held but handed over chunk by chunk as it arrives
-        (no size cap, no overall time limit: the caller stops it by returning False or by
-        cancelling); the response's ``content`` is then empty and ``size`` counts the bytes.
-        An exception the sink raises ends the request and reaches the caller as it is.
+        (no size cap: the caller stops it by returning False or by cancelling); the
+        response's ``content`` is then empty and ``size`` counts the bytes. An exception the
+        sink raises ends the request and reaches the caller as it is. ``unbounded`` lifts the
+        limit on the whole answer's time (each read keeps the timeout), for a download the
+        user watches and can cancel.
         """
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
         attempts = max(0, self.settings.retries) + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send("GET", path, clean, attempt + 1, sink, headers)
+                response = await self._send(
+                    "GET", path, clean, attempt + 1, sink, headers, unbounded
+                )
             except errors.ConnectError:
                 if last:
                     raise
@@ -228,10 +235,11 @@ class RequestLoop:
         attempt: int,
         sink: Sink | None = None,
         headers: Mapping[str, str] | None = None,
+        unbounded: bool = False,
     ) -> HttpResponse:
         url = self._client.build_request(method, path, params=params).url
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send_once(method, url, attempt, sink, headers)
+            response = await self._send_once(method, url, attempt, sink, headers, unbounded)
             if response.status not in (301, 302, 303, 307, 308):
                 return response
             location = response.headers.get("location")
@@ -257,6 +265,7 @@ class RequestLoop:
         attempt: int,
         sink: Sink | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        unbounded: bool = False,
     ) -> HttpResponse:
         shown_url = self.scrub(redact_url(url))
         started_at = wall_clock()
@@ -266,7 +275,9 @@ class RequestLoop:
             method=method,
             url=shown_url,
             attempt=attempt,
-            request_headers=redact_headers(self.settings.auth_headers()),
+            request_headers=redact_headers(
+                {**(extra_headers or {}), **self.settings.auth_headers()}
+            ),
         )
         self.history.add(record)
         chunks: list[bytes] = []
@@ -285,18 +296,20 @@ class RequestLoop:
                 auth = _NO_AUTH if has_auth else httpx.USE_CLIENT_DEFAULT
                 response = await self._client.send(request, stream=True, auth=auth)
                 streaming = sink is not None and response.is_success
-                if streaming:
+                if streaming and unbounded:
                     deadline.reschedule(None)  # each read still has the client's timeout
                 try:
+                    # A streamed body goes to the sink in pieces (see _feed): a transport that
+                    # hands over a whole body at once (an in-process one) still lets the
+                    # screen move and a cancel land.
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
                         if sink is not None and streaming:
                             try:
-                                wanted = sink(chunk)
-                            except Exception as exc:
+                                if not await _feed(sink, chunk):
+                                    break
+                            except Exception as exc:  # the sink's own, e.g. a full disk
                                 sink_failure = exc
-                                break
-                            if not wanted:
                                 break
                             continue
                         if size > MAX_BODY:
@@ -320,6 +333,8 @@ class RequestLoop:
             self._fail(record, mapped, start)
             raise mapped from None
         if sink_failure is not None:
+            record.status = response.status_code
+            record.size = size
             record.elapsed_ms = (clock() - start) * 1000
             record.error = type(sink_failure).__name__
             raise sink_failure
@@ -429,6 +444,16 @@ for _name in (
 
 _NO_AUTH = httpx.Auth()
 """An auth flow that adds nothing (keeps httpx from applying URL user info)."""
+
+
+async def _feed(sink: Sink, chunk: bytes) -> bool:
+    """Hand ``chunk`` to ``sink`` in pieces of at most :data:`SINK_CHUNK`, with a turn of the
+    event loop between; False when the sink wants no more."""
+    for start in range(0, len(chunk), SINK_CHUNK):
+        if not sink(chunk[start : start + SINK_CHUNK]):
+            return False
+        await asyncio.sleep(0)
+    return True
 
 
 def _userinfo_secrets(url: httpx.URL) -> list[str]:

@@ -250,11 +250,20 @@ class GatewayClient:
     async def _content(
         self, path: str, provider: str, sink: Sink | None, first_bytes: int | None
     ) -> HttpResponse:
-        headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
-        response = await self._http.get(path, {"provider": provider}, sink=sink, headers=headers)
-        if response.status == 416 and headers:
-            # An empty file has no first bytes to give: ask for all of it.
-            response = await self._http.get(path, {"provider": provider}, sink=sink)
+        # identity: sizes and ranges then count the bytes that are saved, not compressed ones.
+        headers = {"Accept-Encoding": "identity"}
+        params = {"provider": provider}
+        whole = sink is not None and not first_bytes  # a download the user watches
+        if first_bytes:
+            ranged = {**headers, "Range": f"bytes=0-{first_bytes - 1}"}
+            response = await self._http.get(path, params, sink=sink, headers=ranged)
+            if response.status == 416:
+                # An empty file has no first bytes to give: ask for all of it.
+                response = await self._http.get(path, params, sink=sink, headers=headers)
+        else:
+            response = await self._http.get(
+                path, params, sink=sink, headers=headers, unbounded=whole
+            )
         self._raise_for_status(response)
         return response
 

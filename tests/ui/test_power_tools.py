@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import zlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -446,6 +447,42 @@ async def test_large_file_previews_its_first_bytes_and_saves_whole(in_tmp_folder
         assert saved.startswith(preview.content)
         assert f"Saved {size:,} bytes to" in screen_text(app)
         assert [p.name for p in in_tmp_folder.iterdir()] == ["big.bin"]
+
+
+async def test_a_cut_preview_is_never_saved_as_the_whole_file(in_tmp_folder: Path) -> None:
+    """A gateway that ignores Range, streams without a length, under a stale listed size."""
+    body = b"".join(b'{"n": %d}\n' % n for n in range(200_000))
+
+    class Chunked(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 65536):
+                yield body[start : start + 65536]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/openai/v1/files":
+            item = {"id": "file-1", "filename": "big.jsonl", "bytes": 100}
+            return httpx.Response(200, json={"object": "list", "data": [item]})
+        if request.url.path == "/openai/v1/files/file-1/content":
+            return httpx.Response(200, stream=Chunked(), headers={"content-type": "text/plain"})
+        return httpx.Response(404, json={"error": {"message": "no"}})
+
+    settings = ConnectionSettings(base_url="http://gw.test", auth="none", retries=0)
+    client = GatewayClient(settings, transport=httpx.MockTransport(handler))
+    app = create_app(Session(settings=settings), client)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 1)
+        preview = await open_preview(pilot, app, screen, 0)
+        await wait_for(pilot, lambda: preview.content is not None)
+        assert len(preview.content or b"") == preview_module.PREVIEW_CAP
+        assert not preview.complete
+        assert "the first 256.0 KB of a size not told shown" in screen_text(app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Saved" in screen_text(app), 20)
+        assert (in_tmp_folder / "big.jsonl").read_bytes() == body
+    await client.aclose()
 
 
 async def test_cancelled_save_leaves_no_file(

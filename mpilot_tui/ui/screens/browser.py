@@ -309,6 +309,7 @@ class BrowserScreen(BrowserTools):
             return
         self.inflight = None
         self.table.set_loading_more(False)
+        self.table.stop_following()
         self._show_error(message.error)
 
     def _stop_paging(self, error: MPilotError) -> None:

@@ -99,16 +99,22 @@ def render_content(
     name: str,
     cap: int = PREVIEW_CAP,
     total: int | None = None,
+    complete: bool = True,
 ) -> tuple[RenderableType, str]:
-    """What the preview shows of ``content`` (the first bytes of ``total``, when it is known
-    to be more), and a one-line description of it."""
+    """What the preview shows of ``content``, and a one-line description of it.
+
+    ``content`` is the whole file when ``complete``, else its first bytes, of ``total`` when
+    that is known.
+    """
     sample = content[:cap]
     size = max(len(content), total or 0)
+    cut = not complete or size > cap
     if not is_text(sample, content_type, name):
         kind = next((label for sig, label in SIGNATURES if content.startswith(sig)), "binary")
-        note = f"{kind} · hex of the first {min(size, HEX_BYTES):,} of {size:,} bytes"
+        of = f"{size:,} bytes" if complete or size > len(content) else "a size not told"
+        note = f"{kind} · hex of the first {min(len(content), HEX_BYTES):,} of {of}"
         return _hex_dump(content[:HEX_BYTES]), note
-    text = codecs.getincrementaldecoder("utf-8")("replace").decode(sample, final=size <= cap)
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(sample, final=not cut)
     lines = [visible(line.rstrip("\r").expandtabs(4)) for line in text.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
@@ -119,8 +125,10 @@ def render_content(
     shown.no_wrap = True
     label = "JSONL" if _extension(name) == "jsonl" else ("text" if lexer == "text" else lexer)
     note = f"{label} · {len(lines):,} lines"
-    if size > cap:
-        note += f" · the first {human_bytes(cap)} of {human_bytes(size)} shown (s saves it all)"
+    if cut:
+        whole = human_bytes(size) if size > len(sample) else "a size not told"
+        shown_bytes = human_bytes(len(sample))
+        note += f" · the first {shown_bytes} of {whole} shown (s saves it all)"
     return shown, note
 
 
@@ -158,15 +166,22 @@ class PreviewScreen(Screen[None]):
 
     class Loaded(Message):
         def __init__(
-            self, content: bytes, content_type: str, elapsed_ms: float, total: int | None
+            self,
+            content: bytes,
+            content_type: str,
+            elapsed_ms: float,
+            total: int | None,
+            complete: bool,
         ) -> None:
             super().__init__()
             self.content = content
-            """The first bytes (all of them when ``len(content) == total``)."""
+            """The first bytes, or all of them when ``complete``."""
             self.content_type = content_type
             self.elapsed_ms = elapsed_ms
             self.total = total
             """The whole content's size, when known."""
+            self.complete = complete
+            """The stream ended by itself: ``content`` is the whole file."""
 
     class Failed(Message):
         def __init__(self, error: MPilotError) -> None:
@@ -196,6 +211,8 @@ class PreviewScreen(Screen[None]):
         """The first bytes of the content (at most :data:`PREVIEW_CAP`)."""
         self.total: int | None = None
         """The whole content's size, when the gateway or the listing said."""
+        self.complete = False
+        """:attr:`content` is the whole file (then a save needs no second download)."""
         self.rendered: RenderableType | None = None
         """What the body shows (the highlighted text or the hex summary)."""
         self.saving = False
@@ -247,28 +264,39 @@ class PreviewScreen(Screen[None]):
     @work(exclusive=True, group="content", exit_on_error=False)
     async def _load(self, target: ContentTarget) -> None:
         head = bytearray()
+        cut = False
 
         def take(chunk: bytes) -> bool:
-            head.extend(chunk[: PREVIEW_CAP - len(head)])
-            return len(head) < PREVIEW_CAP
+            nonlocal cut
+            room = PREVIEW_CAP - len(head)
+            head.extend(chunk[:room])
+            cut = cut or len(chunk) >= room
+            return not cut
 
         try:
             response = await self._fetch(take, first_bytes=PREVIEW_CAP)
         except MPilotError as exc:
             self.post_message(self.Failed(exc))
             return
-        total = content_size(response, target.size)
-        if len(head) < PREVIEW_CAP and response.status == 200:
-            total = len(head)  # the stream ended: that was all of it
+        told = content_size(response, None)  # the gateway's own word (identity-encoded)
+        # Whole when the stream ended by itself (for a 206: when its range was all of it),
+        # or when the gateway says the file is exactly as long as what came.
+        complete = told == len(head) or (not cut and response.status != 206)
+        total = len(head) if complete else (told or target.size)
         self.post_message(
-            self.Loaded(bytes(head), response.content_type, response.elapsed_ms, total)
+            self.Loaded(bytes(head), response.content_type, response.elapsed_ms, total, complete)
         )
 
     def on_preview_screen_loaded(self, message: Loaded) -> None:
         self.content = message.content
         self.total = message.total
+        self.complete = message.complete
         shown, note = render_content(
-            message.content, message.content_type, self.target.name, total=message.total
+            message.content,
+            message.content_type,
+            self.target.name,
+            total=message.total,
+            complete=message.complete,
         )
         note += f" · fetched in {message.elapsed_ms:,.0f} ms"
         self._show_header(note, message.content_type)
@@ -320,7 +348,7 @@ class PreviewScreen(Screen[None]):
         bar.update(total=self.total or None, progress=0)
         bar.add_class("shown")
         self._show_status(f"saving to {path}… escape cancels")
-        if self.total is not None and len(self.content) >= self.total:
+        if self.complete:
             self._save(path, self.content)  # all of it is here already
         else:
             self._download(path, self.total)

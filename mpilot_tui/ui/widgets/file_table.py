@@ -284,8 +284,9 @@ class FileTable(ScrollView, can_focus=True):
     def action_last_row(self) -> None:
         self.move_cursor(len(self.view) - 1)
         if self.has_more:
-            # Pressed again while the next page is on its way, it still lands on the last row
-            # (in the listing's order: in a sorted view new rows land anywhere).
+            # The next page is on its way: land on its last row when it comes, whether this
+            # press asked for it or an earlier one did (in the listing's order only: in a
+            # sorted view new rows land anywhere).
             self._follow_end = self.view.indexes is None
             if not self.loading_more:
                 self.post_message(self.PageWanted(self))
@@ -295,6 +296,16 @@ class FileTable(ScrollView, can_focus=True):
 
     def action_page_up(self) -> None:
         self.move_cursor(self.cursor - self._body_height())
+
+    def stop_following(self) -> None:
+        """Forget a pending End: the page it waited for failed, or the user moved on."""
+        self._follow_end = False
+
+    def on_mouse_scroll_down(self) -> None:
+        self.stop_following()
+
+    def on_mouse_scroll_up(self) -> None:
+        self.stop_following()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from typing import Any
@@ -385,6 +386,31 @@ async def test_content_sink_stops_early_and_asks_for_first_bytes(gw: Any) -> Non
     await gw.client().container_file_content("cntr_1", "cfile_1", sink=take, first_bytes=250)
     assert gw.last.headers["range"] == "bytes=0-249"
     assert len(head) == 300 and body.pulled == 3, "the rest of the body was never read"
+
+
+async def test_content_asks_for_uncompressed_bytes(gw: Any) -> None:
+    """Sizes and ranges must count the bytes that are saved, not gzip's."""
+    gw.queue(gw.raw(200, b"abc", "text/plain"))
+    await gw.client().file_content("file-1", sink=lambda c: True, first_bytes=2)
+    assert gw.last.headers["accept-encoding"] == "identity"
+
+
+async def test_first_bytes_keep_the_overall_deadline_a_whole_download_does_not(
+    gw: Any,
+) -> None:
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for _ in range(6):
+                await asyncio.sleep(0.05)
+                yield b"x"
+
+    gw.handler = lambda request: httpx.Response(200, stream=Trickle())
+    client = gw.client(timeout=0.1)  # the whole answer: 0.2 s; the trickle takes 0.3 s
+    with pytest.raises(TimeoutError):
+        await client.file_content("file-1", sink=lambda c: True, first_bytes=100)
+    got: list[bytes] = []
+    await client.file_content("file-1", sink=lambda c: got.append(c) or True)
+    assert b"".join(got) == b"x" * 6
 
 
 async def test_content_range_not_satisfiable_falls_back_to_everything(gw: Any) -> None:
