@@ -51,9 +51,10 @@ DASHBOARD_HTML = """<!doctype html>
 """What any unknown GET path answers (200, ``text/html``): the dashboard's SPA shell."""
 
 
-def _event_id(config: DemoConfig, request: Request) -> str:
+def _event_id(gateway: DemoGateway, request: Request) -> str:
+    """A new id for every error, as the gateway gives; the same sequence in every run."""
     key = request_key(request.url.path, request.query_params.multi_items())
-    return stable_uuid("event", config.seed, request.method, key)
+    return stable_uuid("event", gateway.config.seed, request.method, key, next(gateway.errors))
 
 
 async def _added_latency(config: DemoConfig) -> None:
@@ -86,7 +87,7 @@ def _api(gateway: DemoGateway, handler: Handler, *, native: bool, request_type: 
             return await run_in_threadpool(handler, call)
         except GatewayError as err:
             return err.response(
-                native=native, event_id=_event_id(config, request), request_type=request_type
+                native=native, event_id=_event_id(gateway, request), request_type=request_type
             )
 
     return endpoint
@@ -145,7 +146,7 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
         try:
             authorize_management(config, request.headers)
         except GatewayError as err:
-            return err.response(native=True, event_id=_event_id(config, request))
+            return err.response(native=True, event_id=_event_id(gateway, request))
         entries = [_provider_entry(config, name) for name in config.configured_providers]
         return JSONResponse({"providers": entries, "total": len(entries)})
 

@@ -69,13 +69,12 @@ def extra_fields(
 ) -> dict[str, Any]:
     """The ``extra_fields`` object of a success response to the request ``key``."""
     hashed = digest("extra", config.seed, key)
-    # The demo does no upstream call, so its own time is tiny: a fixed 1-2 ms per request
-    # (stable for screenshots) on top of the added latency it really sleeps.
-    upstream_ms = 1 + int.from_bytes(hashed[:2], "big") % 2
     extra: dict[str, Any] = {
         "request_type": request_type,
         "provider": provider,
-        "latency": config.latency_ms + upstream_ms,
+        # The demo makes no upstream call: its latency is the latency it really sleeps, so the
+        # gateway's figure never exceeds the client's (a real gateway's cannot either).
+        "latency": config.latency_ms,
         "chunk_index": 0,
     }
     requested, resolved = _MODELS.get(provider, _MODELS["openai"])

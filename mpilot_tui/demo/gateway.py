@@ -9,6 +9,7 @@ parameters (limit, order, cursor) → the upstream's own answer.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,8 @@ class DemoGateway:
 
     def __init__(self, config: DemoConfig) -> None:
         self.config = config
+        self.errors = itertools.count()
+        """Numbers the error answers, so that each gets its own event id."""
         self._files: dict[str, FileStore] = {}
         self._containers: dict[str, ContainerStore] = {}
 

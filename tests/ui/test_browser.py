@@ -282,3 +282,46 @@ async def test_keys_typed_in_one_burst_after_slash_go_to_the_filter() -> None:
         await wait_for(pilot, lambda: screen.query_one("#filter", Input).value == "jsonlo/")
         assert screen.selection.order == order, "o was typed, not pressed"
         assert screen.table.cursor == 0, "j was typed, not pressed"
+
+
+async def test_a_failed_first_page_says_so_and_who_failed() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    settings = ConnectionSettings(base_url="http://gw.test", auth="none", retries=0)
+    client = GatewayClient(settings, transport=httpx.MockTransport(refuse))
+    app = create_app(Session(settings=settings), client)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "0 rows · stopped by an error (r retries)" in text
+        assert "all loaded" not in text
+        titles = [n.title for n in app._notifications]
+        assert "Connection error" in titles and "Gateway error" not in titles
+    await client.aclose()
+
+
+async def test_filter_counts_in_the_status_bar_not_a_toast_per_key() -> None:
+    app = make_app(files=200)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
+        before = len(app._notifications)
+        await pilot.press("slash", *"jsonl")
+        await pilot.pause(0.2)
+        assert len(app._notifications) == before
+        assert f"({len(screen.view)} shown)" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) == before + 1)
+
+
+async def test_detail_border_keeps_the_row_count_current() -> None:
+    app = make_app(files=300)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
+        await pilot.pause(0.1)
+        total = len(screen.view)
+        assert f"Detail · row 1 of {total}" in screen_text(app)

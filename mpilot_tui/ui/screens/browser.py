@@ -21,7 +21,18 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from ...api import GatewayClient, MPilotError, Order, Page, PageGuard, PaginationError, iter_pages
+from ...api import (
+    APIStatusError,
+    GatewayClient,
+    MPilotError,
+    Order,
+    Page,
+    PageGuard,
+    PaginationError,
+    ProtocolError,
+    TransportError,
+    iter_pages,
+)
 from ...api.providers import provider_info
 from ...rows import Kind, RowStore, RowView
 from ...session import Session
@@ -325,17 +336,26 @@ class BrowserScreen(BrowserTools):
         if not len(self.store):
             self.table.empty_message = "No rows: the request failed (details below; r retries)."
             self.table.refresh()
-        title = "Gateway error" if error.kind.endswith("Error") else "Error"
-        self.app.notify(visible(str(error)), title=title, severity="error", markup=False)
+        self.app.notify(
+            visible(str(error)), title=error_title(error), severity="error", markup=False
+        )
         self._update_status()
 
+    def _update_position(self) -> None:
+        """ "row N of M" on the detail pane's border: cheap to keep current as pages arrive."""
+        total = len(self.view)
+        where = f" · row {self.table.cursor + 1:,} of {total:,}" if total else ""
+        self.detail.border_title = f"Detail{where}"
+
     def _update_status(self) -> None:
+        self._update_position()
         record = self.store.pages[-1] if self.store.pages else None
         self.query_one(StatusBar).show(
             rows=len(self.store),
             shown=len(self.view) if self.view.active else None,
             has_more=self.has_more,
             loading=self.inflight is not None,
+            failed=self.last_error is not None,
             meta=record.meta if record else None,
             extra=record.extra_fields if record else None,
             error=str(self.last_error) if self.last_error else None,
@@ -357,6 +377,7 @@ class BrowserScreen(BrowserTools):
 
     @on(FileTable.Highlighted)
     def highlighted(self, event: FileTable.Highlighted) -> None:
+        self._update_position()
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
@@ -371,7 +392,7 @@ class BrowserScreen(BrowserTools):
         record = self.store.page_of(row)
         self.detail.show_item(
             self.store.item(row), extra=record.extra_fields, meta=record.meta,
-            title=f"Row {self.table.cursor + 1:,} of {len(self.view):,}",
+            title=f"Row {self.table.cursor + 1:,}",
         )  # fmt: skip
 
     @on(FileTable.Chosen)
@@ -417,13 +438,13 @@ class BrowserScreen(BrowserTools):
         table = self.table
         table.paging_enabled = not text
         table.show_view(self.view, has_more=self.has_more)
-        self._update_status()
-        if text:
-            self.notify(f"{len(self.view):,} of {len(self.store):,} loaded rows match", timeout=2)
+        self._update_status()  # "N rows (M shown)": a toast per keystroke would pile up
 
     @on(Input.Submitted, "#filter")
-    def filter_submitted(self) -> None:
+    def filter_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
+        if event.value.strip():
+            self.notify(f"{len(self.view):,} of {len(self.store):,} loaded rows match", timeout=2)
 
     def action_escape(self) -> None:
         if self.finding is not None:
@@ -525,3 +546,14 @@ class ContainerUsed(Message):
     def __init__(self, container_id: str) -> None:
         super().__init__()
         self.container_id = container_id
+
+
+def error_title(error: MPilotError) -> str:
+    """Who failed, in a word: the gateway answered, or the answer never came."""
+    if isinstance(error, APIStatusError):
+        return "Gateway error"
+    if isinstance(error, TransportError):
+        return "Connection error"
+    if isinstance(error, ProtocolError):
+        return "Unexpected answer"
+    return "Error"

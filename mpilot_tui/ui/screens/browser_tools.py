@@ -232,8 +232,8 @@ class BrowserTools(Screen[None]):
         self.view.set_sort(column, reverse)
         self._table.show_view(self.view, has_more=self.has_more)
         self._update_status()
-        self.notify(f"{len(self.view):,} loaded rows in {label}; new pages keep it.", timeout=3,
-                    markup=False)  # fmt: skip
+        rows = f"{len(self.view):,} rows" + (" shown" if self.view.filter_text else "")
+        self.notify(f"{rows} in {label}; new pages keep it.", timeout=3, markup=False)
 
     # -- the full item --------------------------------------------------------------------
 

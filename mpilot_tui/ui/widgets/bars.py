@@ -105,6 +105,7 @@ class StatusBar(Static):
         meta: ResponseMeta | None,
         extra: ExtraFields | None,
         error: str | None,
+        failed: bool = False,
     ) -> None:
         text = Text(" ")
         text.append(f"{rows:,} rows", style="bold")
@@ -112,6 +113,8 @@ class StatusBar(Static):
             text.append(f" ({shown:,} shown)")
         if loading:
             text.append(" · loading…", style="italic")
+        elif failed:
+            text.append(" · stopped by an error (r retries)", style="bold")
         else:
             text.append(" · more available" if has_more else " · all loaded")
         if error:
