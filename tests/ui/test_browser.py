@@ -325,3 +325,29 @@ async def test_detail_border_keeps_the_row_count_current() -> None:
         await pilot.pause(0.1)
         total = len(screen.view)
         assert f"Detail · row 1 of {total}" in screen_text(app)
+
+
+async def test_f_then_enter_keeps_paging_until_the_filter_matches() -> None:
+    app = make_app(files=1000)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
+        loaded = len(screen.store)
+        await pilot.press("F", *"no-such-file-anywhere", "enter")
+        # Nothing matches: it pages to the end of the listing, then says so.
+        await wait_for(pilot, lambda: screen.finding is None and not screen.has_more, 20)
+        assert len(screen.store) == 1000 > loaded
+
+
+async def test_sidebar_g_and_G_jump_to_the_ends() -> None:
+    from mpilot_tui.ui.widgets.sidebar import ProviderSidebar
+
+    app = make_app(files=10)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sidebar = app.screen.query_one(ProviderSidebar)
+        sidebar.focus()
+        await pilot.pause(0.1)
+        await pilot.press("G")
+        assert sidebar.highlighted == sidebar.option_count - 1
+        await pilot.press("g")
+        assert sidebar.highlighted == 0

@@ -443,7 +443,10 @@ class BrowserScreen(BrowserTools):
     @on(Input.Submitted, "#filter")
     def filter_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
-        if event.value.strip():
+        find, self.find_on_enter = self.find_on_enter, False
+        if find and event.value.strip():
+            self.action_find_more()  # F opened the box: keep paging until it matches
+        elif event.value.strip():
             self.notify(f"{len(self.view):,} of {len(self.store):,} loaded rows match", timeout=2)
 
     def action_escape(self) -> None:
@@ -452,6 +455,7 @@ class BrowserScreen(BrowserTools):
             return
         box = self.query_one("#filter", Input)
         if box.has_focus or box.value:
+            self.find_on_enter = False
             box.value = ""
             box.remove_class("shown")
             self.table.focus()

@@ -74,6 +74,8 @@ class BrowserTools(Screen[None]):
     last_error: MPilotError | None
     finding: FindState | None = None
     """The "keep paging until found" run in progress, if any."""
+    find_on_enter = False
+    """``F`` opened an empty filter: enter in it keeps paging until it matches."""
 
     def fetch_page(self, cursor: str | None) -> None:
         raise NotImplementedError
@@ -138,8 +140,9 @@ class BrowserTools(Screen[None]):
         text = box.value.strip()
         if not text:
             box.add_class("shown")
-            box.focus()
-            self.notify("Type a filter, then ctrl+f loads pages until it matches.", timeout=3,
+            self.set_focus(box)
+            self.find_on_enter = True
+            self.notify("Type a filter; enter loads pages until it matches.", timeout=3,
                         markup=False)  # fmt: skip
             return
         if self.finding is not None:
