@@ -42,7 +42,7 @@ from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
 from ..widgets.sidebar import ProviderSidebar
 from .browser_tools import BrowserTools
-from .pickers import PURPOSES, ContainerPicker, OptionPicker
+from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
 
 __all__ = ["BrowserScreen", "Selection"]
 
@@ -501,7 +501,10 @@ class BrowserScreen(BrowserTools):
             if value is not None and value.isdigit() and int(value) > 0:
                 self.select(page_size=int(value))
 
-        picker = OptionPicker("Page size", list(PAGE_SIZES), str(self.selection.page_size), True)
+        picker = OptionPicker(
+            "Page size", list(PAGE_SIZES), str(self.selection.page_size), True,
+            validate=page_size_problem,
+        )  # fmt: skip
         self.app.push_screen(picker, chosen)
 
     def action_choose_container(self) -> None:

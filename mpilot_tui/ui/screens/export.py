@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
 from ...api import MPilotError, Page
@@ -48,6 +49,7 @@ SCOPES = {
     "all": "All rows (pages through the whole listing)",
 }
 """What an export can cover, as the dialog offers it."""
+READY = "↑↓ choose · tab next · enter or ctrl+s exports · escape closes"
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,35 @@ class ExportSource:
     """Every page of the listing from the first, with the pagination guards."""
 
 
+class ChoiceSet(RadioSet):
+    """A radio set that chooses as the cursor moves, as a dialog's radio group does.
+
+    Space still presses the highlighted button; enter belongs to the dialog (it exports).
+    """
+
+    def _press_selected(self) -> None:
+        if self._pressed_button is None:  # still mounting: the composed choice stands
+            return
+        button = self.children[self._selected] if self._selected is not None else None
+        if isinstance(button, RadioButton) and not button.value:
+            button.value = True
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._press_selected()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._press_selected()
+
+
 class ExportScreen(ModalScreen[None]):
-    """Pick rows, format and path; enter (or ctrl+s) exports."""
+    """Pick rows, format and path; enter (or ctrl+s) exports, from anywhere in the dialog."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Export", id="export.start"),
+        # A priority binding: the radio sets would take enter for themselves otherwise.
+        Binding("enter", "start", "Export", show=False, priority=True),
         Binding("escape", "cancel", "Cancel/close", id="export.cancel"),
     ]
     DEFAULT_CSS = """
@@ -105,6 +131,7 @@ class ExportScreen(ModalScreen[None]):
         self.last_state = "ready"
         """``ready``, ``running``, ``done``, ``failed`` or ``cancelled``."""
         self._confirm: Path | None = None
+        self._refocus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         source = self.source
@@ -115,22 +142,21 @@ class ExportScreen(ModalScreen[None]):
             about.append(f"{self.loaded_rows:,} rows loaded")
             about.append(" · more on the gateway" if source.has_more else " · all loaded")
             yield Static(about, id="export-about")
-            with RadioSet(id="export-scope"):
+            with ChoiceSet(id="export-scope"):
                 for index, scope in enumerate(self.scopes):
                     label = SCOPES[scope].format(shown=shown, loaded=self.loaded_rows)
                     yield RadioButton(label, value=index == 0)
-            with RadioSet(id="export-format"):
+            with ChoiceSet(id="export-format"):
                 for index, fmt in enumerate(EXPORT_FORMATS):
                     yield RadioButton(fmt.upper(), value=index == 0)
             yield Input(self._default_path("csv"), id="export-path")
             yield ProgressBar(id="export-progress", show_eta=False)
-            yield Static(Text("enter or ctrl+s exports · escape closes", style="dim"),
-                         id="export-status")  # fmt: skip
+            yield Static(Text(READY, style="dim"), id="export-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#export-box").border_title = "Export"
-        self.query_one("#export-path", Input).focus()
+        self.query_one("#export-scope", RadioSet).focus()
 
     def _default_path(self, fmt: ExportFormat) -> str:
         return "./" + default_export_name(self.source.kind, self.source.provider, fmt)
@@ -156,10 +182,6 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#export-status", Static).update(Text(visible(message), style=style))
 
     # -- running --------------------------------------------------------------------------
-
-    @on(Input.Submitted, "#export-path")
-    def path_submitted(self) -> None:
-        self.action_start()
 
     def action_start(self) -> None:
         if self.running:
@@ -194,6 +216,8 @@ class ExportScreen(ModalScreen[None]):
         return self.loaded_rows if scope == "loaded" else None
 
     def _set_running(self, running: bool) -> None:
+        if running:  # the form is disabled while it runs: focus comes back where it was
+            self._refocus = self.focused
         self.running = running
         self.last_state = "running" if running else self.last_state
         for selector in ("#export-scope", "#export-format", "#export-path"):
@@ -247,6 +271,7 @@ class ExportScreen(ModalScreen[None]):
             bar.update(total=max(1, message.rows), progress=max(1, message.rows))
             self._status(f"Exported {message.rows:,} rows to {message.path}", "bold green")
             self.notify(f"Exported {message.rows:,} rows to {message.path}", markup=False)
+            (self._refocus or self.query_one("#export-scope")).focus()
             return
         bar.remove_class("shown")
         if message.problem is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -19,6 +20,20 @@ INTRO = (
     "changes data on the gateway. Sidebar markers: F lists files, C container files, "
     "● configured on this gateway. Rebind any key in the config's [keymap] table by its id."
 )
+
+
+def key_display(app: App[object], binding: Binding) -> str:
+    """The keys of ``binding`` as a user types them (``?``, ``/``, ``ctrl+f``), by the app's
+    own key display for each key; modifiers are spelled out, as the config's keymap takes
+    them."""
+    if binding.key_display:
+        return binding.key_display
+    shown = []
+    for key in binding.key.split(","):
+        modifiers, name = replace(binding, key=key.strip()).parse_key()
+        plain = app.get_key_display(replace(binding, key=name, key_display=None))
+        shown.append("+".join([*modifiers, plain]))
+    return ", ".join(shown)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -40,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self.groups:
             table.add_row(Text(title, style="bold underline"), "", "")
             for binding in bindings:
-                table.add_row(binding.key_display or binding.key, binding.description, binding.id)
+                table.add_row(key_display(self.app, binding), binding.description, binding.id)
         with VerticalScroll(id="help-body"):
             yield Static(Text(INTRO), id="help-intro")
             yield Static(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,9 +16,9 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...api import GatewayClient, MPilotError
-from ...text import ellipsize, local_time, visible
+from ...text import cell_width, ellipsize, local_time, visible
 
-__all__ = ["PURPOSES", "ContainerPicker", "OptionPicker"]
+__all__ = ["PAGE_SIZE_RANGE", "PURPOSES", "ContainerPicker", "OptionPicker", "page_size_problem"]
 
 PURPOSES = (
     "batch", "assistants", "fine-tune", "vision", "batch_output", "user_data", "responses",
@@ -27,20 +28,49 @@ PURPOSES = (
 
 ANY = "(any)"
 
+PAGE_SIZE_RANGE = (1, 10000)
+"""The page sizes the config accepts (``page_size``), and so the page-size prompt."""
+
+
+def page_size_problem(value: str) -> str | None:
+    """Why ``value`` is not a page size, or None when it is one."""
+    low, high = PAGE_SIZE_RANGE
+    text = value.strip()
+    if text.isascii() and text.isdigit() and low <= int(text) <= high:
+        return None
+    shown = ellipsize(visible(text), 20)
+    return f'"{shown}" is not a page size: give a whole number from {low} to {high}'
+
 
 class OptionPicker(ModalScreen[str | None]):
-    """Pick one of a few values, or type another; Escape cancels."""
+    """Pick one of a few values, or type another; Escape cancels.
+
+    A typed value that ``validate`` finds wrong (it returns why) keeps the picker open with
+    the reason shown under the field.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel")
     ]
+    DEFAULT_CSS = """
+    OptionPicker #picker-error { width: 1fr; height: auto; color: $text-error; display: none; }
+    OptionPicker #picker-error.shown { display: block; }
+    """
 
-    def __init__(self, title: str, options: list[str], current: str | None, free: bool) -> None:
+    def __init__(
+        self,
+        title: str,
+        options: list[str],
+        current: str | None,
+        free: bool,
+        validate: Callable[[str], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.values = options
         self.current = current
         self.free = free
+        self.validate = validate
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker"):
@@ -48,6 +78,7 @@ class OptionPicker(ModalScreen[str | None]):
             yield OptionList(*[Option(Text(visible(v))) for v in self.values], id="picker-list")
             if self.free:
                 yield Input(placeholder="or type a value and press enter", id="picker-input")
+                yield Label(id="picker-error")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -62,19 +93,59 @@ class OptionPicker(ModalScreen[str | None]):
     @on(Input.Submitted)
     def typed(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if value:
+        if not value:
+            return
+        problem = self.validate(value) if self.validate is not None else None
+        if problem is None:
             self.dismiss(value)
+            return
+        error = self.query_one("#picker-error", Label)
+        error.update(Text(visible(problem)))
+        error.add_class("shown")
+
+    @on(Input.Changed)
+    def retyped(self) -> None:
+        if self.free:
+            self.query_one("#picker-error", Label).remove_class("shown")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def container_label(
+    container_id: str, name: str, created: int | None, width: int, recent: bool = False
+) -> Text:
+    """One container on one line of ``width`` cells: the id whole when it fits, then the name
+    and the date, each shortened (the date to its day, the name with an ellipsis) to fit."""
+    ident, name = visible(container_id), visible(name)
+    dates = ["(recent)"] if recent else [local_time(created), local_time(created, "%Y-%m-%d")]
+    need = cell_width(ident) + (2 + min(cell_width(name), 8) if name else 0)
+    for when in dates:
+        room = width - (cell_width(when) + 2 if when else 0)
+        if room >= need:
+            break
+    if room < 12:  # too narrow for a date: the id matters most
+        when, room = "", width
+    id_width = min(cell_width(ident), room - (2 + min(cell_width(name), 8) if name else 0))
+    label = Text(ellipsize(ident, max(8, id_width)))
+    name_width = room - label.cell_len - 2
+    if name and name_width >= 3:
+        label.append(f"  {ellipsize(name, name_width)}", style="dim")
+    if when:
+        label.append(f"  {when}", style="dim")
+    return label
 
 
 class ContainerPicker(ModalScreen[str | None]):
     """Containers from ``GET /v1/containers``, the recently used ones, or a typed id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel")
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "to_list", "To the list", show=False),
     ]
+    DEFAULT_CSS = """
+    ContainerPicker #picker-note { width: 1fr; height: auto; }
+    """
 
     def __init__(self, client: GatewayClient, provider: str, recent: list[str]) -> None:
         super().__init__()
@@ -82,28 +153,56 @@ class ContainerPicker(ModalScreen[str | None]):
         self.provider = provider
         self.recent = recent
         self.ids: list[str] = []
+        self.entries: list[tuple[str, str, int | None, bool]] = []
+        """What each option shows (id, name, created, recent), to lay it out again."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker"):
             yield Label(Text(f"Container ({visible(self.provider)})"), classes="picker-title")
-            yield Input(placeholder="container id, e.g. cntr_…", id="picker-input")
+            yield Input(placeholder="container id (cntr_…), or ↓ to the list", id="picker-input")
             yield OptionList(id="picker-list")
             yield Label("loading containers…", id="picker-note")
 
     def on_mount(self) -> None:
         for container_id in self.recent:
-            self._add(container_id, Text(f"{ellipsize(visible(container_id), 40)}  (recent)"))
+            self._add(container_id, "", None, recent=True)
         self.query_one(Input).focus()
         self.load_containers()
 
-    def _add(self, container_id: str, label: Text) -> None:
+    @property
+    def label_width(self) -> int:
+        """Cells an option has on one line: the list's width, less room for its scrollbar
+        (kept always, so that a long list does not wrap its lines when the bar appears)."""
+        options = self.query_one(OptionList)
+        width = options.content_region.width - options.styles.scrollbar_size_vertical
+        return max(20, width) if options.content_region.width else 60
+
+    def _add(self, container_id: str, name: str, created: int | None, recent: bool) -> None:
         if container_id in self.ids:
             return
         self.ids.append(container_id)
+        self.entries.append((container_id, name, created, recent))
         options = self.query_one(OptionList)
-        options.add_option(Option(label))
+        options.add_option(Option(container_label(container_id, name, created,
+                                                  self.label_width, recent)))  # fmt: skip
         if options.highlighted is None:
             options.highlighted = 0
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._relabel)
+
+    def _relabel(self) -> None:
+        options = self.query_one(OptionList)
+        width = self.label_width
+        for index, (container_id, name, created, recent) in enumerate(self.entries):
+            label = container_label(container_id, name, created, width, recent)
+            options.replace_option_prompt_at_index(index, label)
+
+    def action_to_list(self) -> None:
+        """Down from the id field goes to the list (the list's own down moves in it)."""
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.focus()
 
     @work(exclusive=True, group="containers", exit_on_error=False)
     async def load_containers(self) -> None:
@@ -125,11 +224,10 @@ class ContainerPicker(ModalScreen[str | None]):
 
     def on_container_picker_loaded(self, message: Loaded) -> None:
         for container_id, name, created in message.rows:
-            label = Text(ellipsize(visible(container_id), 40))
-            label.append(f"  {ellipsize(visible(name), 30)}  {local_time(created)}", style="dim")
-            self._add(container_id, label)
+            self._add(container_id, name, created, recent=False)
         note = message.note or f"{len(message.rows)} container(s) from the gateway"
-        self.query_one("#picker-note", Label).update(Text(visible(note)))
+        style = "red" if message.note else ""
+        self.query_one("#picker-note", Label).update(Text(visible(note), style=style))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

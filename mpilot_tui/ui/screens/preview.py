@@ -344,6 +344,9 @@ class PreviewScreen(Screen[None]):
             return
         self._confirm = None
         self.saving = True
+        # The path is asked for, so the field goes (s opens it again, with this path) and the
+        # keys are the screen's again: s, escape, scrolling.
+        self._hide_path()
         bar = self.query_one("#save-progress", ProgressBar)
         bar.update(total=self.total or None, progress=0)
         bar.add_class("shown")
@@ -423,14 +426,17 @@ class PreviewScreen(Screen[None]):
             self.query_one("#save-progress", ProgressBar).remove_class("shown")
             self._show_status("Save cancelled: nothing was written", "bold yellow")
 
+    def _hide_path(self) -> None:
+        self.query_one("#preview-body").focus()
+        self.query_one("#save-path", Input).remove_class("shown")
+
     def action_close(self) -> None:
         box = self.query_one("#save-path", Input)
         if self.saving:
             self.workers.cancel_group(self, "save")
             self._show_status("cancelling the save…")
         elif box.has_class("shown"):
-            box.remove_class("shown")
+            self._hide_path()
             self._show_status("")
-            self.query_one("#preview-body").focus()
         else:
             self.dismiss(None)
