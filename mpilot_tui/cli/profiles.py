@@ -415,7 +415,11 @@ def show_config_path(config_file: Path | None) -> None:
 @_config_option
 @_config_errors_exit
 def check_config(config_file: Path | None) -> None:
-    """Validate the config file and print warnings (runs no token command)."""
+    """Validate the config file and print warnings (runs no token command).
+
+    A ``[keymap]`` is checked against the app's bindings: unknown binding ids, keys that are
+    not keys, and a key given to a binding while another in the same place has it.
+    """
     path = _path_in_use(config_file)
     store = ConfigStore.load(path)
     if not store.exists:
@@ -427,6 +431,12 @@ def check_config(config_file: Path | None) -> None:
     warnings = [*store.warnings(), *permission_warnings(path)]
     for name in names:
         warnings += profile_warnings(name, store.get_profile(name), os.environ)
+    keymap = store.config.keymap
+    if keymap:
+        # The bindings and what a key is are the UI's (Textual's): loaded only when needed.
+        from mpilot_tui.ui.keys import keymap_problems
+
+        warnings += keymap_problems(keymap)
     _warn(warnings)
 
 

@@ -6,6 +6,7 @@
 - :mod:`.store`: :class:`ConfigStore`, changes written back atomically with comments kept.
 - :mod:`.secrets`: token and password sources (env, command, stored) and their display.
 - :mod:`.checks`: warnings (readable file holding a token, plain http, ``verify = false``).
+- :mod:`.keymap`: warnings about ``[keymap]``, given the UI's bindings and its idea of a key.
 - :mod:`.resolve`: flags > environment > profile > defaults -> :class:`ResolvedConnection`.
 
 Errors: :class:`ConfigError` (the CLI exits with 2) and its subclass

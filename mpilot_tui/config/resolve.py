@@ -4,7 +4,8 @@ Each setting comes from the first of these that gives it:
 
 1. command-line flags (``--profile``, ``--base-url``, ``--auth``, ``--timeout``);
 2. the environment (``MPILOT_PROFILE``, ``MPILOT_BASE_URL``, ``MPILOT_TOKEN``);
-3. the profile (``--profile``, else ``MPILOT_PROFILE``, else ``default_profile``);
+3. the profile (``--profile``, else ``MPILOT_PROFILE``, else ``default_profile``; the
+   default only when no base URL was given, or the one given is the default profile's own);
 4. the defaults (``bearer`` auth, 30 s timeout, ``openai``, ``files``, 100 per page, ``desc``).
 
 With no base URL from any of them, :class:`NotConfiguredError` says how to start.
@@ -70,10 +71,21 @@ def _not_configured(path: Path, store: ConfigStore) -> NotConfiguredError:
 def _choose_profile(
     store: ConfigStore, flag: str | None, env: Mapping[str, str], base_url: str | None
 ) -> tuple[str | None, ProfileConfig | None]:
-    """The profile to use: ``--profile``, ``MPILOT_PROFILE``, ``default_profile``."""
-    name = flag or env.get(PROFILE_ENV) or store.default_profile
-    if name:
-        return name, store.get_profile(name)
+    """The profile to use: ``--profile``, ``MPILOT_PROFILE``, ``default_profile``.
+
+    A profile named by flag or environment always applies. The default profile applies only
+    when no base URL was given (``base_url`` is ``None``) or the one given is its own: a
+    ``--base-url`` naming another gateway must not pick up the default profile's token.
+    """
+    named = flag or env.get(PROFILE_ENV)
+    if named:
+        return named, store.get_profile(named)
+    default = store.default_profile
+    if default:
+        profile = store.get_profile(default)
+        if base_url is None or _same_url(base_url, profile.base_url):
+            return default, profile
+        return None, None
     names = store.profile_names()
     if base_url is None and names:
         raise ConfigError(
@@ -83,6 +95,11 @@ def _choose_profile(
             path=store.path,
         )
     return None, None
+
+
+def _same_url(given: str, saved: str) -> bool:
+    """Whether a base URL from a flag or the environment is a profile's own."""
+    return given.rstrip("/") == saved.rstrip("/")
 
 
 def _check_auth(auth: str) -> AuthKind:

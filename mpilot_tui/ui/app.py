@@ -19,7 +19,7 @@ from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
 from .widgets.file_table import FileTable
 
-__all__ = ["MPilotApp", "create_app", "run_app"]
+__all__ = ["MPilotApp", "binding_groups", "create_app", "run_app"]
 
 
 class MPilotApp(App[None]):
@@ -195,36 +195,7 @@ class MPilotApp(App[None]):
 
     def binding_groups(self) -> list[tuple[str, list[Binding]]]:
         """Every binding with an id, grouped by where it works, as the help screen lists it."""
-        groups: list[tuple[str, list[Binding]]] = []
-        sources: list[tuple[str, Iterable[BindingType]]] = [
-            ("Anywhere", self.BINDINGS),
-            ("Browser", BrowserScreen.BINDINGS),
-            ("Table", FileTable.BINDINGS),
-            ("Power tools", BrowserTools.BINDINGS),
-            # The secondary screens are imported here, not at start: they cost start-up time.
-            ("Request inspector", _screen_bindings("inspector", "InspectorScreen")),
-            ("Content preview", _screen_bindings("preview", "PreviewScreen")),
-            ("Export", _screen_bindings("export", "ExportScreen")),
-        ]
-        keymap: dict[str, str] = getattr(self, "user_keymap", {})
-        for title, bindings in sources:
-            shown = [
-                replace(b, key=keymap[b.id], key_display=None) if b.id in keymap else b
-                for b in bindings
-                if isinstance(b, Binding) and b.id
-            ]
-            groups.append((title, shown))
-        groups.append(
-            (
-                "Built in",
-                [
-                    Binding("tab", "focus_next", "Next pane", id="app.focus_next"),
-                    Binding("shift+tab", "focus_previous", "Previous pane", id="app.focus_prev"),
-                    Binding("ctrl+p", "command_palette", "Command palette", id="app.palette"),
-                ],
-            )
-        )
-        return groups
+        return binding_groups(getattr(self, "user_keymap", {}))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -261,6 +232,40 @@ class MPilotApp(App[None]):
         ]  # fmt: skip
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+
+def binding_groups(keymap: Mapping[str, str]) -> list[tuple[str, list[Binding]]]:
+    """Every binding with an id, grouped by where it works, with ``keymap`` (binding id ->
+    key) applied: what the help screen lists and ``config check`` checks a keymap against."""
+    groups: list[tuple[str, list[Binding]]] = []
+    sources: list[tuple[str, Iterable[BindingType]]] = [
+        ("Anywhere", MPilotApp.BINDINGS),
+        ("Browser", BrowserScreen.BINDINGS),
+        ("Table", FileTable.BINDINGS),
+        ("Power tools", BrowserTools.BINDINGS),
+        # The secondary screens are imported here, not at start: they cost start-up time.
+        ("Request inspector", _screen_bindings("inspector", "InspectorScreen")),
+        ("Content preview", _screen_bindings("preview", "PreviewScreen")),
+        ("Export", _screen_bindings("export", "ExportScreen")),
+    ]
+    for title, bindings in sources:
+        shown = [
+            replace(b, key=keymap[b.id], key_display=None) if b.id in keymap else b
+            for b in bindings
+            if isinstance(b, Binding) and b.id
+        ]
+        groups.append((title, shown))
+    groups.append(
+        (
+            "Built in",
+            [
+                Binding("tab", "focus_next", "Next pane", id="app.focus_next"),
+                Binding("shift+tab", "focus_previous", "Previous pane", id="app.focus_prev"),
+                Binding("ctrl+p", "command_palette", "Command palette", id="app.palette"),
+            ],
+        )
+    )
+    return groups
 
 
 def _screen_bindings(module: str, name: str) -> list[BindingType]:

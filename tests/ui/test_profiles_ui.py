@@ -8,13 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers_ui import browser, screen_text, wait_for
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.session import resolve_session
-from mpilot_tui.ui.app import create_app
+from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
 
 pytestmark = pytest.mark.asyncio
@@ -143,3 +146,98 @@ async def test_config_warnings_are_shown_in_the_app(config_file: Path) -> None:
         await wait_for(pilot, lambda: len(browser(app).store) == 30)
         shown = [f"{n.title}: {n.message}" for n in app._notifications]
         assert any("[ui_v2] not read (kept as is)" in note for note in shown), shown
+
+
+async def open_switcher(app: MPilotApp, pilot: Pilot[None]) -> ProfileSwitcher:
+    await pilot.press("P")
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+    assert isinstance(app.screen, ProfileSwitcher)
+    return app.screen
+
+
+async def test_add_form_takes_the_keys_typed_right_behind_a(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_switcher(app, pilot)
+        # One burst, as a fast typist or a terminal delivers it: all queued before the form is up.
+        for character in "agamma":
+            app.post_message(events.Key(character, character))
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+        name = app.screen.query_one("#pf-name", Input)
+        await wait_for(pilot, lambda: name.value == "gamma")
+        assert app.screen.focused is name
+        await pilot.press("x")
+        assert name.value == "gammax"
+
+
+async def test_edit_form_focuses_the_first_field_that_can_change(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_switcher(app, pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+        url = app.screen.query_one("#pf-url", Input)
+        assert app.screen.focused is url
+        await pilot.press("end", "x")
+        assert url.value == "http://alpha.testx"
+
+
+async def test_enter_switches_to_the_profile_just_saved(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        switcher = await open_switcher(app, pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+        app.screen.query_one("#pf-name", Input).value = "gamma"
+        app.screen.query_one("#pf-url", Input).value = "http://gamma.test"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is switcher)
+        assert switcher.query_one(OptionList).highlighted == switcher.names.index("gamma")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.profile_name == "gamma")
+        await wait_for(pilot, lambda: len(browser(app).store) == 5)
+
+
+async def test_without_an_active_profile_the_default_is_highlighted(config_file: Path) -> None:
+    config_file.write_text(CONFIG.replace('default_profile = "alpha"', 'default_profile = "beta"'))
+    session = resolve_session(config_file=config_file, base_url="http://gamma.test")
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert app.session.profile_name is None
+        switcher = await open_switcher(app, pilot)
+        assert switcher.query_one(OptionList).highlighted == switcher.names.index("beta")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.profile_name == "beta")
+        await wait_for(pilot, lambda: len(browser(app).store) == 70)
+
+
+async def test_profile_dialogs_are_centred(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for opened in ("P", "a"):
+            await pilot.press(opened)
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, (ProfileSwitcher, ProfileForm))
+            box = app.screen.query_one(".picker").region
+            screen = app.screen.region
+            assert abs(box.x - (screen.right - box.right)) <= 1, box
+            assert abs(box.y - (screen.bottom - box.bottom)) <= 1, box
+
+
+async def test_keys_that_arrive_before_the_form_is_mounted_are_typed(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ProfileForm(config_file, None)
+        app.push_screen(form)
+        assert not form.is_mounted
+        for character in "gamma":  # the first reaches the screen: nothing has focus yet
+            app.post_message(events.Key(character, character))
+        await pilot.pause(0.3)
+        name = form.query_one("#pf-name", Input)
+        assert (name.value, form.focused) == ("gamma", name)

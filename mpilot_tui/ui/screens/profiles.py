@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr, ValidationError
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -27,10 +27,15 @@ __all__ = ["ProfileForm", "ProfileSwitcher"]
 class ProfileSwitcher(ModalScreen[str | None]):
     """Pick a saved profile to reconnect to; ``a`` adds one, ``e`` edits the highlighted."""
 
+    DEFAULT_CSS = """
+    ProfileSwitcher { align: center middle; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="profiles.cancel"),
-        Binding("a", "add", "Add profile", id="profiles.add"),
-        Binding("e", "edit", "Edit profile", id="profiles.edit"),
+        # Priority: acted on as the key arrives, so the keys typed behind it go to the form.
+        Binding("a", "add", "Add profile", id="profiles.add", priority=True),
+        Binding("e", "edit", "Edit profile", id="profiles.edit", priority=True),
     ]
 
     def __init__(self, config_file: Path, active: str | None) -> None:
@@ -47,9 +52,14 @@ class ProfileSwitcher(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one(OptionList).focus()
+        self.set_focus(self.query_one(OptionList))
 
-    def reload(self) -> None:
+    def reload(self, highlight: str | None = None) -> None:
+        """List the profiles again, highlighting ``highlight`` if given (e.g. one just saved).
+
+        Otherwise the active profile, else the default, else the first is highlighted, so
+        that enter always has a profile to switch to.
+        """
         options = self.query_one(OptionList)
         options.clear_options()
         try:
@@ -70,8 +80,11 @@ class ProfileSwitcher(ModalScreen[str | None]):
             options.add_option(Option(label))
         if not self.names:
             options.add_option(Option(Text("No profiles yet: press a to add one."), disabled=True))
-        elif self.active in self.names:
-            options.highlighted = self.names.index(self.active)
+            return
+        for candidate in (highlight, self.active, store.default_profile, self.names[0]):
+            if candidate in self.names:
+                options.highlighted = self.names.index(candidate)
+                break
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -82,13 +95,20 @@ class ProfileSwitcher(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_add(self) -> None:
-        self.app.push_screen(ProfileForm(self.config_file, None), lambda _: self.reload())
+        self._open_form(ProfileForm(self.config_file, None), None)
 
     def action_edit(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is not None and index < len(self.names):
-            form = ProfileForm(self.config_file, self.names[index])
-            self.app.push_screen(form, lambda _: self.reload())
+            name = self.names[index]
+            self._open_form(ProfileForm(self.config_file, name), name)
+
+    def _open_form(self, form: ProfileForm, editing: str | None) -> None:
+        def closed(saved: str | None) -> None:
+            # The profile just saved (or the one edited) is the one enter then switches to.
+            self.reload(highlight=saved or editing)
+
+        self.app.push_screen(form, closed)
 
 
 AUTH_CHOICES = [("bearer (Authorization)", "bearer"), ("x-bf-vk header", "x-bf-vk"),
@@ -97,6 +117,10 @@ AUTH_CHOICES = [("bearer (Authorization)", "bearer"), ("x-bf-vk header", "x-bf-v
 
 class ProfileForm(ModalScreen[str | None]):
     """Add or edit one profile, validated by the same model as the config file."""
+
+    DEFAULT_CSS = """
+    ProfileForm { align: center middle; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="profile_form.cancel"),
@@ -141,6 +165,26 @@ class ProfileForm(ModalScreen[str | None]):
                 yield Button("Test connection", id="pf-test")
                 yield Button("Save", variant="primary", id="pf-save")
             yield Static(id="pf-result")
+
+    def on_mount(self) -> None:
+        # The name field (on edit: the first field that can change) takes the keys at once;
+        # set_focus is synchronous, so a key already queued finds it focused.
+        editable = [field for field in self.query(Input) if not field.disabled]
+        if editable:
+            self.set_focus(editable[0])
+
+    def on_key(self, event: events.Key) -> None:
+        """Type into the focused field the characters that arrived while the form opened.
+
+        A key typed before the form was mounted went to the screen itself (nothing had focus
+        yet) and is handled here, after on_mount. A focused Input consumes every printable
+        key itself, so a printable key that reaches the screen now was typed ahead.
+        """
+        field = self.focused
+        if isinstance(field, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            field.insert_text_at_cursor(event.character)
 
     def _values(self) -> dict[str, Any]:
         def text(widget_id: str) -> str:

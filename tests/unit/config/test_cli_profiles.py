@@ -439,6 +439,32 @@ def test_config_check_ok_and_warnings(cli: Cli, user_file: Path) -> None:
     assert TOKEN not in everything(result)
 
 
+def test_config_check_warns_about_a_broken_keymap(cli: Cli, user_file: Path) -> None:
+    user_file.write_text(
+        USER_FILE
+        + '\n[keymap]\n"table.down" = "o"\n"browser.nope" = "x"\n"browser.refresh" = "f55"\n'
+        + '"app.help" = "f1"\n'
+    )
+    result = cli("config", "check")
+    assert result.exit_code == 0
+    assert result.stdout == f"{user_file}: ok, 2 profile(s), default: local\n"
+    warnings = [line for line in result.stderr.splitlines() if "[keymap]" in line]
+    assert all(line.startswith("mpilot-tui: warning: [keymap] ") for line in warnings)
+    assert len(warnings) == 3, result.stderr
+    assert "no such binding: browser.nope;" in warnings[0]
+    assert "browser.refresh = 'f55': 'f55' is not a key Textual knows" in warnings[1]
+    assert "'o' is given to table.down (Down), but browser.order (Order)" in warnings[2]
+
+
+def test_config_check_is_quiet_about_a_good_keymap(cli: Cli, user_file: Path) -> None:
+    user_file.write_text(
+        USER_FILE + '\n[keymap]\n"browser.refresh" = "f5"\n"table.down" = "down,n"\n'
+    )
+    result = cli("config", "check")
+    assert result.exit_code == 0
+    assert "[keymap]" not in result.stderr
+
+
 def test_foreign_tables_are_reported_not_refused(cli: Cli, user_file: Path) -> None:
     user_file.write_text(user_file.read_text() + "\n[ui_v2]\ncompact = true\n")
     for args in (("config", "check"), ("profiles", "list")):

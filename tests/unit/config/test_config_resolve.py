@@ -98,6 +98,43 @@ def test_base_url_flag_beats_env_beats_profile(two_profiles: Path) -> None:
     assert flagged.settings.base_url == "http://localhost:7000"
 
 
+def test_base_url_naming_another_gateway_skips_the_default_profile(
+    write_config: Callable[[str], Path],
+) -> None:
+    write_config(
+        'default_profile = "slow"\n[profiles.slow]\nbase_url = "http://localhost:8080"\n'
+        'token_env = "SLOW_TOKEN"\npage_size = 7\n'
+    )
+    flagged = resolve(base_url="http://127.0.0.1:18999", env={})
+    from_env = resolve(env={"MPILOT_BASE_URL": "http://127.0.0.1:18999"})
+    for resolved in (flagged, from_env):
+        assert (resolved.profile_name, resolved.settings.profile) == (None, None)
+        assert resolved.settings.base_url == "http://127.0.0.1:18999"
+        assert (resolved.settings.token, resolved.page_size) == (None, 100)
+    with_token = resolve(base_url="http://127.0.0.1:18999", env={"MPILOT_TOKEN": ENV_TOKEN})
+    assert token_of(with_token) == ENV_TOKEN
+    with pytest.raises(ConfigError, match="SLOW_TOKEN"):
+        resolve(env={})
+
+
+def test_default_profile_applies_to_its_own_base_url(two_profiles: Path) -> None:
+    for given in ("http://localhost:8080", "http://localhost:8080/"):
+        resolved = resolve(base_url=given, env={})
+        assert (resolved.profile_name, token_of(resolved)) == ("local", PROFILE_TOKEN)
+        assert resolved.page_size == 25
+    from_env = resolve(env={"MPILOT_BASE_URL": "http://localhost:8080"})
+    assert (from_env.profile_name, token_of(from_env)) == ("local", PROFILE_TOKEN)
+
+
+def test_a_named_profile_applies_with_any_base_url(two_profiles: Path) -> None:
+    flagged = resolve(profile="local", base_url="http://127.0.0.1:9000", env={})
+    from_env = resolve(env={"MPILOT_PROFILE": "local", "MPILOT_BASE_URL": "http://127.0.0.1:9000"})
+    for resolved in (flagged, from_env):
+        assert resolved.settings.base_url == "http://127.0.0.1:9000"
+        assert (resolved.profile_name, token_of(resolved)) == ("local", PROFILE_TOKEN)
+        assert resolved.page_size == 25
+
+
 def test_token_env_beats_the_profile_source(two_profiles: Path) -> None:
     assert token_of(resolve(env={})) == PROFILE_TOKEN
     assert token_of(resolve(env={"MPILOT_TOKEN": ENV_TOKEN})) == ENV_TOKEN
@@ -204,7 +241,7 @@ def test_an_invalid_file_is_an_error_even_with_flags(write_config: Callable[[str
 
 
 def test_plain_http_to_another_host_with_a_token_warns(two_profiles: Path) -> None:
-    resolved = resolve(base_url="http://gw.example.com", env={})
+    resolved = resolve(profile="local", base_url="http://gw.example.com", env={})
     assert any(
         "unencrypted over plain http to gw.example.com" in warning for warning in resolved.warnings
     )
