@@ -172,12 +172,18 @@ class MPilotApp(App[None]):
         self, keymap: Mapping[str, str], theme: str | None, history_size: int | None = None
     ) -> None:
         """Apply the config's ``[keymap]`` (binding id -> key), theme and inspector ring size."""
-        known = {b.id for _, bindings in self.binding_groups() for b in bindings}
-        unknown = sorted(set(keymap) - known)
-        if unknown:
-            self.notify(f"[keymap] names no such binding: {', '.join(unknown)}",
-                        title="Config", severity="warning", markup=False)  # fmt: skip
-        self.user_keymap = {k: v for k, v in keymap.items() if k in known}
+        from .keys import key_problem, keymap_problems
+
+        # What config check says, said here too; entries with a key that is not a key are
+        # left out (a clash is only warned about: the user may mean it).
+        for problem in keymap_problems(keymap):
+            self.notify(problem, title="Config", severity="warning", markup=False)
+        known = {b.id for _, bindings in binding_groups({}) for b in bindings}
+        self.user_keymap = {
+            k: v
+            for k, v in keymap.items()
+            if k in known and not any(key_problem(key.strip()) for key in v.split(","))
+        }
         self.set_keymap(self.user_keymap)
         if theme and theme in self.available_themes:
             self.theme = theme

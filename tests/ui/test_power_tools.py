@@ -703,6 +703,20 @@ async def test_help_lists_the_power_tools() -> None:
             assert binding_id in text  # fmt: skip
 
 
+async def test_keymap_entry_with_a_key_that_is_not_a_key_is_warned_and_left_out() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(140, 60)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        app.apply_settings({"browser.order": "notakey!!"}, None)
+        await pilot.pause(0.1)
+        assert notified(app, "[keymap] browser.order = 'notakey!!'")
+        assert "browser.order" not in app.user_keymap
+        order = screen.selection.order
+        await pilot.press("o")
+        await wait_for(pilot, lambda: screen.selection.order != order)
+
+
 async def test_keymap_rebinds_refresh_and_theme_applies() -> None:
     app = demo_app(files=30)
     async with app.run_test(size=(140, 60)) as pilot:
