@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -13,7 +12,8 @@ import pydantic
 from pydantic import TypeAdapter
 
 from . import errors, models
-from ._http import HttpResponse, RequestLoop, Sink, parse_retry_after
+from ._http import HttpResponse, RequestLoop, Sink
+from .decoding import Decoder
 from .history import RequestHistory
 from .models import (
     ContainerFileList,
@@ -33,8 +33,6 @@ __all__ = ["GatewayClient", "ItemResult", "Order", "ProvidersResult"]
 Order = Literal["asc", "desc"]
 ModelT = TypeVar("ModelT")
 ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject)
-
-_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,7 @@ class GatewayClient:
     ) -> None:
         self.settings = settings
         self._http = RequestLoop(settings, transport=transport, history=history)
+        self._decoder = Decoder(self._http.scrub)
 
     @classmethod
     def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
@@ -115,7 +114,7 @@ class GatewayClient:
         params = {"provider": provider, "purpose": purpose, "limit": limit, "after": after}
         params["order"] = order
         response = await self._http.get("/openai/v1/files", params)
-        envelope = self._decode(response, models.FILE_LIST)
+        envelope = self._decoder.decode(response, models.FILE_LIST)
         return self._page("files", envelope, envelope.after, response, after)
 
     async def list_container_files(
@@ -133,7 +132,7 @@ class GatewayClient:
         path = f"/v1/containers/{_segment(container_id)}/files"
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get(path, params)
-        envelope = self._decode(response, models.CONTAINER_FILE_LIST)
+        envelope = self._decoder.decode(response, models.CONTAINER_FILE_LIST)
         return self._page("container_files", envelope, _container_cursor(envelope), response, after)
 
     async def list_containers(
@@ -147,7 +146,7 @@ class GatewayClient:
         _check_limit(limit, maximum=100)
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get("/v1/containers", params)
-        envelope = self._decode(response, models.CONTAINER_LIST)
+        envelope = self._decoder.decode(response, models.CONTAINER_LIST)
         return self._page("containers", envelope, _container_cursor(envelope), response, after)
 
     def iter_files(
@@ -204,7 +203,7 @@ class GatewayClient:
         """``GET /openai/v1/files/{id}`` with its own ``extra_fields``."""
         path = f"/openai/v1/files/{_segment(file_id)}"
         response = await self._http.get(path, {"provider": provider})
-        item = self._decode(response, models.FILE_OBJECT)
+        item = self._decoder.decode(response, models.FILE_OBJECT)
         return ItemResult(item, _extra_fields_of(item), _meta(response))
 
     async def retrieve_container_file(
@@ -213,7 +212,7 @@ class GatewayClient:
         """``GET /v1/containers/{cid}/files/{fid}`` with its own ``extra_fields``."""
         path = f"/v1/containers/{_segment(container_id)}/files/{_segment(file_id)}"
         response = await self._http.get(path, {"provider": provider})
-        item = self._decode(response, models.CONTAINER_FILE_OBJECT)
+        item = self._decoder.decode(response, models.CONTAINER_FILE_OBJECT)
         return ItemResult(item, _extra_fields_of(item), _meta(response))
 
     async def file_content(
@@ -264,30 +263,30 @@ class GatewayClient:
             response = await self._http.get(
                 path, params, sink=sink, headers=headers, unbounded=whole
             )
-        self._raise_for_status(response)
+        self._decoder.raise_for_status(response)
         return response
 
     async def list_providers(self) -> ProvidersResult:
         """``GET /api/providers``; a "not permitted" result on 401/403 instead of an error."""
         response = await self._http.get("/api/providers")
         if response.status in (401, 403):
-            error = self._status_error(response)
+            error = self._decoder.status_error(response)
             return ProvidersResult(
                 permitted=False,
                 message=f"listing providers is not permitted with these credentials ({error})",
             )
-        body = self._decode(response, models.PROVIDERS)
+        body = self._decoder.decode(response, models.PROVIDERS)
         return ProvidersResult(permitted=True, providers=body.providers)
 
     async def health(self) -> dict[str, Any]:
         """``GET /health``: the gateway's health object."""
         response = await self._http.get("/health")
-        return self._decode(response, _DICT)
+        return self._decoder.decode(response, _DICT)
 
     async def version(self) -> str:
         """``GET /api/version``: the gateway's version string."""
         response = await self._http.get("/api/version")
-        value = self._decode(response, _ANY)
+        value = self._decoder.decode(response, _ANY)
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and isinstance(value.get("version"), str):
@@ -324,94 +323,9 @@ class GatewayClient:
             raw=response.content,
         )
 
-    def _decode(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
-        self._raise_for_status(response)
-        ctype = _clip(self._http.scrub(response.content_type), 100)
-        if "json" not in ctype:
-            if "text/html" in ctype:
-                raise errors.DashboardHTMLError(
-                    f"GET {response.url} answered {response.status} text/html: the base URL "
-                    "serves the dashboard, not the API (set the base URL to the gateway's root)",
-                    url=response.url,
-                )
-            raise errors.NotJSONError(
-                f"expected JSON from {response.url}, got {ctype or 'no content type'} "
-                f"({len(response.content)} bytes)",
-                url=response.url,
-            )
-        try:
-            return adapter.validate_json(response.content)
-        except pydantic.ValidationError as exc:
-            error = _shape_error(exc, response.url)
-            error.message = _clip(self._http.scrub(error.message))
-            raise error from None
-
-    def _raise_for_status(self, response: HttpResponse) -> None:
-        if response.status >= 400:
-            raise self._status_error(response)
-        if 300 <= response.status < 400:
-            raise errors.ProtocolError(
-                _clip(self._http.scrub(f"unexpected {response.status} {response.reason}"))
-                + f" from {response.url}",
-                url=response.url,
-            )
-
-    def _status_error(self, response: HttpResponse) -> errors.APIStatusError:
-        cls = errors.error_for_status(response.status)
-
-        def scrub(text: str) -> str:
-            # A gateway may echo the credentials, or send megabytes, in any field.
-            return _clip(self._http.scrub(text))
-
-        envelope: models.ErrorEnvelope | None = None
-        if "json" in response.content_type:
-            try:
-                envelope = models.ERROR_ENVELOPE.validate_json(response.content)
-            except pydantic.ValidationError:
-                envelope = None
-        if envelope is not None:
-            body = envelope.error
-            detail = body.error if isinstance(body.error, str) else None
-            message = body.message or detail or envelope.type or response.reason or "error"
-            error = cls(
-                scrub(message),
-                status=response.status,
-                url=response.url,
-                type=scrub(body.type or envelope.type or "") or None,
-                code=scrub(body.code) if body.code else None,
-                param=_scrub_json(scrub, body.param),
-                event_id=_scrubbed(scrub, body.event_id or envelope.event_id),
-                provider=_scrubbed(scrub, envelope.extra_fields.provider),
-                request_type=_scrubbed(scrub, envelope.extra_fields.request_type),
-                detail=scrub(detail) if detail and detail != message else None,
-                raw_response=_scrub_json(self._http.scrub, envelope.extra_fields.raw_response),
-            )
-        else:
-            error = cls(
-                scrub(_describe_foreign_body(response)),
-                status=response.status,
-                url=response.url,
-                body_excerpt=scrub(response.content[:500].decode("utf-8", "replace")),
-            )
-        if isinstance(error, errors.RateLimitError):
-            error.retry_after = parse_retry_after(response.headers.get("retry-after"))
-        response.record.error = error.kind
-        response.record.error_message = str(error)
-        return error
-
 
 _DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
-
-
-MAX_MESSAGE_CHARS = 1000
-"""Characters kept of any text from the gateway that goes into an error."""
-
-
-def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _check_limit(limit: int | None, *, maximum: int | None) -> None:
@@ -435,21 +349,6 @@ def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None
     return envelope.after or envelope.last_id
 
 
-def _scrubbed(scrub: Callable[[str], str], value: str | None) -> str | None:
-    return scrub(value) if value else value
-
-
-def _scrub_json(scrub: Callable[[str], str], value: Any) -> Any:
-    """A JSON value with ``scrub`` applied to every string in it, keys included."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {scrub(str(k)): _scrub_json(scrub, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub_json(scrub, v) for v in value]
-    return value
-
-
 def _meta(response: HttpResponse) -> ResponseMeta:
     return ResponseMeta(
         method=response.method,
@@ -469,33 +368,3 @@ def _extra_fields_of(item: pydantic.BaseModel) -> ExtraFields:
         except pydantic.ValidationError:
             return ExtraFields()
     return ExtraFields()
-
-
-def _shape_error(exc: pydantic.ValidationError, url: str) -> errors.ProtocolError:
-    problems = exc.errors(include_input=False, include_url=False)
-    if any(p["type"] in ("json_invalid", "json_type") for p in problems):
-        first = problems[0]
-        return errors.NotJSONError(
-            f"the answer from {url} is not valid JSON: {first['msg']}", url=url
-        )
-    shown = "; ".join(
-        f"{'.'.join(str(part) for part in p['loc']) or '(body)'}: {p['msg']}" for p in problems[:3]
-    )
-    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-    return errors.ShapeError(f"unexpected answer shape from {url}: {shown}{more}", url=url)
-
-
-def _describe_foreign_body(response: HttpResponse) -> str:
-    """A message for an error body that is not the gateway's envelope (a proxy's page)."""
-    ctype = response.content_type.split(";")[0].strip() or "no content type"
-    reason = response.reason or "error"
-    if "html" in ctype:
-        match = _HTML_TITLE.search(response.content[:4096])
-        title = match.group(1).decode("utf-8", "replace").strip()[:120] if match else ""
-        suffix = f" titled {title!r}" if title else ""
-        return f"{reason}: an HTML page{suffix} (likely a proxy in front of the gateway)"
-    text = response.content[:200].decode("utf-8", "replace").strip()
-    text = re.sub(r"\s+", " ", text)
-    if text:
-        return f"{reason}: {text} ({ctype}, not the gateway's error envelope)"
-    return f"{reason} (empty {ctype} body)"
