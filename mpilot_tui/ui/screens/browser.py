@@ -7,7 +7,6 @@ earlier selection is dropped, and a new selection cancels what is in flight.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -33,7 +32,6 @@ from ...api import (
     TransportError,
     iter_pages,
 )
-from ...api.providers import provider_info
 from ...rows import Kind, RowStore, RowView
 from ...session import Session
 from ...text import visible
@@ -41,16 +39,15 @@ from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
 from ..widgets.sidebar import ProviderSidebar
+from .browser_actions import BrowserActions, ContainerUsed
 from .browser_tools import BrowserTools
-from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
 
-__all__ = ["BrowserScreen", "Selection"]
+__all__ = ["BrowserScreen", "ContainerUsed", "Selection"]
 
 NARROW_WIDTH = 140
 """Below this many columns the detail pane goes under the table."""
 DETAIL_DELAY = 0.06
 """Seconds the cursor must rest on a row before the detail pane is redrawn."""
-PAGE_SIZES = ("20", "50", "100", "500", "1000")
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class Selection:
         return iter_pages(lambda cursor: self.fetch(client, cursor))
 
 
-class BrowserScreen(BrowserTools):
+class BrowserScreen(BrowserActions, BrowserTools):
     """The one main screen (its power tools' keys and actions come from BrowserTools)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -473,86 +470,6 @@ class BrowserScreen(BrowserTools):
             self.fetch_page(self.next_cursor)
         else:
             self.start_listing()
-
-    def action_toggle_order(self) -> None:
-        self.select(order="asc" if self.selection.order == "desc" else "desc")
-
-    def action_switch_mode(self) -> None:
-        mode = "container-files" if self.selection.mode == "files" else "files"
-        self.select(mode=mode)
-        if mode == "container-files" and not self.selection.container:
-            self.action_choose_container()
-
-    def action_choose_purpose(self) -> None:
-        if self.selection.mode != "files":
-            self.notify("Purpose applies to files; press m for the files listing.", timeout=3)
-            return
-
-        def chosen(value: str | None) -> None:
-            if value is not None:
-                self.select(purpose=None if value == "(any)" else value)
-
-        current = self.selection.purpose or "(any)"
-        picker = OptionPicker("Purpose", ["(any)", *PURPOSES], current, free=True)
-        self.app.push_screen(picker, chosen)
-
-    def action_page_size(self) -> None:
-        def chosen(value: str | None) -> None:
-            if value is not None and value.isdigit() and int(value) > 0:
-                self.select(page_size=int(value))
-
-        picker = OptionPicker(
-            "Page size", list(PAGE_SIZES), str(self.selection.page_size), True,
-            validate=page_size_problem,
-        )  # fmt: skip
-        self.app.push_screen(picker, chosen)
-
-    def action_choose_container(self) -> None:
-        provider = self.selection.provider
-        if not provider_info(provider).container_files:
-            self.notify(
-                f"{visible(provider)} may not support container files; the gateway will say.",
-                timeout=3,
-                markup=False,
-            )
-
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
-            if value in self.recent_containers:
-                self.recent_containers.remove(value)
-            self.recent_containers.insert(0, value)
-            del self.recent_containers[10:]
-            self.app.post_message(ContainerUsed(value))
-            self.select(mode="container-files", container=value)
-
-        self.app.push_screen(ContainerPicker(self.client, provider, self.recent_containers), chosen)
-
-    def action_copy_id(self) -> None:
-        row = self.table.current_row
-        if row is None:
-            return
-        value = self.store.ids[row]
-        self.app.copy_to_clipboard(value)
-        self.notify(f"Copied id {visible(value)}", timeout=2, markup=False)
-
-    def action_copy_json(self) -> None:
-        row = self.table.current_row
-        if row is None:
-            return
-        self.app.copy_to_clipboard(json.dumps(self.store.item(row), ensure_ascii=False))
-        self.notify(f"Copied row {visible(self.store.ids[row])} as JSON", timeout=2, markup=False)
-
-    def action_focus_detail(self) -> None:
-        self.detail.focus()
-
-
-class ContainerUsed(Message):
-    """A container was picked; the app may remember it in the profile."""
-
-    def __init__(self, container_id: str) -> None:
-        super().__init__()
-        self.container_id = container_id
 
 
 def error_title(error: MPilotError) -> str:

@@ -1,0 +1,131 @@
+"""The browser's own actions: order, mode, purpose, page size, container, copy.
+
+:class:`BrowserActions` is a base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`,
+which owns the listing state these actions read (declared here, assigned there) and starts
+the listing that :meth:`select` asks for. The bindings stay with the screen.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.screen import Screen
+
+from ...api import GatewayClient
+from ...api.providers import provider_info
+from ...rows import RowStore
+from ...text import visible
+from ..widgets.detail import DetailPane
+from ..widgets.file_table import FileTable
+from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
+
+if TYPE_CHECKING:
+    from .browser import Selection
+
+__all__ = ["PAGE_SIZES", "BrowserActions", "ContainerUsed"]
+
+PAGE_SIZES = ("20", "50", "100", "500", "1000")
+"""The page sizes the page-size picker offers (any other may be typed)."""
+
+
+class ContainerUsed(Message):
+    """A container was picked; the app may remember it in the profile."""
+
+    def __init__(self, container_id: str) -> None:
+        super().__init__()
+        self.container_id = container_id
+
+
+class BrowserActions(Screen[None]):
+    """Choosing what is listed, and copying what is highlighted."""
+
+    # Assigned (or defined) by BrowserScreen.
+    client: GatewayClient
+    selection: Selection
+    store: RowStore
+    recent_containers: list[str]
+
+    def select(self, **changes: Any) -> None:
+        raise NotImplementedError
+
+    @property
+    def table(self) -> FileTable:
+        raise NotImplementedError
+
+    @property
+    def detail(self) -> DetailPane:
+        raise NotImplementedError
+
+    def action_toggle_order(self) -> None:
+        self.select(order="asc" if self.selection.order == "desc" else "desc")
+
+    def action_switch_mode(self) -> None:
+        mode = "container-files" if self.selection.mode == "files" else "files"
+        self.select(mode=mode)
+        if mode == "container-files" and not self.selection.container:
+            self.action_choose_container()
+
+    def action_choose_purpose(self) -> None:
+        if self.selection.mode != "files":
+            self.notify("Purpose applies to files; press m for the files listing.", timeout=3)
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.select(purpose=None if value == "(any)" else value)
+
+        current = self.selection.purpose or "(any)"
+        picker = OptionPicker("Purpose", ["(any)", *PURPOSES], current, free=True)
+        self.app.push_screen(picker, chosen)
+
+    def action_page_size(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None and value.isdigit() and int(value) > 0:
+                self.select(page_size=int(value))
+
+        picker = OptionPicker(
+            "Page size", list(PAGE_SIZES), str(self.selection.page_size), True,
+            validate=page_size_problem,
+        )  # fmt: skip
+        self.app.push_screen(picker, chosen)
+
+    def action_choose_container(self) -> None:
+        provider = self.selection.provider
+        if not provider_info(provider).container_files:
+            self.notify(
+                f"{visible(provider)} may not support container files; the gateway will say.",
+                timeout=3,
+                markup=False,
+            )
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value in self.recent_containers:
+                self.recent_containers.remove(value)
+            self.recent_containers.insert(0, value)
+            del self.recent_containers[10:]
+            self.app.post_message(ContainerUsed(value))
+            self.select(mode="container-files", container=value)
+
+        self.app.push_screen(ContainerPicker(self.client, provider, self.recent_containers), chosen)
+
+    def action_copy_id(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            return
+        value = self.store.ids[row]
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied id {visible(value)}", timeout=2, markup=False)
+
+    def action_copy_json(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            return
+        self.app.copy_to_clipboard(json.dumps(self.store.item(row), ensure_ascii=False))
+        self.notify(f"Copied row {visible(self.store.ids[row])} as JSON", timeout=2, markup=False)
+
+    def action_focus_detail(self) -> None:
+        self.detail.focus()
