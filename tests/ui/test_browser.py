@@ -351,3 +351,15 @@ async def test_sidebar_g_and_G_jump_to_the_ends() -> None:
         assert sidebar.highlighted == sidebar.option_count - 1
         await pilot.press("g")
         assert sidebar.highlighted == 0
+
+
+async def test_sidebar_follows_a_provider_chosen_elsewhere() -> None:
+    from mpilot_tui.ui.widgets.sidebar import ProviderSidebar
+
+    app = make_app(files=10)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 10)
+        screen.select(provider="azure")
+        await pilot.pause(0.1)
+        assert screen.query_one(ProviderSidebar).selected_provider == "azure"

@@ -205,6 +205,10 @@ class BrowserScreen(BrowserActions, BrowserTools):
     def select(self, **changes: Any) -> None:
         """Change the selection and start its listing (cancelling what is in flight)."""
         self.selection = Selection(**{**self.selection.__dict__, **changes})
+        sidebar = self.query_one(ProviderSidebar)
+        if sidebar.selected_provider != self.selection.provider:
+            # Chosen elsewhere (the palette, a script, a test): the sidebar shows it too.
+            sidebar.select_provider(self.selection.provider, announce=False)
         self.start_listing()
 
     def start_listing(self) -> None:

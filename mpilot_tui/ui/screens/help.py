@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 __all__ = ["HelpScreen"]
 
@@ -60,6 +60,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(INTRO), id="help-intro")
             yield Static(table)
             yield Static(Text("escape closes this screen", style="italic dim"))
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").border_title = "Help"

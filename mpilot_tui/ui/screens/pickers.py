@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...api import GatewayClient, MPilotError
@@ -79,6 +79,7 @@ class OptionPicker(ModalScreen[str | None]):
             if self.free:
                 yield Input(placeholder="or type a value and press enter", id="picker-input")
                 yield Label(id="picker-error")
+        yield Footer()  # this dialog's keys, not the browser's underneath
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -162,6 +163,7 @@ class ContainerPicker(ModalScreen[str | None]):
             yield Input(placeholder="container id (cntr_…), or ↓ to the list", id="picker-input")
             yield OptionList(id="picker-list")
             yield Label("loading containers…", id="picker-note")
+        yield Footer()
 
     def on_mount(self) -> None:
         for container_id in self.recent:

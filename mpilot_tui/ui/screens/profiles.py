@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from ...api import GatewayClient, MPilotError
@@ -49,6 +49,7 @@ class ProfileSwitcher(ModalScreen[str | None]):
             yield Label("Profiles  (enter switches · a adds · e edits)", classes="picker-title")
             yield OptionList(id="profile-list")
             yield Label(Text(visible(str(self.config_file)), style="dim"), id="profile-path")
+        yield Footer()  # this dialog's keys, not the browser's underneath
 
     def on_mount(self) -> None:
         self.reload()
@@ -165,6 +166,7 @@ class ProfileForm(ModalScreen[str | None]):
                 yield Button("Test connection", id="pf-test")
                 yield Button("Save", variant="primary", id="pf-save")
             yield Static(id="pf-result")
+        yield Footer()
 
     def on_mount(self) -> None:
         # The name field (on edit: the first field that can change) takes the keys at once;
