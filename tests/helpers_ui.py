@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
+from mpilot_tui.ui.screens.export import ExportScreen
 
 
 def make_app(**demo: object) -> MPilotApp:
     return create_app(demo_session(DemoConfig(**demo)))  # type: ignore[arg-type]
+
+
+def demo_app(page_size: int = 100, **demo: Any) -> MPilotApp:
+    """The app on an in-process demo gateway of ``demo`` settings, pages of ``page_size``."""
+    return create_app(demo_session(DemoConfig(**demo), page_size=page_size))
 
 
 def browser(app: MPilotApp) -> BrowserScreen:
@@ -120,3 +127,19 @@ SCENARIOS = {
     "cache-summary": cache_summary,
 }
 """Named screens: each drives a fresh demo app to the state it shows."""
+
+
+async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
+    """Wait until at least ``rows`` rows are in and nothing is in flight."""
+    await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
+    await pilot.pause(0.1)
+
+
+async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
+    """Press e and return the export dialog once it is up."""
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+    await pilot.pause(0.1)
+    dialog = app.screen
+    assert isinstance(dialog, ExportScreen)
+    return dialog

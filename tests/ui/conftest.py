@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +29,11 @@ def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
     yield
     time.tzset()
+
+
+@pytest.fixture
+def in_tmp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Default save/export paths land in a fresh folder; no user config is read."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPILOT_TUI_CONFIG", str(tmp_path / "no-config.toml"))
+    return tmp_path

@@ -8,48 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_ui import browser, screen_text, wait_for
+from helpers_ui import browser, demo_app, loaded, open_export, screen_text, wait_for
 from textual.widgets import Input, OptionList, RadioSet
 
-from mpilot_tui.demo import DemoConfig
-from mpilot_tui.session import demo_session
-from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.app import MPilotApp
 from mpilot_tui.ui.screens.browser import BrowserScreen
-from mpilot_tui.ui.screens.export import ExportScreen
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.screens.pickers import ContainerPicker, OptionPicker
 from mpilot_tui.ui.screens.preview import PreviewScreen
 
-pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture(autouse=True)
-def in_tmp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Default save/export paths land in a fresh folder; no user config is read."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MPILOT_TUI_CONFIG", str(tmp_path / "no-config.toml"))
-    return tmp_path
-
-
-def demo_app(page_size: int = 100, **demo: Any) -> MPilotApp:
-    return create_app(demo_session(DemoConfig(**demo), page_size=page_size))
-
-
-async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
-    await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
-    await pilot.pause(0.1)
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 
 
 # -- export -------------------------------------------------------------------------------
-
-
-async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
-    await pilot.press("e")
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
-    await pilot.pause(0.1)
-    dialog = app.screen
-    assert isinstance(dialog, ExportScreen)
-    return dialog
 
 
 async def test_export_dialog_is_driven_by_arrows_tab_and_enter(in_tmp_folder: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers_ui import browser, screen_text, wait_for
+from helpers_ui import browser, demo_app, loaded, open_export, screen_text, wait_for
 from pydantic import SecretStr
 
 from mpilot_tui.api import GatewayClient
@@ -25,7 +25,7 @@ from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.output import CSV_FIELDS, write_csv, write_json
-from mpilot_tui.session import Session, demo_session
+from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens import preview as preview_module
 from mpilot_tui.ui.screens.browser import BrowserScreen
@@ -36,24 +36,7 @@ from mpilot_tui.ui.screens.pickers import OptionPicker
 from mpilot_tui.ui.screens.preview import PreviewScreen
 from mpilot_tui.ui.widgets.cache_summary import FactBook, summarise
 
-pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture(autouse=True)
-def in_tmp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Default save/export paths land in a fresh folder; no user config is read."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MPILOT_TUI_CONFIG", str(tmp_path / "no-config.toml"))
-    return tmp_path
-
-
-def demo_app(page_size: int = 100, **demo: Any) -> MPilotApp:
-    return create_app(demo_session(DemoConfig(**demo), page_size=page_size))
-
-
-async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
-    await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
-    await pilot.pause(0.1)
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 
 
 async def load_everything(pilot: Any, screen: BrowserScreen) -> None:
@@ -512,15 +495,6 @@ async def test_cancelled_save_leaves_no_file(
 
 
 # -- export -------------------------------------------------------------------------------
-
-
-async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
-    await pilot.press("e")
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
-    await pilot.pause(0.1)
-    screen = app.screen
-    assert isinstance(screen, ExportScreen)
-    return screen
 
 
 async def choose(pilot: Any, dialog: ExportScreen, radio_set: str, label: str) -> None:
