@@ -6,13 +6,14 @@ import asyncio
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import click
 
-from ..api import GatewayClient, Page, PageGuard
-from ..output import FILE_FORMATS, FORMATS, Kind, ListingWriter, write_table
+from ..api import Page
+from ..listing import KINDS, Kind, Listing, Query
+from ..output import FILE_FORMATS, FORMATS, ListingWriter, write_table
 from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
@@ -24,8 +25,6 @@ from .common import (
 )
 
 __all__ = ["register"]
-
-PageSource = Callable[[GatewayClient, str | None], AsyncIterator[Page[Any]]]
 
 
 def listing_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,45 +90,49 @@ class _Printer:
 def _run_listing(
     ctx: click.Context,
     kind: Kind,
-    what: str,
-    source: Callable[[GatewayClient, Session, str | None], Any],
     *,
-    after: str | None,
     fetch_all: bool,
     output_format: str,
     connection: dict[str, Any],
+    provider: str | None,
+    order: str | None,
+    limit: int | None,
+    after: str | None,
+    **query: Any,
 ) -> None:
     session = open_session(ctx, connection)
+    spec = KINDS[kind]
+    listing = Listing(
+        Query(
+            kind=kind,
+            provider=provider or session.default_provider,
+            order="asc" if (order or session.order) == "asc" else "desc",
+            page_size=limit or session.page_size,
+            exact_limit=limit is not None,
+            start=after,
+            **query,
+        ),
+        keep_rows=False,
+    )
     printer = _Printer(kind, output_format, sys.stdout)
 
-    async def main() -> tuple[int, Page[Any] | None]:
-        pages = 0
-        last: Page[Any] | None = None
+    async def main() -> None:
         async with session.client() as client:
-            if fetch_all:
-                iterator: AsyncIterator[Page[Any]] = source(client, session, after)
-                try:
-                    async for page in iterator:
-                        printer.add(page)
-                        pages += 1
-                        last = page
-                finally:
+            try:
+                async for page in listing.walk(client, max_pages=None if fetch_all else 1):
+                    printer.add(page)
+            finally:
+                if fetch_all or listing.pages_loaded:
                     printer.finish()
-            else:
-                last = await source(client, session, after).__anext__()
-                printer.add(last)
-                printer.finish()
-                pages = 1
-        return pages, last
 
-    pages, last = asyncio.run(main())
+    asyncio.run(main())
+    what, pages = spec.noun, listing.pages_loaded
     if fetch_all:
         narrate(f"{printer.count} {what} in {pages} page{'s' if pages != 1 else ''}")
-    elif last is not None and last.has_next_page():
-        # A cursor this command would tell the user to send back must pass the guards too.
-        PageGuard().check(last)
+    elif listing.has_more:
+        flag = "--after" if spec.paging.name == "cursor" else "--offset"
         narrate(
-            f"{printer.count} {what}; more available: add --after {last.next_cursor} "
+            f"{printer.count} {what}; more available: add {flag} {listing.next_position} "
             "for the next page, or --all for everything"
         )
     else:
@@ -157,19 +160,10 @@ def register(group: click.Group) -> None:
         **connection: Any,
     ) -> None:
         """List files (GET /openai/v1/files)."""
-
-        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
-            return client.iter_files(
-                provider or session.default_provider,
-                purpose,
-                limit or session.page_size,
-                cursor,
-                _order(order, session),
-            )
-
         _run_listing(
-            ctx, "files", "files", source, after=after, fetch_all=fetch_all,
-            output_format=output_format, connection=merged_connection(ctx, **connection),
+            ctx, "files", fetch_all=fetch_all, output_format=output_format,
+            connection=merged_connection(ctx, **connection), provider=provider, order=order,
+            limit=limit, after=after, purpose=purpose,
         )  # fmt: skip
 
     @group.command("container-files", epilog=EXIT_CODES_HELP)
@@ -190,20 +184,10 @@ def register(group: click.Group) -> None:
         **connection: Any,
     ) -> None:
         """List the files in a container (GET /v1/containers/{id}/files)."""
-
-        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
-            return client.iter_container_files(
-                container_id,
-                provider or session.default_provider,
-                limit or min(session.page_size, 100),
-                cursor,
-                _order(order, session),
-            )
-
         _run_listing(
-            ctx, "container_files", "container files", source, after=after,
-            fetch_all=fetch_all, output_format=output_format,
-            connection=merged_connection(ctx, **connection),
+            ctx, "container_files", fetch_all=fetch_all, output_format=output_format,
+            connection=merged_connection(ctx, **connection), provider=provider, order=order,
+            limit=limit, after=after, container=container_id,
         )  # fmt: skip
 
     @group.command("containers", epilog=EXIT_CODES_HELP)
@@ -222,20 +206,8 @@ def register(group: click.Group) -> None:
         **connection: Any,
     ) -> None:
         """List containers (GET /v1/containers)."""
-
-        def source(client: GatewayClient, session: Session, cursor: str | None) -> Any:
-            return client.iter_containers(
-                provider or session.default_provider,
-                limit or min(session.page_size, 100),
-                cursor,
-                _order(order, session),
-            )
-
         _run_listing(
-            ctx, "containers", "containers", source, after=after, fetch_all=fetch_all,
-            output_format=output_format, connection=merged_connection(ctx, **connection),
+            ctx, "containers", fetch_all=fetch_all, output_format=output_format,
+            connection=merged_connection(ctx, **connection), provider=provider, order=order,
+            limit=limit, after=after,
         )  # fmt: skip
-
-
-def _order(order: str | None, session: Session) -> Any:
-    return order or session.order

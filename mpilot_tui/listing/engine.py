@@ -1,0 +1,428 @@
+"""``Listing``: one listing from its first page to its last, for the browser and the CLI.
+
+The one owner of a listing's state: what is listed (the :class:`~.kinds.Query`), the rows
+loaded (a :class:`~mpilot_tui.rows.RowStore` and its :class:`~mpilot_tui.rows.RowView`), the
+pagination guard, the run (``generation``), the page in flight, where the next page starts
+(cursor or offset), the last error, and the runs that page on by themselves: find-more (page
+until the filter matches), reaching a row beyond those loaded (page down), and follow-to-end.
+
+It does no I/O and knows no Textual. It takes what the user asks for (``restart``,
+``want_more``, ``retry``, ``aim``, ``follow_to_end``, ``find_more``, ``stop``) and answers
+with the :class:`~.kinds.PageAsk` to send, if any; the caller sends it (a Textual worker, or
+:meth:`Listing.walk` in the CLI) and hands the answer back (``page_loaded``/``page_failed``).
+Answers for an earlier run, or for a page no longer in flight, are dropped.
+
+States of a run, and what moves between them::
+
+    idle ──restart──▶ loading ──page_loaded──▶ more ──want_more/aim/follow/find──▶ loading
+      ▲                 │  ▲                     │
+      │           page_failed └──────retry────── failed      page_loaded(last) ──▶ ended
+      └─ restart (incomplete query: no container yet) stays idle
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
+from ..rows import RowStore, RowView
+from .kinds import KindSpec, PageAsk, Position, Query
+
+__all__ = [
+    "END",
+    "Failed",
+    "FindOutcome",
+    "FindRun",
+    "FindStart",
+    "FollowRun",
+    "Landed",
+    "Listing",
+    "Progress",
+]
+
+END = 2**62
+"""The row position :meth:`Listing.aim` takes for "the listing's last row"."""
+
+FindResult = Literal["found", "ended", "cancelled", "error", "changed"]
+FindStart = Literal["started", "already", "all-loaded", "no-filter"]
+
+
+@dataclass
+class FindRun:
+    """A "keep paging until the filter matches" run: what matched when it began."""
+
+    filter_text: str
+    matches_before: int
+    rows_before: int
+    pages: int = 0
+
+
+@dataclass(frozen=True)
+class FindOutcome:
+    """How a find run ended, and where its first new match is."""
+
+    result: FindResult
+    found: int
+    pages: int
+    rows_loaded: int
+    first_row: int | None = None
+    """The store row of the first match the run loaded, in display order (``found``)."""
+
+
+@dataclass
+class FollowRun:
+    """Follow-to-end: paging on until the last page, for the progress line."""
+
+    rows_before: int
+    pages_before: int
+    started: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a follow-to-end run has come."""
+
+    rows: int
+    pages: int
+    """Pages loaded since the run began."""
+    rows_per_second: float
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What an accepted answer did."""
+
+    rows: range
+    """The store rows it added (empty when the page was refused)."""
+    error: MPilotError | None = None
+    """Why paging stopped at this page (a guard), if it did."""
+    find: FindOutcome | None = None
+    """The find run it ended, if any."""
+    cursor_to: int | None = None
+    """The view position the cursor should move to (a page down or End waiting for rows)."""
+    next: PageAsk | None = None
+    """The page to send now (already in flight), when a run pages on."""
+    refused: bool = False
+    """The guard refused the page itself (it repeats items): none of its rows were taken."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """What a failed request did: the rows stay; a find run ends."""
+
+    error: MPilotError
+    find: FindOutcome | None = None
+
+
+class Listing:
+    """One listing of a kind, from the first page to the last (see the module docstring)."""
+
+    def __init__(
+        self,
+        query: Query,
+        *,
+        keep_rows: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.query = query
+        self.keep_rows = keep_rows
+        """Store the rows (the browser); the CLI only streams pages through."""
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.generation = 0
+        self.store = RowStore(query.kind)
+        self.view = RowView(self.store)
+        self.guard = PageGuard()
+        self.pages_loaded = 0
+        self.rows_loaded = 0
+        """Rows taken in (equals ``len(store)`` when rows are kept)."""
+        self.started = False
+        """The first page was asked for (False while the query is incomplete)."""
+        self.has_more = False
+        """Pages follow those loaded (and no guard stopped paging)."""
+        self.next_position: Position = None
+        """Where the next page starts."""
+        self.resumable = False
+        """After an error, ``retry`` asks for the failed page again (rows stay)."""
+        self.inflight: PageAsk | None = None
+        """The page being fetched, if any."""
+        self.last_error: MPilotError | None = None
+        self.as_of = 0.0
+        self.finding: FindRun | None = None
+        self.goal: int | None = None
+        """A view position the user moved to before its rows were loaded (``END``: the last
+        row); pages are asked for until it is loaded."""
+        self.following: FollowRun | None = None
+
+    # -- what the screen renders ------------------------------------------------------------
+
+    @property
+    def spec(self) -> KindSpec:
+        return self.query.spec
+
+    @property
+    def loading(self) -> bool:
+        return self.inflight is not None
+
+    @property
+    def paging_paused(self) -> bool:
+        """A filter is on: pages come only when asked for explicitly (F, End)."""
+        return bool(self.view.filter_text)
+
+    @property
+    def can_page(self) -> bool:
+        """Another page may be asked for now or once the one in flight lands."""
+        return self.started and self.has_more and self.last_error is None
+
+    def progress(self) -> Progress | None:
+        """The follow-to-end run's progress, while one runs."""
+        run = self.following
+        if run is None:
+            return None
+        seconds = max(self.clock() - run.started, 1e-9)
+        rows = self.rows_loaded - run.rows_before
+        return Progress(self.rows_loaded, self.pages_loaded - run.pages_before, rows / seconds)
+
+    # -- what the user asks for -------------------------------------------------------------
+
+    def restart(self, query: Query | None = None) -> PageAsk | None:
+        """Start the listing over (a new query, or the same one): a new run, no rows."""
+        if query is not None:
+            self.query = query
+        self.generation += 1
+        filter_text = self.view.filter_text
+        self.store = RowStore(self.query.kind)
+        self.view = RowView(self.store)
+        if filter_text:
+            self.view.set_filter(filter_text)
+        self.guard = PageGuard()
+        self.pages_loaded = 0
+        self.rows_loaded = 0
+        self.inflight = None
+        self.last_error = None
+        self.resumable = False
+        self.finding = None
+        self.goal = None
+        self.following = None
+        self.next_position = self.spec.paging.first(self.query)
+        self.as_of = self.wall_clock()
+        self.started = self.query.is_complete
+        self.has_more = self.started
+        return self._ask()
+
+    def want_more(self) -> PageAsk | None:
+        """The cursor or the screen neared the last loaded row: the next page, if due."""
+        if self.paging_paused:
+            return None
+        return self._ask()
+
+    def retry(self) -> PageAsk | None:
+        """Ask again for the page that failed (rows stay), or start over."""
+        if self.last_error is not None and self.rows_loaded and self.resumable:
+            self.last_error = None
+            self.resumable = False
+            self.has_more = True
+            return self._ask()
+        return self.restart()
+
+    def aim(self, position: int | None) -> PageAsk | None:
+        """The user moved to ``position`` (a view position); pages come until it is loaded.
+
+        None (or a loaded position) forgets an earlier aim: the user moved on.
+        """
+        if position is None or position < len(self.view) or not self.can_page:
+            self.goal = None
+            return None
+        if self.paging_paused and position != END:
+            self.goal = None
+            return None
+        self.goal = position
+        return self._ask()
+
+    def follow_to_end(self) -> PageAsk | None:
+        """End with more pages to come: page on to the last one (progress as it goes)."""
+        if not self.can_page:
+            return None
+        if self.following is None:
+            self.following = FollowRun(self.rows_loaded, self.pages_loaded, self.clock())
+        self.goal = END
+        return self._ask()
+
+    def find_more(self) -> tuple[FindStart, PageAsk | None]:
+        """Page on until the filter matches more rows than it does now."""
+        if not self.view.filter_text:
+            return "no-filter", None
+        if self.finding is not None:
+            return "already", None
+        if not self.can_page:
+            return "all-loaded", None
+        self.finding = FindRun(self.view.filter_text, len(self.view), self.rows_loaded)
+        return "started", self._ask()
+
+    def stop(self) -> tuple[FindOutcome | None, bool]:
+        """Escape: stop the runs that page by themselves, where they are.
+
+        Returns the find run's outcome (``cancelled``) and whether a page was in flight for
+        one of them (the caller cancels its request; the rows loaded stay).
+        """
+        running = self.finding is not None or self.goal is not None
+        outcome = self._end_find("cancelled")
+        self.goal = None
+        self.following = None
+        dropped = running and self.inflight is not None
+        if dropped:
+            self.inflight = None
+        return outcome, dropped
+
+    def set_filter(self, text: str) -> FindOutcome | None:
+        """Filter the loaded rows; a find run for another filter ends (``changed``)."""
+        self.view.set_filter(text)
+        if self.finding is not None and self.finding.filter_text != text:
+            return self._end_find("changed")
+        return None
+
+    def set_sort(self, column: str | None, reverse: bool = False) -> None:
+        self.view.set_sort(column, reverse)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def is_current(self, ask: PageAsk) -> bool:
+        """``ask`` is the page in flight of this run (anything else is a stale answer)."""
+        return self.inflight is not None and ask == self.inflight
+
+    def page_loaded(self, ask: PageAsk, page: Page[Any]) -> Landed | None:
+        """Take in an answer; None when it is stale (dropped)."""
+        if not self.is_current(ask):
+            return None
+        self.inflight = None
+        paging = self.spec.paging
+        try:
+            self.guard.check_items(page)
+        except PaginationError as exc:
+            return self._guard_stopped(exc, None)
+        rows = self._take(page)
+        self.pages_loaded += 1
+        self.last_error = None
+        self.resumable = False
+        self.has_more = paging.has_next(page)
+        self.next_position = paging.next(page, ask.position) if self.has_more else None
+        try:
+            paging.check_next(self.guard, page, ask.position)
+        except PaginationError as exc:
+            return self._guard_stopped(exc, rows)
+        find = self._find_step()
+        cursor_to = self._goal_step()
+        next_ask = self._ask() if self.finding is not None or self.goal is not None else None
+        return Landed(rows, find=find, cursor_to=cursor_to, next=next_ask)
+
+    def page_failed(self, ask: PageAsk, error: MPilotError) -> Failed | None:
+        """A request failed: the rows stay, ``retry`` asks for it again. None when stale."""
+        if not self.is_current(ask):
+            return None
+        self.inflight = None
+        self.last_error = error
+        self.resumable = True
+        self.goal = None
+        self.following = None
+        return Failed(error, self._end_find("error"))
+
+    # -- the CLI's loop ---------------------------------------------------------------------
+
+    async def walk(
+        self, client: GatewayClient, *, max_pages: int | None = None
+    ) -> AsyncIterator[Page[Any]]:
+        """Every page of the listing from its start (``max_pages`` at most), in order.
+
+        Raises the first error: the gateway's, or a guard's. A guard's error about the page
+        after the last one wanted only counts when that page is pointed to.
+        """
+        ask = self.restart()
+        taken = 0
+        while ask is not None:
+            try:
+                page = await ask.send(client)
+            except MPilotError as exc:
+                self.page_failed(ask, exc)
+                raise
+            landed = self.page_loaded(ask, page)
+            if landed is None:  # pragma: no cover - nothing else answers in this loop
+                return
+            if landed.refused and landed.error is not None:
+                raise landed.error
+            yield page
+            taken += 1
+            last = max_pages is not None and taken >= max_pages
+            if landed.error is not None and (not last or self.spec.paging.has_next(page)):
+                raise landed.error
+            if last:
+                return
+            ask = self._ask()
+
+    # -- inside -----------------------------------------------------------------------------
+
+    def _ask(self) -> PageAsk | None:
+        if self.inflight is not None or not self.can_page:
+            return None
+        self.inflight = PageAsk(self.query, self.next_position, self.generation, self.as_of)
+        return self.inflight
+
+    def _take(self, page: Page[Any]) -> range:
+        if not self.keep_rows:
+            start = self.rows_loaded
+            self.rows_loaded += len(page.items)
+            return range(start, self.rows_loaded)
+        rows = self.store.append_page(page)
+        self.view.extend(rows)
+        self.rows_loaded = len(self.store)
+        return rows
+
+    def _guard_stopped(self, error: PaginationError, rows: range | None) -> Landed:
+        self.has_more = False
+        self.next_position = None  # refused: a retry starts over instead of sending it
+        self.last_error = error
+        self.resumable = False
+        self.goal = None
+        self.following = None
+        find = self._end_find("error")
+        return Landed(rows or range(0), error=error, find=find, refused=rows is None)
+
+    def _find_step(self) -> FindOutcome | None:
+        run = self.finding
+        if run is None:
+            return None
+        run.pages += 1
+        if len(self.view) > run.matches_before:
+            return self._end_find("found")
+        if not self.can_page:
+            return self._end_find("ended")
+        return None
+
+    def _goal_step(self) -> int | None:
+        goal = self.goal
+        if goal is None:
+            return None
+        last = len(self.view) - 1
+        if goal <= last or not self.can_page:
+            self.goal = None
+            self.following = None
+        return min(goal, last) if last >= 0 else None
+
+    def _end_find(self, result: FindResult) -> FindOutcome | None:
+        run = self.finding
+        if run is None:
+            return None
+        self.finding = None
+        found = len(self.view) - run.matches_before
+        first = self._first_new_match(run) if result == "found" else None
+        return FindOutcome(result, found, run.pages, self.rows_loaded, first)
+
+    def _first_new_match(self, run: FindRun) -> int | None:
+        for position in range(len(self.view)):
+            row = self.view.row(position)
+            if row >= run.rows_before:
+                return row
+        return None
