@@ -82,7 +82,10 @@ class OursSubject:
             screen = app.screen
             assert isinstance(screen, BrowserScreen)
             await wait_for(lambda: screen.inflight is None and bool(screen.store.pages), pilot)
-            screen.fetch_page = lambda cursor: None  # type: ignore[method-assign]
+            # Only the benchmark answers: the listing's asks are never sent.
+            screen.send = lambda ask: None  # type: ignore[method-assign]
+            screen.listing.restart()
+            screen.table.show_listing()
             subject = cls(app, pilot, factory)
             subject.fill(size)
             await settle(pilot)
@@ -94,15 +97,12 @@ class OursSubject:
 
     def fill(self, size: int) -> None:
         """Load rows up to ``size`` straight into the screen's store (untimed)."""
-        screen = self.screen
-        last = None
-        for page in self.factory.pages(size - len(screen.store)):
-            screen.view.extend(screen.store.append_page(page))
-            last = page
-        if last is not None:
-            screen.has_more = True
-            screen.next_cursor = last.next_cursor
-            self.table.rows_appended(has_more=True)
+        listing = self.screen.listing
+        for page in self.factory.pages(size - len(listing.store)):
+            ask = listing.inflight or listing.want_more()
+            assert ask is not None
+            listing.page_loaded(ask, page)
+        self.table.rows_appended()
 
     async def append_step(self) -> Timing:
         """Scroll to the end (untimed), then time a page arriving and the next frame."""
@@ -111,15 +111,13 @@ class OursSubject:
             self.table.scroll_end(animate=False, immediate=True)
             await settle(self.pilot)
             screen = self.screen
-            message = BrowserScreen.PageLoaded(
-                screen.generation, screen.next_cursor, self.factory.page()
-            )
-
             # The page answers the request in flight, as a real one would.
-            screen.inflight = (message.generation, message.cursor)
+            ask = screen.listing.inflight or screen.listing.want_more()
+            assert ask is not None
+            message = BrowserScreen.PageLoaded(ask, self.factory.page())
 
             def step() -> None:
-                screen.on_browser_screen_page_loaded(message)
+                screen.on_listing_screen_page_loaded(message)
                 render_frame(self.app)
 
             timing = await measure(step)

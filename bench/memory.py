@@ -71,13 +71,14 @@ async def child(kind: str, rows: int) -> dict[str, Any]:
             screen = app.screen
             assert isinstance(screen, BrowserScreen)
             await wait_for(lambda: screen.inflight is None and bool(screen.store.pages), pilot)
-            screen.fetch_page = lambda cursor: None  # only the benchmark adds pages
+            screen.send = lambda ask: None  # only the benchmark answers the listing's asks
+            screen.listing.restart()
+            screen.table.show_listing()
 
             def add(page: Any, cursor: str | None) -> None:
-                screen.inflight = (screen.generation, cursor)  # as if it had been requested
-                screen.on_browser_screen_page_loaded(
-                    BrowserScreen.PageLoaded(screen.generation, cursor, page)
-                )
+                ask = screen.listing.inflight or screen.listing.want_more()
+                assert ask is not None, "the listing asks for the page"
+                screen.on_listing_screen_page_loaded(BrowserScreen.PageLoaded(ask, page))
 
             def loaded() -> int:
                 return len(screen.store)

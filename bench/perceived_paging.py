@@ -56,7 +56,7 @@ class Tally:
 def marker_visible(table: FileTable) -> bool:
     top = int(table.scroll_offset.y)
     body = max(1, table.scrollable_content_region.height - 1)
-    return table.loading_more and top <= len(table.view) < top + body
+    return table.listing.loading and top <= len(table.view) < top + body
 
 
 async def hold_down(rows: int, rate: float, latency_ms: int, files: int) -> Tally:
@@ -64,7 +64,7 @@ async def hold_down(rows: int, rate: float, latency_ms: int, files: int) -> Tall
     tally = Tally()
     async with app.run_test(size=APP_SIZE) as pilot:
         table = app.screen.query_one(FileTable)
-        await wait_for(lambda: len(table.view) > 0 and not table.loading_more, pilot)
+        await wait_for(lambda: len(table.view) > 0 and not table.listing.loading, pilot)
         await pilot.pause(0.3)  # the first prefetch, as a user would see it settle
         tally.pages_at_start = len(app.screen.store.pages)  # type: ignore[attr-defined]
         done = asyncio.Event()
@@ -76,7 +76,7 @@ async def hold_down(rows: int, rate: float, latency_ms: int, files: int) -> Tall
                 next_frame += FRAME
                 await asyncio.sleep(max(0.0, next_frame - time.perf_counter()))
                 tally.frames += 1
-                waiting = table.loading_more and table.cursor >= len(table.view) - 1
+                waiting = table.listing.loading and table.cursor >= len(table.view) - 1
                 marker = marker_visible(table)
                 waiting_run = waiting_run + 1 if waiting else 0
                 marker_run = marker_run + 1 if marker else 0

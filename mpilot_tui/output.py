@@ -21,6 +21,7 @@ from typing import Any, Literal, TextIO
 from pydantic_core import PydanticSerializationError, to_json
 from rich.cells import cell_len, set_cell_size
 
+from .api.pagination import PageKind
 from .text import human_bytes, local_time, visible
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
 
 Format = Literal["table", "json", "ndjson", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "ndjson", "csv")
-Kind = Literal["files", "container_files", "containers"]
+Kind = PageKind
 FileFormat = Literal["json", "ndjson", "csv"]
 """The formats written for programs (all but ``table``)."""
 FILE_FORMATS: tuple[FileFormat, ...] = ("json", "ndjson", "csv")

@@ -14,14 +14,14 @@ from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any
 
 from .api.models import ExtraFields
-from .api.pagination import Page, ResponseMeta
+from .api.pagination import Page, PageKind, ResponseMeta
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 
-Kind = Literal["files", "container_files", "containers"]
+Kind = PageKind
 MISSING = -(2**63)
 """The value an integer column holds where the gateway omitted the field."""
 

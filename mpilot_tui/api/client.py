@@ -25,12 +25,14 @@ from .models import (
     FileObject,
     ProviderEntry,
 )
-from .pagination import Page, PageGuard, ResponseMeta, iter_pages
+from .pagination import Page, PageGuard, PageKind, ResponseMeta, iter_pages
 from .settings import ConnectionSettings
 
-__all__ = ["GatewayClient", "ItemResult", "Order", "ProvidersResult"]
+__all__ = ["CONTAINER_PAGE_LIMIT", "GatewayClient", "ItemResult", "Order", "ProvidersResult"]
 
 Order = Literal["asc", "desc"]
+CONTAINER_PAGE_LIMIT = 100
+"""The largest ``limit`` the container routes take (``1..100``)."""
 ModelT = TypeVar("ModelT")
 ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject)
 
@@ -128,7 +130,7 @@ class GatewayClient:
         """One page of ``GET /v1/containers/{container_id}/files`` (``limit`` 1..100)."""
         if not container_id or not container_id.strip():
             raise errors.RequestValidationError("a container id is required")
-        _check_limit(limit, maximum=100)
+        _check_limit(limit, maximum=CONTAINER_PAGE_LIMIT)
         path = f"/v1/containers/{_segment(container_id)}/files"
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get(path, params)
@@ -143,7 +145,7 @@ class GatewayClient:
         order: Order | None = None,
     ) -> Page[ContainerObject]:
         """One page of ``GET /v1/containers``."""
-        _check_limit(limit, maximum=100)
+        _check_limit(limit, maximum=CONTAINER_PAGE_LIMIT)
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get("/v1/containers", params)
         envelope = self._decoder.decode(response, models.CONTAINER_LIST)
@@ -297,7 +299,7 @@ class GatewayClient:
 
     def _page(
         self,
-        kind: Literal["files", "container_files", "containers"],
+        kind: PageKind,
         envelope: FileList | ContainerFileList | ContainerList,
         cursor: str | None,
         response: HttpResponse,

@@ -7,14 +7,15 @@ pagination guard, the run (``generation``), the page in flight, where the next p
 until the filter matches), reaching a row beyond those loaded (page down), and follow-to-end.
 
 It does no I/O and knows no Textual. It takes what the user asks for (``restart``,
-``want_more``, ``retry``, ``aim``, ``follow_to_end``, ``find_more``, ``stop``) and answers
-with the :class:`~.kinds.PageAsk` to send, if any; the caller sends it (a Textual worker, or
-:meth:`Listing.walk` in the CLI) and hands the answer back (``page_loaded``/``page_failed``).
+``want_more``, ``retry``, ``find_more``, ``stop``; ``aim`` and ``follow_to_end`` only say what
+is wanted) and answers with the :class:`~.kinds.PageAsk` to send, if any; the caller sends
+it (a Textual worker, or :meth:`Listing.walk` in the CLI) and hands the answer back
+(``page_loaded``/``page_failed``).
 Answers for an earlier run, or for a page no longer in flight, are dropped.
 
 States of a run, and what moves between them::
 
-    idle ──restart──▶ loading ──page_loaded──▶ more ──want_more/aim/follow/find──▶ loading
+    idle ──restart──▶ loading ──page_loaded──▶ more ──want_more/find_more──▶ loading
       ▲                 │  ▲                     │
       │           page_failed └──────retry────── failed      page_loaded(last) ──▶ ended
       └─ restart (incomplete query: no container yet) stays idle
@@ -215,8 +216,9 @@ class Listing:
         return self._ask()
 
     def want_more(self) -> PageAsk | None:
-        """The cursor or the screen neared the last loaded row: the next page, if due."""
-        if self.paging_paused:
+        """The next page, if one is due: the cursor or the screen neared the last loaded row
+        (not while a filter is on), or a row aimed at is not loaded yet."""
+        if self.paging_paused and self.goal is None:
             return None
         return self._ask()
 
@@ -229,28 +231,32 @@ class Listing:
             return self._ask()
         return self.restart()
 
-    def aim(self, position: int | None) -> PageAsk | None:
-        """The user moved to ``position`` (a view position); pages come until it is loaded.
+    def aim(self, position: int | None) -> bool:
+        """The user moved to view position ``position``, maybe beyond the rows loaded.
 
-        None (or a loaded position) forgets an earlier aim: the user moved on.
+        Returns whether pages are now wanted to reach it (:meth:`want_more` asks for them, and
+        each page that lands asks for the next until it is loaded). None, or a loaded position,
+        forgets an earlier aim and a follow-to-end run: the user moved on.
         """
+        self.following = None if position != END else self.following
         if position is None or position < len(self.view) or not self.can_page:
             self.goal = None
-            return None
+            return False
         if self.paging_paused and position != END:
             self.goal = None
-            return None
+            return False
         self.goal = position
-        return self._ask()
+        return True
 
-    def follow_to_end(self) -> PageAsk | None:
-        """End with more pages to come: page on to the last one (progress as it goes)."""
+    def follow_to_end(self) -> bool:
+        """End with more pages to come: page on to the last one, with progress. Returns
+        whether pages are now wanted (:meth:`want_more` asks for the first)."""
         if not self.can_page:
-            return None
+            return False
         if self.following is None:
             self.following = FollowRun(self.rows_loaded, self.pages_loaded, self.clock())
         self.goal = END
-        return self._ask()
+        return True
 
     def find_more(self) -> tuple[FindStart, PageAsk | None]:
         """Page on until the filter matches more rows than it does now."""

@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from ..api import GatewayClient, ItemResult, Page, PageGuard, PaginationError
 from ..api._http import HttpResponse, Sink
+from ..api.client import CONTAINER_PAGE_LIMIT
 from ..api.pagination import PageKind
 from ..output import COLUMNS, CSV_FIELDS, Column
 
@@ -41,9 +42,6 @@ Kind = PageKind
 Position = str | int | None
 """Where a page starts: an opaque cursor (None: the first page) or an offset."""
 Order = Literal["asc", "desc"]
-
-CONTAINER_PAGE_LIMIT = 100
-"""The most items the gateway returns in one page of a container route (``limit`` 1..100)."""
 
 
 @dataclass(frozen=True)

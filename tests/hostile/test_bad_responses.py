@@ -119,7 +119,8 @@ async def test_browser_keeps_rows_and_shows_typed_error(server: HostileServer, c
         assert screen.store.ids == FIRST_IDS
         assert all(file_id in text for file_id in FIRST_IDS)
         assert "3 rows" in text
-        assert not screen.table._follow_end, "the End that asked for the page is forgotten"
+        listing = screen.listing
+        assert listing.goal is None and listing.following is None, "End is not left armed"
         await still_responsive(pilot, screen)
         assert app.is_running
 

@@ -48,7 +48,6 @@ async def test_end_pages_in_more_rows_without_duplicate_requests() -> None:
     app = make_app(files=1000)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
-        screen.selection = screen.selection.__class__(**{**screen.selection.__dict__})
         await wait_for(pilot, lambda: len(screen.store) >= 200)
         before = len(screen.store)
         await pilot.press("G")
@@ -202,7 +201,7 @@ async def test_toggle_order_and_mode() -> None:
         await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 2)
         await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: len(screen.store) == 7)
-        assert screen.selection.mode == "container-files"
+        assert screen.selection.kind == "container_files"
         assert screen.store.kind == "container_files"
 
 

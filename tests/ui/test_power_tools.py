@@ -275,18 +275,26 @@ async def test_a_sorted_view_does_not_page_on_its_own() -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 200)
-        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
         requests = list_requests(app)
         await pilot.press("j", "j")
         screen.apply_sort("bytes", False, "Size ▲")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert screen.table.cursor == 0, "sorting moves to the top, as a header click does"
+        await pilot.press("j", "j", "pagedown")
+        await app.workers.wait_for_complete()
+        assert list_requests(app) == requests, "moving in a sorted view asks for no page"
+        # End is the last row of the whole sorted listing: it pages to the end, then stops.
         await pilot.press("G")
-        await wait_for(pilot, lambda: list_requests(app) > requests and not screen.inflight)
-        await pilot.pause(0.4)
+        await wait_for(pilot, lambda: not screen.has_more and not screen.inflight)
+        await app.workers.wait_for_complete()
         settled = list_requests(app)
-        await pilot.pause(0.4)
-        assert list_requests(app) == settled <= requests + 2, "no runaway paging"
+        assert settled > requests and len(screen.store) == 2000
+        assert screen.table.cursor == len(screen.view) - 1 == 1999
+        assert screen.table.current_row == screen.view.row(1999)
+        await pilot.press("k", "G")
+        await app.workers.wait_for_complete()
+        assert list_requests(app) == settled, "no runaway paging"
 
 
 # -- the full item and its content ----------------------------------------------------------

@@ -1,15 +1,13 @@
 """The browser screen: sidebar, mode bar, table, detail pane and status bar.
 
-State lives here; widgets get it pushed down. I/O runs only in workers, which post
-``PageLoaded``/``PageFailed`` tagged with the selection's generation: a late answer for an
-earlier selection is dropped, and a new selection cancels what is in flight.
+The listing's state lives in its :class:`~mpilot_tui.listing.Listing` (see
+:class:`~.listing_screen.ListingScreen`, which sends its pages from workers and renders the
+answers); this screen adds the layout, the sidebar, the filter and the detail pane.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -20,29 +18,18 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from ...api import (
-    APIStatusError,
-    GatewayClient,
-    MPilotError,
-    Order,
-    Page,
-    PageGuard,
-    PaginationError,
-    ProtocolError,
-    TransportError,
-    iter_pages,
-)
-from ...rows import Kind, RowStore, RowView
+from ...api import GatewayClient, MPilotError
+from ...listing import KINDS, Query, kind_named
 from ...session import Session
-from ...text import visible
 from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
 from ..widgets.sidebar import ProviderSidebar
 from .browser_actions import BrowserActions, ContainerUsed
 from .browser_tools import BrowserTools
+from .listing_screen import error_title
 
-__all__ = ["BrowserScreen", "ContainerUsed", "Selection"]
+__all__ = ["BrowserScreen", "ContainerUsed", "error_title", "first_query"]
 
 NARROW_WIDTH = 140
 """Below this many columns the detail pane goes under the table."""
@@ -50,34 +37,16 @@ DETAIL_DELAY = 0.06
 """Seconds the cursor must rest on a row before the detail pane is redrawn."""
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What the table lists: changing any field starts a new listing."""
-
-    provider: str
-    mode: str
-    """``files`` or ``container-files``."""
-    container: str | None
-    purpose: str | None
-    order: str
-    page_size: int
-
-    @property
-    def kind(self) -> Kind:
-        return "files" if self.mode == "files" else "container_files"
-
-    def fetch(self, client: GatewayClient, cursor: str | None) -> Awaitable[Page[Any]]:
-        """The request for one page of this listing, from ``cursor``."""
-        order: Order = "asc" if self.order == "asc" else "desc"
-        if self.mode == "files":
-            return client.list_files(self.provider, self.purpose, self.page_size, cursor, order)
-        return client.list_container_files(
-            self.container or "", self.provider, min(self.page_size, 100), cursor, order
-        )
-
-    def pages(self, client: GatewayClient) -> AsyncIterator[Page[Any]]:
-        """Every page of this listing, with the client's pagination guards."""
-        return iter_pages(lambda cursor: self.fetch(client, cursor))
+def first_query(session: Session) -> Query:
+    """What the browser lists when it opens: the session's provider, view and preferences."""
+    kind = kind_named(session.default_mode)
+    return Query(
+        kind=kind if KINDS[kind].in_browser else "files",
+        provider=session.default_provider,
+        container=session.recent_containers[0] if session.recent_containers else None,
+        order="asc" if session.order == "asc" else "desc",
+        page_size=session.page_size,
+    )
 
 
 class BrowserScreen(BrowserActions, BrowserTools):
@@ -99,20 +68,6 @@ class BrowserScreen(BrowserActions, BrowserTools):
         Binding("escape", "escape", "Back", show=False, id="browser.escape"),
     ]
 
-    class PageLoaded(Message):
-        def __init__(self, generation: int, cursor: str | None, page: Page[Any]) -> None:
-            super().__init__()
-            self.generation = generation
-            self.cursor = cursor
-            self.page = page
-
-    class PageFailed(Message):
-        def __init__(self, generation: int, cursor: str | None, error: MPilotError) -> None:
-            super().__init__()
-            self.generation = generation
-            self.cursor = cursor
-            self.error = error
-
     class GatewayFacts(Message):
         """The version and the configured providers, when the gateway told them."""
 
@@ -123,29 +78,7 @@ class BrowserScreen(BrowserActions, BrowserTools):
             self.note = note
 
     def __init__(self, session: Session, client: GatewayClient) -> None:
-        super().__init__()
-        self.session = session
-        self.client = client
-        self.selection = Selection(
-            provider=session.default_provider,
-            mode=session.default_mode
-            if session.default_mode in ("files", "container-files")
-            else "files",
-            container=session.recent_containers[0] if session.recent_containers else None,
-            purpose=None,
-            order=session.order,
-            page_size=session.page_size,
-        )
-        self.recent_containers: list[str] = list(session.recent_containers)
-        self.generation = 0
-        self.store = RowStore("files")
-        self.view = RowView(self.store)
-        self.guard = PageGuard()
-        self.has_more = False
-        self.next_cursor: str | None = None
-        self.inflight: tuple[int, str | None] | None = None
-        """The generation and cursor of the page being fetched, if any."""
-        self.last_error: MPilotError | None = None
+        super().__init__(session, client, first_query(session))
         self.version: str | None = None
         self._detail_timer: Timer | None = None
         self._facts_requested = False
@@ -165,14 +98,6 @@ class BrowserScreen(BrowserActions, BrowserTools):
                 yield DetailPane(id="detail")
         yield StatusBar(id="status-bar")
         yield Footer()
-
-    @property
-    def table(self) -> FileTable:
-        return self.query_one(FileTable)
-
-    @property
-    def detail(self) -> DetailPane:
-        return self.query_one(DetailPane)
 
     def on_mount(self) -> None:
         self._show_connection()
@@ -202,62 +127,13 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     # -- starting listings -----------------------------------------------------------------
 
-    def select(self, **changes: Any) -> None:
+    def select(self, **changes: object) -> None:
         """Change the selection and start its listing (cancelling what is in flight)."""
-        self.selection = Selection(**{**self.selection.__dict__, **changes})
+        super().select(**changes)
         sidebar = self.query_one(ProviderSidebar)
         if sidebar.selected_provider != self.selection.provider:
             # Chosen elsewhere (the palette, a script, a test): the sidebar shows it too.
             sidebar.select_provider(self.selection.provider, announce=False)
-        self.start_listing()
-
-    def start_listing(self) -> None:
-        self.generation += 1
-        self.workers.cancel_group(self, "listing")
-        self.stop_finding("changed")
-        selection = self.selection
-        self.store = RowStore(selection.kind)
-        self.view = RowView(self.store)
-        filter_text = self.query_one("#filter", Input).value.strip()
-        if filter_text:
-            self.view.set_filter(filter_text)
-        self.guard = PageGuard()
-        self.has_more = False
-        self.next_cursor = None
-        self.inflight = None
-        self.last_error = None
-        self.detail.show_error(None)
-        table = self.table
-        table.prefetch_rows = max(50, selection.page_size)
-        table.paging_enabled = not self.view.filter_text
-        table.empty_message = "No rows."
-        table.show_view(self.view, has_more=False)
-        self._show_mode()
-        if selection.mode == "container-files" and not selection.container:
-            table.empty_message = "No container chosen: press b to pick one."
-            table.refresh()
-            self._update_status()
-            return
-        self.fetch_page(None)
-
-    def fetch_page(self, cursor: str | None) -> None:
-        """Ask for one page, unless that very page is already on its way."""
-        key = (self.generation, cursor)
-        if self.inflight == key:
-            return
-        self.inflight = key
-        self.table.set_loading_more(True)
-        self._update_status()
-        self._fetch(self.generation, self.selection, cursor)
-
-    @work(exclusive=True, group="listing", exit_on_error=False)
-    async def _fetch(self, generation: int, selection: Selection, cursor: str | None) -> None:
-        try:
-            page = await selection.fetch(self.client, cursor)
-        except MPilotError as exc:
-            self.post_message(self.PageFailed(generation, cursor, exc))
-            return
-        self.post_message(self.PageLoaded(generation, cursor, page))
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_gateway_facts(self) -> None:
@@ -286,95 +162,17 @@ class BrowserScreen(BrowserActions, BrowserTools):
         self._show_connection()
         self.query_one(ProviderSidebar).set_configured(message.providers)
 
-    def on_browser_screen_page_loaded(self, message: PageLoaded) -> None:
+    def after_answer(self) -> None:
         self.call_after_refresh(self._request_gateway_facts)
-        # Only the answer to the request in flight lands: not a late one for an earlier
-        # selection, nor one for a request that was cancelled meanwhile.
-        if (message.generation, message.cursor) != self.inflight:
-            return
-        self.inflight = None
-        page = message.page
-        table = self.table
-        table.set_loading_more(False)
-        try:
-            self.guard.check_items(page)
-        except PaginationError as exc:
-            self._stop_paging(exc)
-            return
-        new_rows = self.store.append_page(page)
-        self.view.extend(new_rows)
-        self.has_more = page.has_next_page()
-        self.next_cursor = page.next_cursor
-        self.last_error = None
-        self.detail.show_error(None)
-        try:
-            self.guard.check_next(page)
-        except PaginationError as exc:
-            self._stop_paging(exc)
-        table.rows_appended(has_more=self.has_more)
-        self._update_status()
-        self.after_page()
 
-    def on_browser_screen_page_failed(self, message: PageFailed) -> None:
-        self.call_after_refresh(self._request_gateway_facts)
-        if (message.generation, message.cursor) != self.inflight:
-            return
-        self.inflight = None
-        self.table.set_loading_more(False)
-        self.table.stop_following()
-        self._show_error(message.error)
-
-    def _stop_paging(self, error: MPilotError) -> None:
-        self.has_more = False
-        self.next_cursor = None  # refused: r reloads from the start instead of sending it
-        self.table.rows_appended(has_more=False)
-        self._show_error(error)
-
-    def _show_error(self, error: MPilotError) -> None:
-        self.last_error = error
-        self.stop_finding("error")
-        self.detail.show_error(error)
-        if not len(self.store):
-            self.table.empty_message = "No rows: the request failed (details below; r retries)."
-            self.table.refresh()
-        self.app.notify(
-            visible(str(error)), title=error_title(error), severity="error", markup=False
-        )
-        self._update_status()
-
-    def _update_position(self) -> None:
-        """ "row N of M" on the detail pane's border: cheap to keep current as pages arrive."""
-        total = len(self.view)
-        where = f" · row {self.table.cursor + 1:,} of {total:,}" if total else ""
-        self.detail.border_title = f"Detail{where}"
-
-    def _update_status(self) -> None:
-        self._update_position()
-        record = self.store.pages[-1] if self.store.pages else None
-        self.query_one(StatusBar).show(
-            rows=len(self.store),
-            shown=len(self.view) if self.view.active else None,
-            has_more=self.has_more,
-            loading=self.inflight is not None,
-            failed=self.last_error is not None,
-            meta=record.meta if record else None,
-            extra=record.extra_fields if record else None,
-            error=str(self.last_error) if self.last_error else None,
-        )
-
-    def _show_mode(self) -> None:
+    def show_query(self) -> None:
         s = self.selection
         self.query_one(ModeBar).show(
-            s.mode, provider=s.provider, purpose=s.purpose, order=s.order,
+            s.spec.name, provider=s.provider, purpose=s.purpose, order=s.order,
             page_size=s.page_size, container=s.container,
         )  # fmt: skip
 
     # -- table events -------------------------------------------------------------------------
-
-    @on(FileTable.PageWanted)
-    def page_wanted(self) -> None:
-        if self.has_more and self.next_cursor and self.last_error is None:
-            self.fetch_page(self.next_cursor)
 
     @on(FileTable.Highlighted)
     def highlighted(self, event: FileTable.Highlighted) -> None:
@@ -404,12 +202,12 @@ class BrowserScreen(BrowserActions, BrowserTools):
     def header_clicked(self, event: FileTable.HeaderClicked) -> None:
         view = self.view
         if view.sort_column == event.column and not view.sort_reverse:
-            view.set_sort(event.column, reverse=True)
+            self.listing.set_sort(event.column, reverse=True)
         elif view.sort_column == event.column:
-            view.set_sort(None)
+            self.listing.set_sort(None)
         else:
-            view.set_sort(event.column)
-        self.table.show_view(view, has_more=self.has_more)
+            self.listing.set_sort(event.column)
+        self.table.show_listing()
         self._update_status()
 
     @on(ProviderSidebar.Selected)
@@ -419,8 +217,9 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     @on(ModeBar.ModeClicked)
     def mode_clicked(self, event: ModeBar.ModeClicked) -> None:
-        if event.mode != self.selection.mode:
-            self.action_switch_mode()
+        kind = kind_named(event.mode)
+        if kind != self.selection.kind:
+            self.show_kind(kind)
 
     # -- filter -------------------------------------------------------------------------------
 
@@ -434,11 +233,8 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
-        self.view.set_filter(text)
-        table = self.table
-        table.paging_enabled = not text
-        table.show_view(self.view, has_more=self.has_more)
+        self.after_find(self.listing.set_filter(event.value.strip()))
+        self.table.show_listing()
         self._update_status()  # "N rows (M shown)": a toast per keystroke would pile up
 
     @on(Input.Submitted, "#filter")
@@ -451,8 +247,7 @@ class BrowserScreen(BrowserActions, BrowserTools):
             self.notify(f"{len(self.view):,} of {len(self.store):,} loaded rows match", timeout=2)
 
     def action_escape(self) -> None:
-        if self.finding is not None:
-            self.stop_finding("cancelled")
+        if self.stop_paging():
             return
         box = self.query_one("#filter", Input)
         if box.has_focus or box.value:
@@ -467,21 +262,4 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     def action_refresh(self) -> None:
         """Retry the page that failed (rows stay), or reload from the first page."""
-        if self.last_error is not None and len(self.store) and self.next_cursor:
-            self.last_error = None
-            self.detail.show_error(None)
-            self.has_more = True
-            self.fetch_page(self.next_cursor)
-        else:
-            self.start_listing()
-
-
-def error_title(error: MPilotError) -> str:
-    """Who failed, in a word: the gateway answered, or the answer never came."""
-    if isinstance(error, APIStatusError):
-        return "Gateway error"
-    if isinstance(error, TransportError):
-        return "Connection error"
-    if isinstance(error, ProtocolError):
-        return "Unexpected answer"
-    return "Error"
+        self.retry_or_refresh()

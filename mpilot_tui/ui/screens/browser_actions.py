@@ -1,28 +1,23 @@
 """The browser's own actions: order, mode, purpose, page size, container, copy.
 
-:class:`BrowserActions` is a base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`,
-which owns the listing state these actions read (declared here, assigned there) and starts
-the listing that :meth:`select` asks for. The bindings stay with the screen.
+:class:`BrowserActions` is a base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`;
+the state they read and change is the listing's (see :class:`.listing_screen.ListingScreen`).
+The bindings stay with the screen.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
-from textual.screen import Screen
 
 from ...api import GatewayClient
 from ...api.providers import provider_info
-from ...rows import RowStore
+from ...listing import KINDS, Kind, Query
+from ...session import Session
 from ...text import visible
-from ..widgets.detail import DetailPane
-from ..widgets.file_table import FileTable
+from .listing_screen import ListingScreen
 from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
-
-if TYPE_CHECKING:
-    from .browser import Selection
 
 __all__ = ["PAGE_SIZES", "BrowserActions", "ContainerUsed"]
 
@@ -38,37 +33,35 @@ class ContainerUsed(Message):
         self.container_id = container_id
 
 
-class BrowserActions(Screen[None]):
+BROWSER_KINDS = tuple(kind for kind, spec in KINDS.items() if spec.in_browser)
+"""The kinds ``m`` cycles through, in the table of kinds' order."""
+
+
+class BrowserActions(ListingScreen):
     """Choosing what is listed, and copying what is highlighted."""
 
-    # Assigned (or defined) by BrowserScreen.
-    client: GatewayClient
-    selection: Selection
-    store: RowStore
-    recent_containers: list[str]
-
-    def select(self, **changes: Any) -> None:
-        raise NotImplementedError
-
-    @property
-    def table(self) -> FileTable:
-        raise NotImplementedError
-
-    @property
-    def detail(self) -> DetailPane:
-        raise NotImplementedError
+    def __init__(self, session: Session, client: GatewayClient, query: Query) -> None:
+        super().__init__(session, client, query)
+        self.recent_containers: list[str] = list(session.recent_containers)
+        """Containers picked lately, newest first."""
 
     def action_toggle_order(self) -> None:
         self.select(order="asc" if self.selection.order == "desc" else "desc")
 
     def action_switch_mode(self) -> None:
-        mode = "container-files" if self.selection.mode == "files" else "files"
-        self.select(mode=mode)
-        if mode == "container-files" and not self.selection.container:
+        kinds = BROWSER_KINDS
+        current = self.selection.kind
+        kind = kinds[(kinds.index(current) + 1) % len(kinds)] if current in kinds else kinds[0]
+        self.show_kind(kind)
+
+    def show_kind(self, kind: Kind) -> None:
+        """List ``kind`` (asking for a container when it needs one and none is chosen)."""
+        self.select(kind=kind)
+        if not self.selection.is_complete:
             self.action_choose_container()
 
     def action_choose_purpose(self) -> None:
-        if self.selection.mode != "files":
+        if self.selection.kind != "files":
             self.notify("Purpose applies to files; press m for the files listing.", timeout=3)
             return
 
@@ -108,7 +101,7 @@ class BrowserActions(Screen[None]):
             self.recent_containers.insert(0, value)
             del self.recent_containers[10:]
             self.app.post_message(ContainerUsed(value))
-            self.select(mode="container-files", container=value)
+            self.select(kind="container_files", container=value)
 
         self.app.push_screen(ContainerPicker(self.client, provider, self.recent_containers), chosen)
 

@@ -1,9 +1,9 @@
 """The browser's power tools: keep paging until the filter matches, sort, fetch the full item,
 preview content, export, and the request inspector.
 
-:class:`BrowserTools` is the base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`,
-which owns the listing state these actions read (declared here, assigned there) and calls
-:meth:`BrowserTools.after_page` after each page it takes in.
+:class:`BrowserTools` is a base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`;
+the state these actions read is the listing's (see :class:`.listing_screen.ListingScreen`),
+find-more included: the listing runs it, this shows it.
 Every action only reads or re-orders what is loaded, or sends a GET: nothing here changes
 data on the gateway.
 """
@@ -12,43 +12,26 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input
 
-from ...api import GatewayClient, ItemResult, MPilotError, Page
-from ...output import COLUMNS
-from ...rows import RowStore, RowView
+from ...api import ItemResult, MPilotError, Page
+from ...listing import FindOutcome, Listing, Query
 from ...text import visible
 from ..widgets.detail import DetailPane
-from ..widgets.file_table import FileTable
+from .listing_screen import ListingScreen
 from .pickers import OptionPicker
 
-if TYPE_CHECKING:
-    from .browser import Selection
-
-__all__ = ["BrowserTools", "FindState"]
+__all__ = ["BrowserTools"]
 
 ARRIVAL = "arrival order"
 
 
-@dataclass
-class FindState:
-    """A "keep paging until found" run: which listing, and what matched when it began."""
-
-    generation: int
-    filter_text: str
-    matches_before: int
-    rows_before: int
-    pages: int = 0
-
-
-class BrowserTools(Screen[None]):
+class BrowserTools(ListingScreen):
     """Actions and bindings of the power tools (the browser screen inherits them)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -62,26 +45,8 @@ class BrowserTools(Screen[None]):
         Binding("e", "export", "Export rows", show=False, id="browser.export"),
     ]  # fmt: skip
 
-    # The listing state, assigned by BrowserScreen.
-    client: GatewayClient
-    selection: Selection
-    store: RowStore
-    view: RowView
-    generation: int
-    has_more: bool
-    next_cursor: str | None
-    inflight: tuple[int, str | None] | None
-    last_error: MPilotError | None
-    finding: FindState | None = None
-    """The "keep paging until found" run in progress, if any."""
     find_on_enter = False
     """``F`` opened an empty filter: enter in it keeps paging until it matches."""
-
-    def fetch_page(self, cursor: str | None) -> None:
-        raise NotImplementedError
-
-    def _update_status(self) -> None:
-        raise NotImplementedError
 
     class ItemFetched(Message):
         def __init__(self, generation: int, item_id: str, result: ItemResult) -> None:
@@ -97,117 +62,66 @@ class BrowserTools(Screen[None]):
             self.item_id = item_id
             self.error = error
 
-    @property
-    def _table(self) -> FileTable:
-        return self.query_one(FileTable)
-
     def _current_id(self) -> str | None:
-        row = self._table.current_row
+        row = self.table.current_row
         return None if row is None else self.store.ids[row]
-
-    # -- pages arriving -------------------------------------------------------------------
-
-    def after_page(self) -> None:
-        """A page was taken in: redraw a sorted view (its new rows land anywhere); go on
-        finding."""
-        if self.view.sort_column is not None:
-            # The cursor keeps its position (following the highlighted row instead could keep
-            # it near the end, and so keep asking for pages).
-            self._table.show_view(self.view, has_more=self.has_more, keep_cursor=True)
-        state = self.finding
-        if state is None:
-            return
-        if state.generation != self.generation or state.filter_text != self.view.filter_text:
-            self.stop_finding("changed")
-            return
-        state.pages += 1
-        if len(self.view) > state.matches_before:
-            self.stop_finding("found")
-        else:
-            self._find_step()
-
-    def _place_cursor(self, row: int | None) -> None:
-        if row is None:
-            return
-        position = self.view.position_of(row)
-        if position is not None:
-            self._table.move_cursor(position)
 
     # -- keep paging until found ----------------------------------------------------------
 
     def action_find_more(self) -> None:
         box = self.query_one("#filter", Input)
-        text = box.value.strip()
-        if not text:
+        if not box.value.strip():
             box.add_class("shown")
             self.set_focus(box)
             self.find_on_enter = True
             self.notify("Type a filter; enter loads pages until it matches.", timeout=3,
                         markup=False)  # fmt: skip
             return
-        if self.finding is not None:
-            return
-        if not self.has_more:
+        started, ask = self.listing.find_more()
+        if started == "all-loaded":
             self.notify(f"All rows are loaded: {len(self.view):,} match.", timeout=3,
                         markup=False)  # fmt: skip
             return
-        self.finding = FindState(self.generation, self.view.filter_text, len(self.view),
-                                 len(self.store))  # fmt: skip
-        self._find_step()
+        if started == "started":
+            self.send(ask)
+            self._show_finding()
+            self._update_status()
 
-    def _find_step(self) -> None:
-        state = self.finding
-        if state is None:
-            return
+    def _show_finding(self) -> None:
+        """The filter box's subtitle says how far a find run has come."""
+        run = self.listing.finding
         box = self.query_one("#filter", Input)
-        box.border_subtitle = (
-            f"finding: {len(self.store):,} rows loaded, {state.pages:,} more pages · escape stops"
+        subtitle = (
+            f"finding: {self.listing.rows_loaded:,} rows loaded, {run.pages:,} more pages · "
+            "escape stops"
+            if run is not None
+            else ""
         )
-        self._update_status()
-        if self.inflight is not None:
-            return
-        if self.has_more and self.next_cursor and self.last_error is None:
-            self.fetch_page(self.next_cursor)
-        else:
-            self.stop_finding("ended")
+        if box.border_subtitle != subtitle:
+            box.border_subtitle = subtitle
 
-    def stop_finding(self, outcome: str) -> None:
-        """End a find run: ``found``, ``ended``, ``cancelled``, ``error`` or ``changed``."""
-        state = self.finding
-        if state is None:
+    def after_find(self, outcome: FindOutcome | None) -> None:
+        """Show the find run's progress, or tell how it ended."""
+        self._show_finding()
+        if outcome is None:
             return
-        self.finding = None
-        self.query_one("#filter", Input).border_subtitle = ""
-        loaded = f"{len(self.store):,} rows loaded"
-        if outcome == "found":
-            found = len(self.view) - state.matches_before
-            self._place_cursor(self._first_new_match(state))
-            self.notify(f"Found {found:,} more match(es) after {state.pages:,} page(s); {loaded}.",
-                        timeout=4, markup=False)  # fmt: skip
-        elif outcome == "ended":
+        loaded = f"{outcome.rows_loaded:,} rows loaded"
+        if outcome.result == "found":
+            if outcome.first_row is not None:
+                position = self.view.position_of(outcome.first_row)
+                if position is not None:
+                    self.table.move_cursor(position)
+            self.notify(f"Found {outcome.found:,} more match(es) after {outcome.pages:,} "
+                        f"page(s); {loaded}.", timeout=4, markup=False)  # fmt: skip
+        elif outcome.result == "ended":
             self.notify(f"No further match: the listing ended ({loaded}).", timeout=4,
                         markup=False)  # fmt: skip
-        elif outcome == "cancelled":
-            self.workers.cancel_group(self, "listing")
-            self.inflight = None
-            self._table.set_loading_more(False)
-            self.notify(f"Stopped paging: {loaded}; F or ctrl+f goes on.", timeout=3,
-                        markup=False)  # fmt: skip
-        self._update_status()
-
-    def _first_new_match(self, state: FindState) -> int | None:
-        """The store row of the first match, in display order, that the run loaded."""
-        for position in range(len(self.view)):
-            row = self.view.row(position)
-            if row >= state.rows_before:
-                return row
-        return None
 
     # -- sort -----------------------------------------------------------------------------
 
     def _sort_choices(self) -> list[tuple[str, str | None, bool]]:
         choices: list[tuple[str, str | None, bool]] = [(ARRIVAL, None, False)]
-        for column in COLUMNS[self.store.kind]:
+        for column in self.selection.spec.columns:
             name = column.header.capitalize()
             choices.append((f"{name} ▲", column.key, False))
             choices.append((f"{name} ▼", column.key, True))
@@ -232,8 +146,8 @@ class BrowserTools(Screen[None]):
 
     def apply_sort(self, column: str | None, reverse: bool, label: str) -> None:
         """Re-order the loaded rows (the cursor goes to the top, as a header click does)."""
-        self.view.set_sort(column, reverse)
-        self._table.show_view(self.view, has_more=self.has_more)
+        self.listing.set_sort(column, reverse)
+        self.table.show_listing()
         self._update_status()
         rows = f"{len(self.view):,} rows" + (" shown" if self.view.filter_text else "")
         self.notify(f"{rows} in {label}; new pages keep it.", timeout=3, markup=False)
@@ -245,18 +159,19 @@ class BrowserTools(Screen[None]):
         if item_id is None:
             self.notify("No row highlighted.", timeout=2, markup=False)
             return
+        retrieve = self.selection.spec.retrieve
+        if retrieve is None:
+            self.notify("This listing has no full item to fetch.", timeout=2, markup=False)
+            return
         self.notify(f"Fetching {visible(item_id)}…", timeout=2, markup=False)
         self._fetch_item(self.generation, self.selection, item_id)
 
     @work(exclusive=True, group="item", exit_on_error=False)
-    async def _fetch_item(self, generation: int, selection: Selection, item_id: str) -> None:
+    async def _fetch_item(self, generation: int, query: Query, item_id: str) -> None:
+        retrieve = query.spec.retrieve
+        assert retrieve is not None
         try:
-            if selection.mode == "files":
-                result = await self.client.retrieve_file(item_id, selection.provider)
-            else:
-                result = await self.client.retrieve_container_file(
-                    selection.container or "", item_id, selection.provider
-                )
+            result = await retrieve(self.client, query, item_id)
         except MPilotError as exc:
             self.post_message(self.ItemFailed(generation, item_id, exc))
             return
@@ -287,18 +202,20 @@ class BrowserTools(Screen[None]):
     # -- content, export, inspector -------------------------------------------------------
 
     def action_preview(self) -> None:
-        row = self._table.current_row
+        row = self.table.current_row
         if row is None:
             self.notify("No row highlighted.", timeout=2, markup=False)
             return
         s = self.selection
-        name_column = "filename" if self.store.kind == "files" else "path"
+        if s.spec.content is None:
+            self.notify("This listing has no content to preview.", timeout=2, markup=False)
+            return
         size = self.store.value("bytes", row)
         from .preview import ContentTarget, PreviewScreen
 
         target = ContentTarget(
-            mode=s.mode, provider=s.provider, container=s.container,
-            item_id=self.store.ids[row], name=str(self.store.value(name_column, row)),
+            mode=s.spec.name, provider=s.provider, container=s.container,
+            item_id=self.store.ids[row], name=str(self.store.value(s.spec.name_column, row)),
             size=size if isinstance(size, int) else None,
         )  # fmt: skip
         self.app.push_screen(PreviewScreen(self.client, target))
@@ -308,7 +225,7 @@ class BrowserTools(Screen[None]):
         client = self.client
 
         def pages() -> AsyncIterator[Page[Any]]:
-            return s.pages(client)
+            return Listing(s.with_changes(start=None), keep_rows=False).walk(client)
 
         indexes = self.view.indexes
         from .export import ExportScreen, ExportSource

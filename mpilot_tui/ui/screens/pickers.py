@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...api import GatewayClient, MPilotError
+from ...listing import CONTAINER_PAGE_LIMIT
 from ...text import cell_width, ellipsize, local_time, visible
 
 __all__ = ["PAGE_SIZE_RANGE", "PURPOSES", "ContainerPicker", "OptionPicker", "page_size_problem"]
@@ -209,7 +210,7 @@ class ContainerPicker(ModalScreen[str | None]):
     @work(exclusive=True, group="containers", exit_on_error=False)
     async def load_containers(self) -> None:
         try:
-            page = await self.client.list_containers(self.provider, limit=100)
+            page = await self.client.list_containers(self.provider, limit=CONTAINER_PAGE_LIMIT)
         except MPilotError as exc:
             self.post_message(self.Loaded([], f"containers not listed: {exc}"))
             return

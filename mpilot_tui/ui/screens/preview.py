@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from ...api import GatewayClient, MPilotError
 from ...api._http import HttpResponse, Sink
 from ...export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
+from ...listing import KINDS, Query, kind_named
 from ...text import human_bytes, visible
 
 __all__ = ["ContentTarget", "PreviewScreen", "render_content"]
@@ -252,14 +253,10 @@ class PreviewScreen(Screen[None]):
 
     async def _fetch(self, sink: Sink, first_bytes: int | None = None) -> HttpResponse:
         target = self.target
-        if target.mode == "files":
-            return await self.client.file_content(
-                target.item_id, target.provider, sink=sink, first_bytes=first_bytes
-            )
-        return await self.client.container_file_content(
-            target.container or "", target.item_id, target.provider, sink=sink,
-            first_bytes=first_bytes,
-        )  # fmt: skip
+        spec = KINDS[kind_named(target.mode)]
+        assert spec.content is not None, "the browser previews only kinds with content"
+        query = Query(spec.kind, provider=target.provider, container=target.container)
+        return await spec.content(self.client, query, target.item_id, sink, first_bytes)
 
     @work(exclusive=True, group="content", exit_on_error=False)
     async def _load(self, target: ContentTarget) -> None:

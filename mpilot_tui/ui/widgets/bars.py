@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
+from ...listing import KINDS, Progress
 from ...text import ellipsize, visible
 
 __all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
@@ -43,7 +44,8 @@ def _without_userinfo(label: str) -> str:
     return label
 
 
-MODES = (("files", "Files"), ("container-files", "Container files"))
+MODES = tuple((spec.name, spec.title) for spec in KINDS.values() if spec.in_browser)
+"""The browser's views: a kind's user-facing name and title."""
 
 
 class ModeBar(Static):
@@ -106,12 +108,17 @@ class StatusBar(Static):
         extra: ExtraFields | None,
         error: str | None,
         failed: bool = False,
+        progress: Progress | None = None,
     ) -> None:
         text = Text(" ")
         text.append(f"{rows:,} rows", style="bold")
         if shown is not None and shown != rows:
             text.append(f" ({shown:,} shown)")
-        if loading:
+        if progress is not None:
+            pages = f"{progress.pages:,} page{'s' if progress.pages != 1 else ''}"
+            rate = f"{progress.rows_per_second:,.0f} rows/s"
+            text.append(f" · to the end: {pages}, {rate} (escape stops)", style="italic")
+        elif loading:
             text.append(" · loading…", style="italic")
         elif failed:
             text.append(" · stopped by an error (r retries)", style="bold")

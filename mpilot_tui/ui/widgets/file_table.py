@@ -1,4 +1,9 @@
-"""``FileTable``: a virtual table over a :class:`~mpilot_tui.rows.RowView`.
+"""``FileTable``: a virtual table over a :class:`~mpilot_tui.listing.Listing`'s rows.
+
+It renders the listing it is given and keeps no copy of its state: whether more rows come,
+whether a page is on its way, whether paging is paused, where End is heading all live in the
+listing. Moves past the loaded rows (page down, End) are handed to the listing as aims, so
+keys pressed while pages arrive are never lost.
 
 A Line-API ``ScrollView`` (the pattern of Textualize/toolong): only the visible lines are
 rendered, straight from the compact row columns, so appending a page or moving the cursor
@@ -21,8 +26,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...listing import END, Listing, Query
 from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
-from ...rows import RowStore, RowView
+from ...rows import RowView
 
 __all__ = ["FileTable"]
 
@@ -78,7 +84,8 @@ class FileTable(ScrollView, can_focus=True):
             self.row = row
 
     class PageWanted(Message):
-        """The cursor or scroll position came near the last loaded row."""
+        """The cursor or scroll position came near the last loaded row, or the listing was
+        given an aim past it (a page down, End): the screen asks it for the page."""
 
         def __init__(self, table: FileTable) -> None:
             super().__init__()
@@ -102,18 +109,10 @@ class FileTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.view: RowView = RowView(RowStore("files"))
-        self.has_more = False
-        """The listing has rows beyond those loaded."""
-        self.loading_more = False
-        """A page is on its way; the marker line says so."""
+        self.listing = Listing(Query())
+        """The listing shown (the screen's; this widget only reads it and hands it aims)."""
         self.prefetch_rows = 100
         """Ask for the next page when the cursor or the screen's last line is this close."""
-        self.paging_enabled = True
-        """Off while a filter is on: paging a whole listing is an explicit choice then."""
-        self.empty_message = "No rows."
-        self._follow_end = False
-        """``G`` was pressed while more rows were on their way: land on the new last row."""
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
         self._pass_style: Style | None = None
@@ -121,13 +120,26 @@ class FileTable(ScrollView, can_focus=True):
 
     # -- data in ------------------------------------------------------------------------------
 
-    def show_view(
-        self, view: RowView, *, has_more: bool = False, keep_cursor: bool = False
-    ) -> None:
-        """Show ``view`` (a new listing, or a re-filtered/re-sorted one)."""
-        self.view = view
-        self.has_more = has_more
-        self._follow_end = False
+    @property
+    def view(self) -> RowView:
+        """The rows shown, in display order (the listing's view)."""
+        return self.listing.view
+
+    @property
+    def empty_message(self) -> str:
+        """What the marker line says when there are no rows to show."""
+        listing = self.listing
+        if not listing.started and listing.spec.needs_container:
+            return "No container chosen: press b to pick one."
+        if listing.last_error is not None and not len(listing.store):
+            return "No rows: the request failed (details below; r retries)."
+        return "No rows."
+
+    def show_listing(self, listing: Listing | None = None, *, keep_cursor: bool = False) -> None:
+        """Show ``listing`` (a new one), or the current one re-filtered or re-sorted."""
+        if listing is not None:
+            self.listing = listing
+        view = self.view
         self._layout_width = -1
         if not keep_cursor:
             self.set_reactive(FileTable.cursor, 0)
@@ -137,13 +149,10 @@ class FileTable(ScrollView, can_focus=True):
         self.refresh()
         self._post_highlight()
 
-    def rows_appended(self, *, has_more: bool) -> None:
+    def rows_appended(self) -> None:
         """More rows were added to the view; the cursor and scroll position stay put."""
         before = self.virtual_size.height
-        self.has_more = has_more
         self._update_virtual_size()
-        if self._follow_end:
-            self.move_cursor(len(self.view) - 1)
         body = self._body_height()
         top = int(self.scroll_offset.y)
         if before - 1 - top <= body:
@@ -227,23 +236,25 @@ class FileTable(ScrollView, can_focus=True):
 
     def _marker_strip(self, width: int, base: Style) -> Strip:
         total = len(self.view)
-        if self.loading_more:
+        listing = self.listing
+        # A first page that failed has no "more" to offer: r starts over.
+        more = listing.has_more and (len(listing.store) > 0 or listing.last_error is None)
+        if listing.loading:
             text = "  loading more…"
-        elif total == 0 and not self.has_more:
+        elif total == 0 and not more:
             text = f"  {self.empty_message}"
-        elif self.has_more and self.paging_enabled:
-            text = "  more available (G loads the next page)"
-        elif self.has_more:
+        elif more and not listing.paging_paused:
+            text = "  more available (G pages to the end)"
+        elif more:
             text = "  more available (filter on: paging paused)"
         else:
             text = f"  all {total:,} rows loaded" if not self.view.active else ""
         style = base + self.get_component_rich_style("file-table--marker")
         return Strip([Segment(fit_cell(text, width), style)], width)
 
-    def set_loading_more(self, loading: bool) -> None:
-        if loading != self.loading_more:
-            self.loading_more = loading
-            self.refresh_line(len(self.view) + 1)
+    def refresh_marker(self) -> None:
+        """Redraw the marker line (a page was asked for, or an answer came)."""
+        self.refresh_line(len(self.view) + 1)
 
     # -- cursor -------------------------------------------------------------------------------
 
@@ -268,44 +279,52 @@ class FileTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - body + 1 + extra, animate=False, immediate=True)
 
     def move_cursor(self, position: int) -> None:
-        self._follow_end = False
+        """Put the cursor on ``position`` (clamped to the rows shown)."""
         total = len(self.view)
         self.cursor = max(0, min(position, total - 1)) if total else 0
 
+    def _move_to(self, position: int) -> None:
+        """The user moved to ``position``: any earlier aim is forgotten."""
+        self.listing.aim(None)
+        self.move_cursor(position)
+
+    def _move_on(self, rows: int) -> None:
+        """The user moved ``rows`` onward: counted from where an earlier such move was
+        heading, so a burst of keys ahead of the pages still adds up."""
+        goal = self.listing.goal
+        start = goal if goal is not None and goal != END else self.cursor
+        target = start + rows
+        wanted = self.listing.aim(target)
+        self.move_cursor(target)
+        if wanted:
+            self.post_message(self.PageWanted(self))
+
     def action_cursor_down(self) -> None:
-        self.move_cursor(self.cursor + 1)
+        self._move_on(1)
 
     def action_cursor_up(self) -> None:
-        self.move_cursor(self.cursor - 1)
+        self._move_to(self.cursor - 1)
 
     def action_first_row(self) -> None:
-        self.move_cursor(0)
+        self._move_to(0)
 
     def action_last_row(self) -> None:
-        self.move_cursor(len(self.view) - 1)
-        if self.has_more:
-            # The next page is on its way: land on its last row when it comes, whether this
-            # press asked for it or an earlier one did (in the listing's order only: in a
-            # sorted view new rows land anywhere).
-            self._follow_end = self.view.indexes is None
-            if not self.loading_more:
-                self.post_message(self.PageWanted(self))
+        """The last loaded row; with more pages to come, the listing follows to the end."""
+        self._move_to(len(self.view) - 1)
+        if self.listing.follow_to_end():
+            self.post_message(self.PageWanted(self))
 
     def action_page_down(self) -> None:
-        self.move_cursor(self.cursor + self._body_height())
+        self._move_on(self._body_height())
 
     def action_page_up(self) -> None:
-        self.move_cursor(self.cursor - self._body_height())
-
-    def stop_following(self) -> None:
-        """Forget a pending End: the page it waited for failed, or the user moved on."""
-        self._follow_end = False
+        self._move_to(self.cursor - self._body_height())
 
     def on_mouse_scroll_down(self) -> None:
-        self.stop_following()
+        self.listing.aim(None)
 
     def on_mouse_scroll_up(self) -> None:
-        self.stop_following()
+        self.listing.aim(None)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -313,7 +332,8 @@ class FileTable(ScrollView, can_focus=True):
 
     def check_near_end(self) -> None:
         """Ask for the next page when the cursor or the bottom of the screen nears the end."""
-        if not (self.has_more and self.paging_enabled) or self.loading_more:
+        listing = self.listing
+        if not listing.can_page or listing.paging_paused or listing.loading:
             return
         last_shown = int(self.scroll_offset.y) + self._body_height()
         if len(self.view) - max(self.cursor, last_shown) <= self.prefetch_rows:
@@ -339,7 +359,7 @@ class FileTable(ScrollView, can_focus=True):
             return
         position = int(self.scroll_offset.y) + event.y - 1
         if 0 <= position < len(self.view):
-            self.move_cursor(position)
+            self._move_to(position)
             if event.chain >= 2:
                 self.post_message(self.Chosen(self, self.view.row(position)))
 
