@@ -82,9 +82,22 @@ class DemoConfig:
     """New request-log entries a second while the gateway runs (0: none arrive)."""
     logging: bool = True
     """The logging plugin is loaded: False leaves the ``/api/logs`` routes and ``/ws`` out."""
+    list_cache_debug: bool = False
+    """Put ``cache_debug`` on file and container answers, as the MPilot pages document (today's
+    gateway never does: its cache hits are in the request log)."""
+    content_delay_ms: int = 0
+    """Wait this long before the first byte of a file's content (2.2 fetches the whole file
+    from upstream first)."""
 
     def __post_init__(self) -> None:
-        for name in ("files", "containers", "container_files", "latency_ms", "requests"):
+        for name in (
+            "files",
+            "containers",
+            "container_files",
+            "latency_ms",
+            "requests",
+            "content_delay_ms",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"DemoConfig.{name} must be >= 0")
         if self.requests_per_second < 0:
