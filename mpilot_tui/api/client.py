@@ -26,7 +26,7 @@ from .models import (
     ProviderEntry,
 )
 from .pagination import Page, PageGuard, ResponseMeta, iter_pages
-from .settings import ConnectionSettings
+from .settings import ConnectionSettings, mask_secret, route_family
 
 __all__ = ["GatewayClient", "ItemResult", "Order", "ProvidersResult"]
 
@@ -70,7 +70,10 @@ class GatewayClient:
     ) -> None:
         self.settings = settings
         self._http = RequestLoop(settings, transport=transport, history=history)
-        self._decoder = Decoder(self._http.scrub)
+        self._decoder = Decoder(self._http.scrub, hint=self._hint)
+
+    def _hint(self, response: HttpResponse, error: errors.APIStatusError) -> str | None:
+        return auth_hint(self.settings, self._http.route(response.url), error)
 
     @classmethod
     def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
@@ -322,6 +325,38 @@ class GatewayClient:
             meta=_meta(response),
             raw=response.content,
         )
+
+
+def auth_hint(settings: ConnectionSettings, path: str, error: errors.APIStatusError) -> str | None:
+    """What to do about a 401 (or a blocked key) on ``path``, naming the credential that was
+    sent (masked) and where to set the right one; ``None`` for other errors."""
+    family = route_family(path)
+    refused = isinstance(error, errors.AuthenticationError)
+    blocked = isinstance(error, errors.PermissionDeniedError)
+    if family == "admin" and refused:
+        if not settings.has_admin_credentials:
+            return (
+                "the management API (/api/…) needs admin credentials, and none are set"
+                " (a virtual key is not sent there): set MPILOT_ADMIN_USERNAME and"
+                " MPILOT_ADMIN_PASSWORD, or give the profile a username and password_env"
+            )
+        return (
+            f"the gateway refused the admin credentials of user {settings.username!r}; check"
+            " MPILOT_ADMIN_USERNAME/MPILOT_ADMIN_PASSWORD or the profile's username and password"
+        )
+    if family == "inference" and (refused or (blocked and error.virtual_key_problem)):
+        if not settings.has_virtual_key:
+            return (
+                "no virtual key was sent: set MPILOT_TOKEN, or choose a profile with one"
+                " (P in the browser)"
+            )
+        where = "x-bf-vk" if settings.auth == "basic" else settings.auth
+        what = "is blocked on the gateway" if blocked else "was refused"
+        return (
+            f"the virtual key sent ({where} {mask_secret(settings.token)}) {what}: set"
+            " MPILOT_TOKEN, or choose another profile (P in the browser)"
+        )
+    return None
 
 
 _DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
