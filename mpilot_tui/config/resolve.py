@@ -188,11 +188,16 @@ class _Credentials:
         if env.get(ADMIN_PASSWORD_ENV):
             self.password = self._clean(env[ADMIN_PASSWORD_ENV], ADMIN_PASSWORD_ENV, "password")
         elif profile is not None and profile.password_source is not None:
-            self.password = self._clean(
-                resolve_password(profile, env, profile_name=self.name),
-                self._where(profile.password_source),
-                "password",
-            )
+            try:
+                password = resolve_password(profile, env, profile_name=self.name)
+            except ConfigError as exc:
+                if basic:
+                    raise
+                # The admin login is only for /api/…: browsing works without it.
+                self.warnings.append(f"{exc}; no admin credentials are sent to /api/…")
+                self.username = None
+                return
+            self.password = self._clean(password, self._where(profile.password_source), "password")
 
 
 def resolve_connection(
