@@ -8,27 +8,44 @@ Routes (all GET):
   ``…/{container_id}/files``, ``…/files/{file_id}``, ``…/files/{file_id}/content``;
 - ``/api/providers`` (admin credentials when auth is on), ``/health`` and ``/api/version``
   (no auth, no added latency);
-- any other GET path: 200 with the dashboard's HTML, as the real gateway's SPA fallback does.
+- the request log (unless logging is off): ``/api/logs``, ``/api/logs/{id}``,
+  ``/api/logs/stats``, ``/api/logs/filterdata`` and the ``/ws`` feed; the dashboard's
+  session routes ``/api/session/login``, ``/api/session/ws-ticket``,
+  ``/api/session/is-auth-enabled``;
+- any other GET path: 200 with the dashboard's HTML, as the real gateway's SPA fallback does
+  (a last segment with a dot: a text 404); other methods: a JSON 404 ``Route not found``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from mpilot_tui.demo.auth import authenticate, authorize_management
-from mpilot_tui.demo.config import DemoConfig
-from mpilot_tui.demo.errors import GatewayError
+from mpilot_tui.demo.auth import (
+    Sessions,
+    _same,
+    admin_required,
+    authenticate,
+    authorize_admin_api,
+    authorize_management,
+)
+from mpilot_tui.demo.config import REFERENCE_TIME, DemoConfig
+from mpilot_tui.demo.errors import GatewayError, GoJSONResponse, api_error
 from mpilot_tui.demo.extras import request_key
 from mpilot_tui.demo.gateway import Call, DemoGateway
 from mpilot_tui.demo.ids import digest, stable_uuid
+from mpilot_tui.demo.logs_data import CHUNK, LogStore
+from mpilot_tui.demo.logs_routes import LogService, log_routes
+from mpilot_tui.demo.ws import LogFeed, ws_endpoint
 
 __all__ = ["DASHBOARD_HTML", "create_app", "serve"]
 
@@ -151,13 +168,68 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
         return JSONResponse({"providers": entries, "total": len(entries)})
 
     async def dashboard(request: Request) -> Response:
+        if "." in request.url.path.rsplit("/", 1)[-1]:
+            return PlainTextResponse("404 - Static asset not found", status_code=404)
         return HTMLResponse(DASHBOARD_HTML)
 
-    routes = [
+    async def not_found(request: Request) -> Response:
+        if not config.logging and request.url.path.startswith("/api/logs"):
+            # The path matches only the dashboard's GET catch-all: the router answers 405.
+            return PlainTextResponse("Method Not Allowed", status_code=405)
+        return api_error(404, f"Route not found: {request.url.path}")
+
+    sessions = Sessions(config.seed)
+
+    async def login(request: Request) -> Response:
+        try:
+            credentials = json.loads(await request.body() or b"null")
+        except ValueError:
+            return api_error(400, "Invalid request format")
+        if not isinstance(credentials, dict):
+            return api_error(400, "Invalid request format")
+        username = str(credentials.get("username", ""))
+        password = str(credentials.get("password", ""))
+        if not (_same(username, config.admin_username) and _same(password, config.admin_password)):
+            return api_error(401, "Invalid username or password")
+        response = GoJSONResponse({"message": "Login successful"})
+        response.set_cookie(
+            "token", sessions.login(), max_age=30 * 86_400, httponly=True, samesite="lax"
+        )
+        return response
+
+    async def ws_ticket(request: Request) -> Response:
+        try:
+            authorize_admin_api(config, sessions, request.headers, request.cookies.get("token", ""))
+        except GatewayError as err:
+            return api_error(err.status or 401, err.message)
+        return GoJSONResponse({"ticket": sessions.ticket()})
+
+    async def is_auth_enabled(request: Request) -> Response:
+        valid = True
+        try:
+            authorize_admin_api(config, sessions, request.headers, request.cookies.get("token", ""))
+        except GatewayError:
+            valid = False
+        return GoJSONResponse({"is_auth_enabled": admin_required(config), "has_valid_token": valid})
+
+    routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         Route("/api/version", version, methods=["GET"]),
         Route("/api/providers", providers, methods=["GET"]),
+        Route("/api/session/login", login, methods=["POST"]),
+        Route("/api/session/ws-ticket", ws_ticket, methods=["POST"]),
+        Route("/api/session/is-auth-enabled", is_auth_enabled, methods=["GET"]),
     ]
+    store = LogStore(
+        seed=config.seed,
+        count=config.requests,
+        reference_time=REFERENCE_TIME,
+        rate=config.requests_per_second,
+    )
+    feed = LogFeed(config, store)
+    if config.logging:
+        routes += log_routes(LogService(config, store, sessions))
+        routes.append(WebSocketRoute("/ws", ws_endpoint(feed, sessions)))
     for prefix in ("/openai/v1", "/openai", "/v1"):
         routes += [
             api(f"{prefix}/files", gateway.list_files, "file_list"),
@@ -183,7 +255,29 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
             ),
         ]
     routes.append(Route("/{path:path}", dashboard, methods=["GET"]))
-    return Starlette(routes=routes)
+    routes.append(
+        Route("/{path:path}", not_found, methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if config.logging and config.requests > CHUNK:
+            # Build the columns filters and sorts need while the first requests are answered.
+            warm = asyncio.get_running_loop().run_in_executor(None, store.columns)
+        feed.start()
+        try:
+            yield
+        finally:
+            await feed.stop()
+            if config.logging and config.requests > CHUNK:
+                await warm
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.log_store = store
+    """The request log (tests reach it to look at entries)."""
+    app.state.log_feed = feed
+    """New entries arrive through ``app.state.log_feed.arrive(n)``."""
+    return app
 
 
 def serve(config: DemoConfig, host: str = "127.0.0.1", port: int = 8080) -> None:

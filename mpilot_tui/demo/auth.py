@@ -14,14 +14,24 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 
 from starlette.datastructures import Headers
 
 from mpilot_tui.demo.config import DemoConfig
 from mpilot_tui.demo.errors import GatewayError
+from mpilot_tui.demo.ids import stable_uuid
 
-__all__ = ["Caller", "authenticate", "authorize_management", "check_provider_allowed"]
+__all__ = [
+    "Caller",
+    "Sessions",
+    "admin_required",
+    "authenticate",
+    "authorize_admin_api",
+    "authorize_management",
+    "check_provider_allowed",
+]
 
 VK_PREFIX = "sk-bf-"
 """Bearer tokens with this prefix are virtual keys."""
@@ -62,7 +72,7 @@ def _presented_key(config: DemoConfig, headers: Headers, scheme: str, value: str
     header = headers.get("x-bf-vk", "").strip()
     if header:
         return header
-    if config.auth != "admin" and scheme == "bearer" and value.startswith(VK_PREFIX):
+    if not admin_required(config) and scheme == "bearer" and value.startswith(VK_PREFIX):
         return value
     return None
 
@@ -75,11 +85,11 @@ def authenticate(config: DemoConfig, headers: Headers) -> Caller:
     """Check the credentials of an inference (file / container) request."""
     scheme, value = _authorization(headers)
     admin = _is_admin(config, scheme, value)
-    if config.auth == "admin" and not admin:
+    if admin_required(config) and not admin:
         raise _unauthorized()
     key = _presented_key(config, headers, scheme, value)
     if key is None:
-        if config.auth == "vk":
+        if "vk" in config.auth:
             raise GatewayError(
                 "virtual key is required. Provide a virtual key via the x-bf-vk header "
                 "or as a Bearer token.",
@@ -126,3 +136,62 @@ def check_provider_allowed(
             provider=provider,
             request_type=request_type,
         )
+
+
+def admin_required(config: DemoConfig) -> bool:
+    """True when the gateway has admin auth on (the ``admin`` and ``vk+admin`` modes)."""
+    return "admin" in config.auth
+
+
+@dataclass
+class Sessions:
+    """The dashboard's login sessions and one-time WebSocket tickets."""
+
+    seed: int
+    tokens: set[str] = field(default_factory=set)
+    tickets: set[str] = field(default_factory=set)
+    _numbers: itertools.count[int] = field(default_factory=itertools.count)
+
+    def login(self) -> str:
+        """A new session token (the ``token`` cookie's value)."""
+        token = stable_uuid("session", self.seed, next(self._numbers))
+        self.tokens.add(token)
+        return token
+
+    def ticket(self) -> str:
+        """A new one-time ticket for ``/ws``."""
+        ticket = stable_uuid("ticket", self.seed, next(self._numbers))
+        self.tickets.add(ticket)
+        return ticket
+
+    def redeem(self, ticket: str) -> bool:
+        """Use ``ticket`` up; False if it is not (or no longer) valid."""
+        if ticket in self.tickets:
+            self.tickets.discard(ticket)
+            return True
+        return False
+
+
+def _is_admin_api(config: DemoConfig, sessions: Sessions, headers: Headers, cookie: str) -> bool:
+    if cookie and cookie in sessions.tokens:
+        return True
+    scheme, value = _authorization(headers)
+    if scheme == "bearer" and value in sessions.tokens:
+        return True
+    if scheme == "bearer" and not value.startswith(VK_PREFIX) and _is_admin(config, "basic", value):
+        return True  # Bearer base64(user:pass), kept for backward compatibility
+    return _is_admin(config, scheme, value)
+
+
+def authorize_admin_api(
+    config: DemoConfig, sessions: Sessions, headers: Headers, cookie: str = ""
+) -> None:
+    """The API middleware of 2.x gateways: admin credentials when admin auth is on.
+
+    A session cookie, a Bearer session token, Basic (or Bearer base64) ``user:password``, or
+    the demo's admin token pass; anything else, a virtual key included, is 401.
+    """
+    if not admin_required(config):
+        return
+    if not _is_admin_api(config, sessions, headers, cookie):
+        raise _unauthorized()

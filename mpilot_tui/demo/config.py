@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "AUTH_MODES",
     "BIFROST_VERSIONS",
     "DEFAULT_CUSTOM_PROVIDERS",
     "DEFAULT_PROVIDERS",
     "REFERENCE_TIME",
+    "AuthMode",
     "BifrostVersion",
     "DemoConfig",
 ]
 
 BifrostVersion = Literal["1.4", "1.5"]
+AuthMode = Literal["open", "vk", "admin", "vk+admin"]
+AUTH_MODES: tuple[str, ...] = ("open", "vk", "admin", "vk+admin")
+"""``open``: nothing checked; ``vk``: governance wants a virtual key on inference routes;
+``admin``: admin auth on the management API (on 1.4 also on inference); ``vk+admin``: both."""
 
 BIFROST_VERSIONS: dict[str, str] = {"1.4": "v1.4.18", "1.5": "v1.5.1"}
 """What ``GET /api/version`` answers for each emulated Bifrost line."""
@@ -51,7 +57,7 @@ class DemoConfig:
     """Seed of every generated value: ids, names, sizes, timestamps, cache decorations."""
     latency_ms: int = 0
     """Added latency on every API route except ``/health`` and ``/api/version``."""
-    auth: Literal["open", "vk", "admin"] = "open"
+    auth: AuthMode = "open"
     """``open``: no credentials; ``vk``: a virtual key is required; ``admin``: admin
     credentials in ``Authorization`` (the virtual key, if any, in ``x-bf-vk``)."""
     virtual_key: str = "sk-bf-demo-7c1e2a9f3a"
@@ -70,17 +76,38 @@ class DemoConfig:
     """Custom providers (openai-based) configured on the gateway; they serve files."""
     blocked_providers: tuple[str, ...] = ("bedrock",)
     """Providers the demo virtual key may not use (403 ``provider_blocked``)."""
+    requests: int = 5000
+    """Entries in the request log (``/api/logs``) when the gateway starts."""
+    requests_per_second: float = 0.0
+    """New request-log entries a second while the gateway runs (0: none arrive)."""
+    logging: bool = True
+    """The logging plugin is loaded: False leaves the ``/api/logs`` routes and ``/ws`` out."""
+    list_cache_debug: bool = False
+    """Put ``cache_debug`` on file and container answers, as the MPilot pages document (today's
+    gateway never does: its cache hits are in the request log)."""
+    content_delay_ms: int = 0
+    """Wait this long before the first byte of a file's content (2.2 fetches the whole file
+    from upstream first)."""
 
     def __post_init__(self) -> None:
-        for name in ("files", "containers", "container_files", "latency_ms"):
+        for name in (
+            "files",
+            "containers",
+            "container_files",
+            "latency_ms",
+            "requests",
+            "content_delay_ms",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"DemoConfig.{name} must be >= 0")
+        if self.requests_per_second < 0:
+            raise ValueError("DemoConfig.requests_per_second must be >= 0")
         if self.keys < 1:
             raise ValueError("DemoConfig.keys must be >= 1")
         if self.bifrost not in BIFROST_VERSIONS:
             raise ValueError(f"DemoConfig.bifrost must be one of {sorted(BIFROST_VERSIONS)}")
-        if self.auth not in ("open", "vk", "admin"):
-            raise ValueError("DemoConfig.auth must be 'open', 'vk' or 'admin'")
+        if self.auth not in AUTH_MODES:
+            raise ValueError(f"DemoConfig.auth must be one of {', '.join(AUTH_MODES)}")
 
     @property
     def version(self) -> str:

@@ -12,11 +12,12 @@ with empty fields omitted (Go ``omitempty``). An error without a status of its o
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
-__all__ = ["GatewayError", "upstream_error"]
+__all__ = ["GatewayError", "GoJSONResponse", "api_error", "upstream_error"]
 
 
 class GatewayError(Exception):
@@ -125,3 +126,25 @@ def upstream_error(
         request_type=request_type,
         raw_response=raw,
     )
+
+
+class GoJSONResponse(JSONResponse):
+    """JSON as Go's ``encoding/json`` Encoder writes it: ``<>&`` escaped, a final newline."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            text = text.replace(char, escape)
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        return (text + "\n").encode("utf-8")
+
+
+def api_error(status: int, message: str) -> Response:
+    """A management API error (``SendError``): no event id, type or code."""
+    body = {
+        "is_bifrost_error": False,
+        "status_code": status,
+        "error": {"message": message},
+        "extra_fields": {},
+    }
+    return GoJSONResponse(body, status_code=status)
