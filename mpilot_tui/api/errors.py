@@ -11,6 +11,7 @@ Everything the client raises derives from :class:`MPilotError`::
     ├── ProtocolError               an answer arrived but is not what the API promises
     │   ├── NotJSONError            the body is not JSON (or not valid UTF-8 JSON)
     │   │   └── DashboardHTMLError  200 text/html: the base URL serves the dashboard
+    │   │       └── UnroutableIdError   …because the id holds '/' (the gateway cannot route it)
     │   ├── ShapeError              JSON of the wrong shape (types, missing fields)
     │   ├── RedirectError           a redirect to another origin (credentials not sent on)
     │   └── PaginationError         repeated cursor, endless empty pages, repeated ids
@@ -48,6 +49,7 @@ __all__ = [
     "ShapeError",
     "TimeoutError",
     "TransportError",
+    "UnroutableIdError",
     "error_for_code",
     "error_for_status",
     "virtual_key_problem",
@@ -105,6 +107,11 @@ class NotJSONError(ProtocolError):
 
 class DashboardHTMLError(NotJSONError):
     """A 200 ``text/html`` answer: the base URL serves the gateway's dashboard, not the API."""
+
+
+class UnroutableIdError(DashboardHTMLError):
+    """The id holds ``/`` (bedrock ids are standard base64): the gateway decodes ``%2F``
+    before routing, so no request can reach the item by path; its dashboard answers."""
 
 
 class ShapeError(ProtocolError):

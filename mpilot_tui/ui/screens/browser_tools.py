@@ -272,6 +272,7 @@ class BrowserTools(Screen[None]):
             meta=result.meta,
             title=f"Fetched {visible(message.item_id)}",
             extra_of="of this item's GET",
+            from_list=False,
         )
 
     def on_browser_tools_item_failed(self, message: ItemFailed) -> None:
