@@ -19,6 +19,7 @@ from .errors import (
     ShapeError,
     TimeoutError,
     TransportError,
+    UnroutableIdError,
 )
 from .history import RequestHistory, RequestRecord
 from .models import (
@@ -77,6 +78,7 @@ __all__ = [
     "ShapeError",
     "TimeoutError",
     "TransportError",
+    "UnroutableIdError",
     "iter_pages",
     "mask_secret",
     "provider_info",

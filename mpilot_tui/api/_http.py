@@ -165,6 +165,17 @@ class RequestLoop:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def route(self, url: httpx.URL | str) -> str:
+        """``url``'s path below the base URL's (``/openai/v1/files``), which decides the
+        credentials it carries (see :func:`~.settings.route_family`)."""
+        prefix = self._client.base_url.path.rstrip("/")
+        path = (url if isinstance(url, httpx.URL) else httpx.URL(url)).path
+        return path[len(prefix) :] if prefix and path.startswith(prefix) else path
+
+    def _auth_headers(self, route: str) -> dict[str, str]:
+        """The credential headers for a request to ``route`` (built per request, never kept)."""
+        return self.settings.auth_headers(route)
+
     @property
     def host(self) -> str:
         return self._client.base_url.host or str(self._client.base_url)
@@ -238,8 +249,12 @@ class RequestLoop:
         unbounded: bool = False,
     ) -> HttpResponse:
         url = self._client.build_request(method, path, params=params).url
+        # The route asked for decides the credentials; a same-origin redirect keeps them.
+        route = self.route(url)
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send_once(method, url, attempt, sink, headers, unbounded)
+            response = await self._send_once(
+                method, url, attempt, sink, headers, unbounded, route=route
+            )
             if response.status not in (301, 302, 303, 307, 308):
                 return response
             location = response.headers.get("location")
@@ -266,7 +281,10 @@ class RequestLoop:
         sink: Sink | None = None,
         extra_headers: Mapping[str, str] | None = None,
         unbounded: bool = False,
+        *,
+        route: str | None = None,
     ) -> HttpResponse:
+        route = self.route(url) if route is None else route
         shown_url = self.scrub(redact_url(url))
         started_at = wall_clock()
         start = clock()
@@ -275,9 +293,7 @@ class RequestLoop:
             method=method,
             url=shown_url,
             attempt=attempt,
-            request_headers=redact_headers(
-                {**(extra_headers or {}), **self.settings.auth_headers()}
-            ),
+            request_headers=redact_headers({**(extra_headers or {}), **self._auth_headers(route)}),
         )
         self.history.add(record)
         chunks: list[bytes] = []
@@ -288,7 +304,7 @@ class RequestLoop:
                 # The credentials go straight into the request and are never held in a local
                 # variable, so that a traceback showing locals cannot show them.
                 request = self._client.build_request(
-                    method, url, headers={**(extra_headers or {}), **self.settings.auth_headers()}
+                    method, url, headers={**(extra_headers or {}), **self._auth_headers(route)}
                 )
                 # The client's Basic auth from URL user info would replace an explicit
                 # Authorization header; the settings' own credentials win.

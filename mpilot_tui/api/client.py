@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -26,7 +27,7 @@ from .models import (
     ProviderEntry,
 )
 from .pagination import Page, PageGuard, PageKind, ResponseMeta, iter_pages
-from .settings import ConnectionSettings
+from .settings import ConnectionSettings, mask_secret, route_family
 
 __all__ = ["CONTAINER_PAGE_LIMIT", "GatewayClient", "ItemResult", "Order", "ProvidersResult"]
 
@@ -72,7 +73,10 @@ class GatewayClient:
     ) -> None:
         self.settings = settings
         self._http = RequestLoop(settings, transport=transport, history=history)
-        self._decoder = Decoder(self._http.scrub)
+        self._decoder = Decoder(self._http.scrub, hint=self._hint)
+
+    def _hint(self, response: HttpResponse, error: errors.APIStatusError) -> str | None:
+        return auth_hint(self.settings, self._http.route(response.url), error)
 
     @classmethod
     def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
@@ -117,7 +121,7 @@ class GatewayClient:
         params["order"] = order
         response = await self._http.get("/openai/v1/files", params)
         envelope = self._decoder.decode(response, models.FILE_LIST)
-        return self._page("files", envelope, envelope.after, response, after)
+        return self._page("files", envelope, _file_cursor(envelope), response, after)
 
     async def list_container_files(
         self,
@@ -205,7 +209,8 @@ class GatewayClient:
         """``GET /openai/v1/files/{id}`` with its own ``extra_fields``."""
         path = f"/openai/v1/files/{_segment(file_id)}"
         response = await self._http.get(path, {"provider": provider})
-        item = self._decoder.decode(response, models.FILE_OBJECT)
+        with _slash_id(file_id):
+            item = self._decoder.decode(response, models.FILE_OBJECT)
         return ItemResult(item, _extra_fields_of(item), _meta(response))
 
     async def retrieve_container_file(
@@ -214,7 +219,8 @@ class GatewayClient:
         """``GET /v1/containers/{cid}/files/{fid}`` with its own ``extra_fields``."""
         path = f"/v1/containers/{_segment(container_id)}/files/{_segment(file_id)}"
         response = await self._http.get(path, {"provider": provider})
-        item = self._decoder.decode(response, models.CONTAINER_FILE_OBJECT)
+        with _slash_id(container_id, file_id):
+            item = self._decoder.decode(response, models.CONTAINER_FILE_OBJECT)
         return ItemResult(item, _extra_fields_of(item), _meta(response))
 
     async def file_content(
@@ -232,7 +238,8 @@ class GatewayClient:
         gateway may or may not honour: the sink decides when it has enough.
         """
         path = f"/openai/v1/files/{_segment(file_id)}/content"
-        return await self._content(path, provider, sink, first_bytes)
+        with _slash_id(file_id):
+            return await self._content(path, provider, sink, first_bytes)
 
     async def container_file_content(
         self,
@@ -246,7 +253,8 @@ class GatewayClient:
         """``GET /v1/containers/{cid}/files/{fid}/content``: raw bytes (as :meth:`file_content`)."""
         cid, fid = _segment(container_id), _segment(file_id)
         path = f"/v1/containers/{cid}/files/{fid}/content"
-        return await self._content(path, provider, sink, first_bytes)
+        with _slash_id(container_id, file_id):
+            return await self._content(path, provider, sink, first_bytes)
 
     async def _content(
         self, path: str, provider: str, sink: Sink | None, first_bytes: int | None
@@ -266,6 +274,12 @@ class GatewayClient:
                 path, params, sink=sink, headers=headers, unbounded=whole
             )
         self._decoder.raise_for_status(response)
+        if response.status == 200 and "text/html" in response.content_type:
+            # Content may be any type, but not the dashboard's page: the route was missed.
+            raise errors.DashboardHTMLError(
+                f"GET {response.url} answered 200 text/html: the dashboard, not the content",
+                url=response.url,
+            )
         return response
 
     async def list_providers(self) -> ProvidersResult:
@@ -326,6 +340,38 @@ class GatewayClient:
         )
 
 
+def auth_hint(settings: ConnectionSettings, path: str, error: errors.APIStatusError) -> str | None:
+    """What to do about a 401 (or a blocked key) on ``path``, naming the credential that was
+    sent (masked) and where to set the right one; ``None`` for other errors."""
+    family = route_family(path)
+    refused = isinstance(error, errors.AuthenticationError)
+    blocked = isinstance(error, errors.PermissionDeniedError)
+    if family == "admin" and refused:
+        if not settings.has_admin_credentials:
+            return (
+                "the management API (/api/…) needs admin credentials, and none are set"
+                " (a virtual key is not sent there): set MPILOT_ADMIN_USERNAME and"
+                " MPILOT_ADMIN_PASSWORD, or give the profile a username and password_env"
+            )
+        return (
+            f"the gateway refused the admin credentials of user {settings.username!r}; check"
+            " MPILOT_ADMIN_USERNAME/MPILOT_ADMIN_PASSWORD or the profile's username and password"
+        )
+    if family == "inference" and (refused or (blocked and error.virtual_key_problem)):
+        if not settings.has_virtual_key:
+            return (
+                "no virtual key was sent: set MPILOT_TOKEN, or choose a profile with one"
+                " (P in the browser)"
+            )
+        where = "x-bf-vk" if settings.auth == "basic" else settings.auth
+        what = "is blocked on the gateway" if blocked else "was refused"
+        return (
+            f"the virtual key sent ({where} {mask_secret(settings.token)}) {what}: set"
+            " MPILOT_TOKEN, or choose another profile (P in the browser)"
+        )
+    return None
+
+
 _DICT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
@@ -346,6 +392,33 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+@contextlib.contextmanager
+def _slash_id(*ids: str) -> Iterator[None]:
+    """Turn the dashboard's answer to an id with ``/`` into what really happened: the
+    gateway's HTTP server decodes ``%2F`` back to ``/`` before routing, so such an id (a
+    bedrock file id is standard base64) cannot be served by path at all."""
+    try:
+        yield
+    except errors.NotJSONError as exc:
+        slashed = next((value for value in ids if "/" in value), None)
+        if slashed is None or not isinstance(exc, errors.DashboardHTMLError):
+            raise
+        raise errors.UnroutableIdError(
+            f"the gateway cannot serve the id {slashed!r} by path: it holds '/', which the"
+            " gateway's HTTP server decodes from %2F before routing, so the request reached"
+            " its dashboard instead (a gateway limitation; the base URL is fine)",
+            url=exc.url,
+        ) from None
+
+
+def _file_cursor(envelope: FileList) -> str | None:
+    """``after`` when the gateway sent it; the last item's id when it did not though
+    ``has_more`` is true (a gateway passing the upstream body through raw)."""
+    if envelope.after or not envelope.has_more or not envelope.data:
+        return envelope.after
+    return envelope.data[-1].id
+
+
 def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None:
     """``after`` when the gateway sent it; ``last_id`` only as the fallback."""
     return envelope.after or envelope.last_id
@@ -359,6 +432,7 @@ def _meta(response: HttpResponse) -> ResponseMeta:
         elapsed_ms=response.elapsed_ms,
         size=len(response.content),
         started_at=response.started_at,
+        bifrost_headers=response.record.bifrost_headers,
     )
 
 

@@ -26,8 +26,14 @@ _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTAL
 class Decoder:
     """Decodes one connection's answers; ``scrub`` masks that connection's secrets."""
 
-    def __init__(self, scrub: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        scrub: Callable[[str], str],
+        hint: Callable[[HttpResponse, errors.APIStatusError], str | None] | None = None,
+    ) -> None:
         self.scrub = scrub
+        self.hint = hint
+        """Says what to do about an error status (which credential was sent, what to set)."""
 
     def decode(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
         """The body as ``adapter``'s type, or the client's error for a status, a content
@@ -66,7 +72,7 @@ class Decoder:
 
     def status_error(self, response: HttpResponse) -> errors.APIStatusError:
         """The error for an error status, from the gateway's envelope or a proxy's page."""
-        cls = errors.error_for_status(response.status)
+        cls: type[errors.APIStatusError] = errors.error_for_status(response.status)
 
         def scrub(text: str) -> str:
             # A gateway may echo the credentials, or send megabytes, in any field.
@@ -80,6 +86,7 @@ class Decoder:
                 envelope = None
         if envelope is not None:
             body = envelope.error
+            cls = errors.error_for_code(response.status, body.type, envelope.type, body.code)
             detail = body.error if isinstance(body.error, str) else None
             message = body.message or detail or envelope.type or response.reason or "error"
             error = cls(
@@ -102,6 +109,8 @@ class Decoder:
                 url=response.url,
                 body_excerpt=scrub(response.content[:500].decode("utf-8", "replace")),
             )
+        if self.hint is not None:
+            error.hint = self.hint(response, error)
         if isinstance(error, errors.RateLimitError):
             error.retry_after = parse_retry_after(response.headers.get("retry-after"))
         response.record.error = error.kind

@@ -4,12 +4,14 @@ Everything the client raises derives from :class:`MPilotError`::
 
     MPilotError
     ├── RequestValidationError      the request was refused before it left (e.g. limit 0..100)
+    │   └── CredentialError         a credential is not header-safe text (shown masked)
     ├── TransportError              no usable answer arrived
     │   ├── ConnectError            the host could not be reached (refused, DNS, TLS)
     │   └── TimeoutError            connect, read or the whole request ran out of time
     ├── ProtocolError               an answer arrived but is not what the API promises
     │   ├── NotJSONError            the body is not JSON (or not valid UTF-8 JSON)
     │   │   └── DashboardHTMLError  200 text/html: the base URL serves the dashboard
+    │   │       └── UnroutableIdError   …because the id holds '/' (the gateway cannot route it)
     │   ├── ShapeError              JSON of the wrong shape (types, missing fields)
     │   ├── RedirectError           a redirect to another origin (credentials not sent on)
     │   └── PaginationError         repeated cursor, endless empty pages, repeated ids
@@ -32,6 +34,7 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "ConnectError",
+    "CredentialError",
     "DashboardHTMLError",
     "MPilotError",
     "NotFoundError",
@@ -46,7 +49,10 @@ __all__ = [
     "ShapeError",
     "TimeoutError",
     "TransportError",
+    "UnroutableIdError",
+    "error_for_code",
     "error_for_status",
+    "virtual_key_problem",
 ]
 
 
@@ -74,6 +80,11 @@ class RequestValidationError(MPilotError):
     """The request was refused on the client before it was sent."""
 
 
+class CredentialError(RequestValidationError):
+    """A credential cannot be sent: control characters, bytes that are not text, or
+    characters a header cannot carry. The message shows only its masked form."""
+
+
 class TransportError(MPilotError):
     """No usable answer arrived from the gateway."""
 
@@ -96,6 +107,11 @@ class NotJSONError(ProtocolError):
 
 class DashboardHTMLError(NotJSONError):
     """A 200 ``text/html`` answer: the base URL serves the gateway's dashboard, not the API."""
+
+
+class UnroutableIdError(DashboardHTMLError):
+    """The id holds ``/`` (bedrock ids are standard base64): the gateway decodes ``%2F``
+    before routing, so no request can reach the item by path; its dashboard answers."""
 
 
 class ShapeError(ProtocolError):
@@ -128,6 +144,7 @@ class APIStatusError(MPilotError):
         detail: str | None = None,
         raw_response: Any = None,
         body_excerpt: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message, url=url)
         self.status = status
@@ -143,6 +160,8 @@ class APIStatusError(MPilotError):
         """The upstream provider's body, when the gateway passed it on."""
         self.body_excerpt = body_excerpt
         """The start of a body that was not the gateway's envelope (a proxy's page)."""
+        self.hint = hint
+        """What to do about it, from the client (which credential was sent, what to set)."""
 
     def __str__(self) -> str:
         if self.type and self.code and self.code != self.type:
@@ -152,7 +171,16 @@ class APIStatusError(MPilotError):
         text = f"{self.status} {label}".rstrip() + f": {self.message}"
         if self.event_id:
             text += f" (event_id {self.event_id})"
+        if self.hint:
+            text += f"; {self.hint}"
         return text
+
+    @property
+    def virtual_key_problem(self) -> str | None:
+        """``not_found``, ``blocked``, ``required``, … when the gateway's code names a
+        virtual-key problem, under either generation's name (``virtual_key_not_found`` in
+        1.x, ``access_not_found`` from 2.1), in ``type`` or ``code``; else ``None``."""
+        return virtual_key_problem(self.type, self.code)
 
     def fields(self) -> list[tuple[str, str]]:
         """Every field worth showing, as label/value pairs, in a fixed order."""
@@ -167,6 +195,7 @@ class APIStatusError(MPilotError):
             ("request_type", self.request_type),
             ("error", self.detail),
             ("url", self.url),
+            ("hint", self.hint),
         ]
         return [(k, v) for k, v in pairs if v not in (None, "")]
 
@@ -198,6 +227,32 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: the gateway or its upstream failed."""
+
+
+_VIRTUAL_KEY_PREFIXES = ("virtual_key_", "access_")
+"""How both generations name their virtual-key error codes (1.x, then 2.1 onwards)."""
+
+
+def virtual_key_problem(*codes: str | None) -> str | None:
+    """The virtual-key problem one of ``codes`` names (``virtual_key_blocked`` and
+    ``access_blocked`` are both ``blocked``), or ``None``."""
+    for code in codes:
+        lowered = (code or "").lower()
+        for prefix in _VIRTUAL_KEY_PREFIXES:
+            if lowered.startswith(prefix) and len(lowered) > len(prefix):
+                return lowered.removeprefix(prefix)
+    return None
+
+
+def error_for_code(status: int, *codes: str | None) -> type[APIStatusError]:
+    """The error class for a status and the gateway's codes: a virtual-key code decides
+    (not found or required: 401, blocked: 403) whatever the status, else the status."""
+    problem = virtual_key_problem(*codes)
+    if problem in ("blocked", "denied"):
+        return PermissionDeniedError
+    if problem is not None:
+        return AuthenticationError
+    return error_for_status(status)
 
 
 def error_for_status(status: int) -> type[APIStatusError]:

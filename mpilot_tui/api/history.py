@@ -11,12 +11,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REDACTED_HEADERS", "RequestHistory", "RequestRecord", "redact_headers"]
+__all__ = [
+    "BIFROST_HEADER_PREFIX",
+    "REDACTED_HEADERS",
+    "RequestHistory",
+    "RequestRecord",
+    "bifrost_headers",
+    "redact_headers",
+]
 
 REDACTED_HEADERS = frozenset(
     {"authorization", "x-bf-vk", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 """Header names whose values are replaced with ``<redacted>`` wherever a request is shown."""
+
+BIFROST_HEADER_PREFIX = "x-bifrost-"
+"""Response headers in which Bifrost 2.x repeats the routing facts (provider, models,
+fallback index, cost, upstream latency, ``x-bifrost-routing-info-*``)."""
+UPSTREAM_LATENCY_HEADER = "x-bifrost-upstream-latency-ms"
 
 MAX_BODY_KEPT = 256 * 1024
 """Bytes of a response body kept per record; the rest is cut."""
@@ -28,6 +40,28 @@ def redact_headers(headers: Any) -> tuple[tuple[str, str], ...]:
     return tuple(
         (name, "<redacted>" if name.lower() in REDACTED_HEADERS else value) for name, value in items
     )
+
+
+def bifrost_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The ``x-bifrost-*`` pairs of ``headers``, names lower-cased, in the order received."""
+    return tuple(
+        (name.lower(), value)
+        for name, value in headers
+        if name.lower().startswith(BIFROST_HEADER_PREFIX)
+    )
+
+
+def upstream_latency(headers: tuple[tuple[str, str], ...]) -> float | None:
+    """Milliseconds from ``x-bifrost-upstream-latency-ms``, or ``None`` (absent, not a
+    number, negative or not finite)."""
+    for name, value in bifrost_headers(headers):
+        if name == UPSTREAM_LATENCY_HEADER:
+            try:
+                millis = float(value.strip())
+            except ValueError:
+                return None
+            return millis if 0 <= millis < float("inf") else None
+    return None
 
 
 @dataclass
@@ -70,6 +104,16 @@ class RequestRecord:
             return self.url
         slash = self.url.find("/", scheme_end + 3)
         return self.url[slash:] if slash >= 0 else "/"
+
+    @property
+    def bifrost_headers(self) -> tuple[tuple[str, str], ...]:
+        """The answer's ``x-bifrost-*`` headers (Bifrost 2.x)."""
+        return bifrost_headers(self.response_headers)
+
+    @property
+    def upstream_latency_ms(self) -> float | None:
+        """The upstream provider's time as the gateway reports it (Bifrost 2.x)."""
+        return upstream_latency(self.response_headers)
 
     @property
     def latency_gap_ms(self) -> float | None:

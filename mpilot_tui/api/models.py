@@ -5,6 +5,11 @@ false, a missing ``after`` means no next page. Unknown fields are kept (``extra=
 and never fatal. Both the Bifrost 1.4 model field names (``model_requested``,
 ``model_deployment``) and the 1.5 names (``original_model_requested``,
 ``resolved_model_used``) are accepted.
+
+Bifrost 2.x lists files with fewer fields (no ``expires_at``/``updated_at`` in a list; a
+retrieve keeps ``updated_at``), adds the status ``pending_upload`` and ``routing_info`` in
+``extra_fields``; its other new extra fields (``routing_metadata``, ``request_costs``,
+``dropped_compat_plugin_params``, …) are kept whole as unknown fields.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = [
     "FileObject",
     "ProviderEntry",
     "ProvidersResponse",
+    "RoutingInfo",
 ]
 
 
@@ -54,6 +60,15 @@ class CacheDebug(_Model):
     similarity: float | None = None
 
 
+class RoutingInfo(_Model):
+    """``extra_fields.routing_info`` (Bifrost 2.x): where the request was routed. Only the
+    provider and model are named; the key used, its alias and the fallback details are kept
+    as the gateway sent them (their names are not settled across builds)."""
+
+    provider: str | None = None
+    model: str | None = None
+
+
 class ExtraFields(_Model):
     """The gateway's ``extra_fields`` on a success response."""
 
@@ -74,6 +89,8 @@ class ExtraFields(_Model):
     parse_errors: Any = None
     converted_request_type: str | None = None
     cache_debug: CacheDebug | None = None
+    routing_info: RoutingInfo | None = None
+    """Bifrost 2.x: the provider, model, key and fallbacks the request was routed to."""
 
     @property
     def requested_model(self) -> str | None:
@@ -96,10 +113,13 @@ class FileObject(_Model):
     filename: str = ""
     purpose: str = ""
     status: str = ""
+    """An open set: ``uploaded``, ``processed``, ``processing``, ``error``, ``deleted``, and
+    ``pending_upload`` from Bifrost 2.x."""
     status_details: str | None = None
     expires_at: int | None = None
+    """Absent from 2.x list answers (not "never expires" there: fetch the item to know)."""
     updated_at: int | None = None
-    """Bifrost 1.5 only."""
+    """Bifrost 1.5, and 2.x retrieves (absent from 2.x list answers)."""
 
 
 class ContainerFileObject(_Model):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from .errors import PaginationError
+from .history import upstream_latency
 from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObject
 
 __all__ = ["Page", "PageGuard", "ResponseMeta", "iter_pages"]
@@ -41,6 +42,13 @@ class ResponseMeta:
     size: int
     """Response body size in bytes."""
     started_at: float
+    bifrost_headers: tuple[tuple[str, str], ...] = ()
+    """The answer's ``x-bifrost-*`` headers (Bifrost 2.x repeats the routing facts there)."""
+
+    @property
+    def upstream_latency_ms(self) -> float | None:
+        """``x-bifrost-upstream-latency-ms``: the upstream provider's part of the time."""
+        return upstream_latency(self.bifrost_headers)
 
 
 @dataclass(frozen=True)

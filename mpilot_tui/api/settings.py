@@ -1,9 +1,21 @@
-"""Connection settings: where the gateway is and how to authenticate to it.
+"""Connection settings: where the gateway is and the two credentials it takes.
 
 The CLI, the saved profiles (``mpilot_tui.config``) and the browser all build a
 :class:`ConnectionSettings` and hand it to :class:`~mpilot_tui.api.client.GatewayClient`.
-Secrets are held in :class:`pydantic.SecretStr` so that a ``repr`` or a traceback never
-shows them.
+
+Two credentials, each sent only to its own routes (:func:`route_family`):
+
+- the **virtual key** (``token``) on the inference routes ``/openai/…`` and ``/v1/…``, in
+  ``Authorization: Bearer`` (``auth = "bearer"``) or ``x-bf-vk`` (``auth = "x-bf-vk"``);
+- the **admin credentials** (``username`` and ``password``) on the management API
+  ``/api/…``, as ``Authorization: Basic``; without them ``/api/…`` goes without credentials.
+
+``auth = "basic"`` is for 1.4 gateways that want admin auth on inference routes too: Basic
+on every route and the virtual key in ``x-bf-vk``. ``auth = "none"`` sends nothing anywhere.
+
+Secrets are held in :class:`pydantic.SecretStr`, so that a ``repr`` or a traceback's locals
+never show them; they are checked when the settings are made (:mod:`.credentials`), so that
+building a header cannot fail, and header text exists only in the request being sent.
 """
 
 from __future__ import annotations
@@ -16,37 +28,40 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from .credentials import CredentialKind, credential_problem, mask_secret, secret_forms
+from .errors import CredentialError
+
 __all__ = [
     "AUTH_KINDS",
     "AuthKind",
     "ConnectionSettings",
+    "RouteFamily",
     "is_loopback_url",
     "mask_secret",
+    "route_family",
 ]
 
 AuthKind = Literal["bearer", "x-bf-vk", "basic", "none"]
 AUTH_KINDS: tuple[AuthKind, ...] = ("bearer", "x-bf-vk", "basic", "none")
-"""How credentials travel: ``Authorization: Bearer``, the ``x-bf-vk`` header, Basic admin
-credentials (plus the virtual key in ``x-bf-vk``), or nothing at all."""
+"""Where the virtual key travels: ``Authorization: Bearer``, the ``x-bf-vk`` header, or (for
+1.4 gateways) ``x-bf-vk`` beside Basic admin credentials on every route; or nothing at all."""
+
+RouteFamily = Literal["inference", "admin", "other"]
+"""``inference`` (``/openai/…``, ``/v1/…``: the virtual key), ``admin`` (``/api/…``: the
+admin credentials), ``other`` (``/health`` and the like: no credentials needed)."""
 
 DEMO_BASE_URL = "http://demo.invalid"
 """The base URL the in-process demo gateway answers on (never resolved: ASGI transport)."""
 
 
-def mask_secret(secret: str | SecretStr | None) -> str:
-    """Show enough of a secret to recognise it, never enough to use it: ``sk-bf-…9f3a``."""
-    if secret is None:
-        return "(none)"
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-    if not value:
-        return "(empty)"
-    if value.startswith("sk-bf-") and len(value) >= 14:
-        return f"sk-bf-…{value[-4:]}"
-    if len(value) >= 20:
-        return f"{value[:3]}…{value[-4:]}"
-    if len(value) >= 12:
-        return f"…{value[-4:]}"
-    return "••••"
+def route_family(path: str) -> RouteFamily:
+    """Which credential a request path takes (the path without the base URL's prefix)."""
+    first = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+    if first in ("openai", "v1"):
+        return "inference"
+    if first == "api":
+        return "admin"
+    return "other"
 
 
 def _without_password(url: str) -> str:
@@ -81,12 +96,12 @@ class ConnectionSettings:
     """The gateway's root, e.g. ``http://localhost:8080`` (no ``/openai`` suffix)."""
     auth: AuthKind = "bearer"
     """Where the token goes; see :data:`AUTH_KINDS`."""
-    token: SecretStr | None = None
-    """The virtual key (``sk-bf-…``) or admin JWT."""
+    token: SecretStr | None = field(default=None, repr=False)
+    """The virtual key (``sk-bf-…``) or an MPilot admin JWT, for the inference routes."""
     username: str | None = None
-    """Admin user name for ``basic`` auth."""
+    """The admin user name, for ``/api/…`` (and every route with ``basic`` auth)."""
     password: SecretStr | None = field(default=None, repr=False)
-    """Admin password for ``basic`` auth."""
+    """The admin password that goes with ``username``."""
     timeout: float = 30.0
     """Seconds allowed for connecting and for each read."""
     verify: bool | str = True
@@ -98,8 +113,25 @@ class ConnectionSettings:
     profile: str | None = None
     """The saved profile these settings came from, for display."""
 
+    def __post_init__(self) -> None:
+        # Checked once here, so that building a header later cannot fail with a secret in
+        # hand (httpx would raise on a non-ASCII header value, h11 quote a CR in its repr).
+        checks: tuple[tuple[str, SecretStr | None, CredentialKind], ...] = (
+            ("the virtual key", self.token, "virtual key"),
+            ("the admin password", self.password, "password"),
+        )
+        for what, secret, kind in checks:
+            if secret is not None:
+                problem = credential_problem(secret.get_secret_value(), kind)
+                if problem:
+                    raise CredentialError(f"{what} {problem} ({mask_secret(secret)})")
+        if self.username is not None:
+            problem = credential_problem(self.username, "user name")
+            if problem:
+                raise CredentialError(f"the admin user name {problem}")
+
     def __repr__(self) -> str:
-        # Secrets are SecretStr; the base URL may hold a password as user info.
+        # Secrets are SecretStr (and left out); the base URL may hold a password as user info.
         shown = []
         for item in fields(self):
             if item.repr:
@@ -113,26 +145,52 @@ class ConnectionSettings:
     def demo(self) -> bool:
         return self.base_url == DEMO_BASE_URL
 
-    def auth_headers(self) -> dict[str, str]:
-        """The headers that carry the credentials; never logged or displayed."""
-        token = self.token.get_secret_value() if self.token else ""
-        if self.auth == "bearer" and token:
-            return {"Authorization": f"Bearer {token}"}
-        if self.auth == "x-bf-vk" and token:
-            return {"x-bf-vk": token}
-        if self.auth == "basic":
-            headers: dict[str, str] = {}
-            if self.username is not None:
-                password = self.password.get_secret_value() if self.password else ""
-                pair = f"{self.username}:{password}".encode()
-                headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-            if token:
-                headers["x-bf-vk"] = token
-            return headers
-        return {}
+    @property
+    def has_admin_credentials(self) -> bool:
+        """Whether an admin user name is set (the password may be empty)."""
+        return self.auth != "none" and self.username is not None
+
+    @property
+    def has_virtual_key(self) -> bool:
+        return self.auth != "none" and bool(self.token and self.token.get_secret_value())
+
+    def credentials_for(self, path: str) -> tuple[str, ...]:
+        """Which credentials a request to ``path`` carries: ``"virtual key"``,
+        ``"admin"``, both or none (for messages and tests; no secret involved)."""
+        family = route_family(path)
+        sent: list[str] = []
+        if self.has_virtual_key and family == "inference":
+            sent.append("virtual key")
+        if self.has_admin_credentials and (family == "admin" or self.auth == "basic"):
+            sent.append("admin")
+        return tuple(sent)
+
+    def auth_headers(self, path: str) -> dict[str, str]:
+        """The headers that carry the credentials for a request to ``path``.
+
+        Built for the request being sent and never kept; no secret is bound to a local name
+        here, so a traceback through this frame shows none.
+        """
+        sent = self.credentials_for(path)
+        headers: dict[str, str] = {}
+        if "admin" in sent and self.username is not None:
+            headers["Authorization"] = "Basic " + base64.b64encode(
+                (
+                    self.username
+                    + ":"
+                    + (self.password.get_secret_value() if self.password else "")
+                ).encode("utf-8")
+            ).decode("ascii")
+        if "virtual key" in sent and self.token is not None:
+            if self.auth == "bearer":
+                headers["Authorization"] = "Bearer " + self.token.get_secret_value()
+            else:  # x-bf-vk, and basic (whose Authorization carries the admin credentials)
+                headers["x-bf-vk"] = self.token.get_secret_value()
+        return headers
 
     def secrets(self) -> list[str]:
-        """Every secret value, so that output can be scrubbed of them."""
+        """Every secret value in every form it may be echoed in, so that output can be
+        scrubbed of them (see :func:`~.credentials.secret_forms`)."""
         values = [s.get_secret_value() for s in (self.token, self.password) if s]
         try:
             proxy_password = urlsplit(self.proxy).password if self.proxy else None
@@ -140,17 +198,24 @@ class ConnectionSettings:
             proxy_password = None
         if proxy_password:
             values.append(proxy_password)
-        headers = self.auth_headers()
-        if self.auth == "basic" and "Authorization" in headers:
-            values.append(headers["Authorization"].removeprefix("Basic "))
-        return [v for v in values if v]
+        if self.username is not None:
+            values.append(
+                self.auth_headers("/api/").get("Authorization", "").removeprefix("Basic ")
+            )
+        return [form for value in values if value for form in secret_forms(value)]
 
     def describe_auth(self) -> str:
-        """A display string such as ``bearer sk-bf-…9f3a``; never the secret itself."""
-        if self.auth == "none" or (self.auth != "basic" and not self.token):
+        """A display string such as ``bearer sk-bf-…9f3a + admin alice``; never a secret."""
+        if self.auth == "none":
             return "no auth"
+        parts: list[str] = []
         if self.auth == "basic":
-            user = self.username or "?"
-            extra = f" + x-bf-vk {mask_secret(self.token)}" if self.token else ""
-            return f"basic {user}:••••{extra}"
-        return f"{self.auth} {mask_secret(self.token)}"
+            parts.append(f"basic {self.username or '?'}:••••")
+            if self.has_virtual_key:
+                parts.append(f"x-bf-vk {mask_secret(self.token)}")
+            return " + ".join(parts)
+        if self.has_virtual_key:
+            parts.append(f"{self.auth} {mask_secret(self.token)}")
+        if self.has_admin_credentials:
+            parts.append(f"admin {self.username}")
+        return " + ".join(parts) or "no auth"

@@ -79,7 +79,9 @@ def fail(message: str, code: int) -> NoReturn:
 def connection_options(func: F) -> F:
     """``--demo``, ``--base-url``, ``--auth``, ``--profile``, ``--config``, ``--timeout``.
 
-    The token never comes from the command line: ``MPILOT_TOKEN`` or a saved profile.
+    Credentials never come from the command line: the virtual key from ``MPILOT_TOKEN`` or
+    a saved profile, the admin login from ``MPILOT_ADMIN_USERNAME``/``MPILOT_ADMIN_PASSWORD``
+    or a saved profile.
     """
     options = [
         click.option("--demo", is_flag=True, default=None, help="Use the in-process demo gateway."),
@@ -91,7 +93,10 @@ def connection_options(func: F) -> F:
         click.option(
             "--auth",
             type=click.Choice(AUTH_KINDS),
-            help="Where the token goes: Authorization Bearer (default), x-bf-vk, basic, none.",
+            help=(
+                "Where the virtual key goes: Authorization Bearer (default) or x-bf-vk; basic"
+                " for 1.4 gateways (admin login on every route, the key in x-bf-vk); none."
+            ),
         ),
         click.option("--profile", metavar="NAME", help="Saved profile [env MPILOT_PROFILE]."),
         click.option(

@@ -126,8 +126,12 @@ def _profile_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--token-stdin", is_flag=True, help="Read the token from stdin; stored in the file."
         ),
-        click.option("--username", help="Admin user name (auth basic)."),
-        click.option("--password-env", metavar="VAR", help="Read the password from this variable."),
+        click.option(
+            "--username", help="Admin user name for /api/… (every route with auth basic)."
+        ),
+        click.option(
+            "--password-env", metavar="VAR", help="Read the admin password from this variable."
+        ),
         click.option(
             "--password-command", metavar="COMMAND", help="Program printing the password."
         ),

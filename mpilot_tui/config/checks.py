@@ -99,18 +99,21 @@ def profile_warnings(
 
     With ``env``, a ``token_env`` or ``password_env`` that is not set is reported too.
     """
-    sends = profile.auth != "none" and (profile.token_source is not None or profile.auth == "basic")
+    sends = profile.auth != "none" and (
+        profile.token_source is not None or profile.username is not None
+    )
     warnings = connection_warnings(
         profile.base_url, sends_credentials=sends, verify=profile.verify, profile_name=name
     )
-    if profile.auth != "basic" and (
-        profile.username is not None or profile.password_source is not None
-    ):
+    if profile.password_source is not None and profile.username is None:
         warnings.append(
-            f'profile {name!r}: username and password are only used with auth = "basic"'
+            f"profile {name!r}: a password source is set but no username, so no admin"
+            " credentials are sent to /api/…; add username"
         )
-    if profile.auth == "none" and profile.token_source is not None:
-        warnings.append(f'profile {name!r}: the token is not sent with auth = "none"')
+    if profile.auth == "none" and (
+        profile.token_source is not None or profile.username is not None
+    ):
+        warnings.append(f'profile {name!r}: no credentials are sent with auth = "none"')
     if env is not None:
         for key in ("token_env", "password_env"):
             variable = getattr(profile, key)

@@ -15,17 +15,21 @@ from mpilot_tui.config.store import ConfigStore
 
 __all__ = ["PROFILE_ROWS_HEADER", "align_columns", "profile_rows", "profile_settings"]
 
-PROFILE_ROWS_HEADER = ("", "NAME", "BASE URL", "AUTH", "TOKEN")
+PROFILE_ROWS_HEADER = ("", "NAME", "BASE URL", "AUTH", "ADMIN", "TOKEN")
 """Column titles of :func:`profile_rows`; the first column holds ``*`` for the default."""
 
 
 def profile_rows(store: ConfigStore) -> list[tuple[str, ...]]:
-    """One row per profile (with a header row): default marker, name, URL, auth, token."""
+    """One row per profile (with a header row): default marker, name, URL, auth, the admin
+    user (``-`` when none) and where the virtual key comes from."""
     rows: list[tuple[str, ...]] = [PROFILE_ROWS_HEADER]
     for name in store.profile_names():
         profile = store.get_profile(name)
         marker = "*" if name == store.default_profile else ""
-        rows.append((marker, name, profile.base_url, profile.auth, describe_token_source(profile)))
+        admin = profile.username or "-"
+        rows.append(
+            (marker, name, profile.base_url, profile.auth, admin, describe_token_source(profile))
+        )
     return rows
 
 
@@ -52,19 +56,23 @@ def _shown(value: object) -> str:
 def profile_settings(profile: ProfileConfig) -> list[tuple[str, str]]:
     """Every setting as ``(key, text)``, the token and password described, never shown.
 
-    Values the file does not set are marked ``(default)``; ``password`` is listed for Basic
-    auth only, ``username`` for Basic auth or when it is set.
+    Values the file does not set are marked ``(default)``; ``token`` is the virtual key's
+    source; ``username`` and ``password`` (the admin credentials for ``/api/…``) are listed
+    when either is set, or for Basic auth.
     """
     given = profile.model_fields_set
+    admin = (
+        profile.auth == "basic"
+        or profile.username is not None
+        or profile.password_source is not None
+    )
     settings: list[tuple[str, str]] = []
     for key in ProfileConfig.model_fields:
         if key == "token_env":
             settings.append(("token", describe_token_source(profile, full=True)))
-        elif key == "password_env" and profile.auth == "basic":
+        elif key == "password_env" and admin:
             settings.append(("password", describe_password_source(profile, full=True)))
-        elif key.startswith(("token", "password")) or (
-            key == "username" and profile.auth != "basic" and profile.username is None
-        ):
+        elif key.startswith(("token", "password")) or (key == "username" and not admin):
             continue
         else:
             value = getattr(profile, key)

@@ -14,6 +14,8 @@ from pathlib import Path
 from platformdirs import user_config_path
 
 __all__ = [
+    "ADMIN_PASSWORD_ENV",
+    "ADMIN_USERNAME_ENV",
     "APP_NAME",
     "BASE_URL_ENV",
     "CONFIG_ENV",
@@ -35,7 +37,11 @@ PROFILE_ENV = "MPILOT_PROFILE"
 BASE_URL_ENV = "MPILOT_BASE_URL"
 """Environment variable holding the gateway's base URL, overriding the profile's."""
 TOKEN_ENV = "MPILOT_TOKEN"
-"""Environment variable holding the token, overriding the profile's token source."""
+"""Environment variable holding the virtual key, overriding the profile's token source."""
+ADMIN_USERNAME_ENV = "MPILOT_ADMIN_USERNAME"
+"""Environment variable holding the admin user name for ``/api/…``, overriding the profile's."""
+ADMIN_PASSWORD_ENV = "MPILOT_ADMIN_PASSWORD"
+"""Environment variable holding the admin password, overriding the profile's password source."""
 
 
 def default_config_path() -> Path:

@@ -3,12 +3,19 @@
 Each setting comes from the first of these that gives it:
 
 1. command-line flags (``--profile``, ``--base-url``, ``--auth``, ``--timeout``);
-2. the environment (``MPILOT_PROFILE``, ``MPILOT_BASE_URL``, ``MPILOT_TOKEN``);
+2. the environment (``MPILOT_PROFILE``, ``MPILOT_BASE_URL``, ``MPILOT_TOKEN``,
+   ``MPILOT_ADMIN_USERNAME``, ``MPILOT_ADMIN_PASSWORD``);
 3. the profile (``--profile``, else ``MPILOT_PROFILE``, else ``default_profile``; the
    default only when no base URL was given, or the one given is the default profile's own);
 4. the defaults (``bearer`` auth, 30 s timeout, ``openai``, ``files``, 100 per page, ``desc``).
 
 With no base URL from any of them, :class:`NotConfiguredError` says how to start.
+
+Two credentials are resolved independently: the virtual key (``MPILOT_TOKEN``, else the
+profile's token source) and the admin credentials (``MPILOT_ADMIN_USERNAME`` /
+``MPILOT_ADMIN_PASSWORD``, else the profile's ``username`` and password source). Each is
+cleaned when read (:func:`~mpilot_tui.api.credentials.clean_credential`): surrounding
+whitespace is removed with a warning, text a header cannot carry is a :class:`ConfigError`.
 """
 
 from __future__ import annotations
@@ -20,11 +27,20 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from mpilot_tui.api.credentials import CredentialKind, clean_credential
+from mpilot_tui.api.errors import CredentialError
 from mpilot_tui.api.settings import AUTH_KINDS, AuthKind, ConnectionSettings
 from mpilot_tui.config.checks import connection_warnings, permission_warnings
 from mpilot_tui.config.errors import ConfigError, NotConfiguredError
 from mpilot_tui.config.models import ProfileConfig, base_url_problem
-from mpilot_tui.config.paths import BASE_URL_ENV, PROFILE_ENV, TOKEN_ENV, config_path
+from mpilot_tui.config.paths import (
+    ADMIN_PASSWORD_ENV,
+    ADMIN_USERNAME_ENV,
+    BASE_URL_ENV,
+    PROFILE_ENV,
+    TOKEN_ENV,
+    config_path,
+)
 from mpilot_tui.config.secrets import resolve_password, resolve_token
 from mpilot_tui.config.store import ConfigStore
 
@@ -108,6 +124,82 @@ def _check_auth(auth: str) -> AuthKind:
     return auth
 
 
+class _Credentials:
+    """The virtual key and the admin credentials, each from the first source that has it."""
+
+    def __init__(
+        self, env: Mapping[str, str], profile: ProfileConfig | None, name: str | None
+    ) -> None:
+        self.env = env
+        self.profile = profile
+        self.name = name
+        self.token: SecretStr | None = None
+        self.username: str | None = None
+        self.password: SecretStr | None = None
+        self.warnings: list[str] = []
+
+    def _clean(
+        self, value: str | SecretStr | None, what: str, kind: CredentialKind
+    ) -> SecretStr | None:
+        cleaned = clean_credential(value, what=what, kind=kind)
+        if cleaned.stripped:
+            self.warnings.append(
+                f"{what}: the {kind} had whitespace around it (such as a trailing newline);"
+                " it was removed"
+            )
+        return cleaned.secret
+
+    def _where(self, key: str) -> str:
+        label = f"profile {self.name!r}" if self.name else "profile"
+        profile = self.profile
+        variable = getattr(profile, key, None) if key.endswith("_env") else None
+        return f"{label}: {key}" + (f" {variable}" if variable else "")
+
+    def resolve(self, *, basic: bool) -> None:
+        env, profile = self.env, self.profile
+        if env.get(TOKEN_ENV):
+            self.token = self._clean(env[TOKEN_ENV], TOKEN_ENV, "virtual key")
+        elif profile is not None and profile.token_source is not None:
+            self.token = self._clean(
+                resolve_token(profile, env, profile_name=self.name),
+                self._where(profile.token_source),
+                "virtual key",
+            )
+        user: SecretStr | None = None
+        if env.get(ADMIN_USERNAME_ENV):
+            user = self._clean(env[ADMIN_USERNAME_ENV], ADMIN_USERNAME_ENV, "user name")
+        elif profile is not None and profile.username is not None:
+            user = self._clean(profile.username, self._where("username"), "user name")
+        self.username = user.get_secret_value() if user else None
+        if self.username is None:
+            if basic:
+                raise ConfigError(
+                    "--auth basic needs an admin user name: set "
+                    f"{ADMIN_USERNAME_ENV} and {ADMIN_PASSWORD_ENV}, or use a profile with"
+                    " username and password_env (auth basic sends them on every route and the"
+                    f" virtual key from {TOKEN_ENV} in x-bf-vk)"
+                )
+            if env.get(ADMIN_PASSWORD_ENV):
+                self.warnings.append(
+                    f"{ADMIN_PASSWORD_ENV} is set but no admin user name is: set"
+                    f" {ADMIN_USERNAME_ENV} too; no admin credentials are sent"
+                )
+            return
+        if env.get(ADMIN_PASSWORD_ENV):
+            self.password = self._clean(env[ADMIN_PASSWORD_ENV], ADMIN_PASSWORD_ENV, "password")
+        elif profile is not None and profile.password_source is not None:
+            try:
+                password = resolve_password(profile, env, profile_name=self.name)
+            except ConfigError as exc:
+                if basic:
+                    raise
+                # The admin login is only for /api/…: browsing works without it.
+                self.warnings.append(f"{exc}; no admin credentials are sent to /api/…")
+                self.username = None
+                return
+            self.password = self._clean(password, self._where(profile.password_source), "password")
+
+
 def resolve_connection(
     *,
     config_file: str | os.PathLike[str] | None = None,
@@ -141,15 +233,12 @@ def resolve_connection(
     if not seconds > 0:
         raise ConfigError(f"timeout must be a number of seconds greater than 0, not {seconds}")
 
-    token: SecretStr | None = None
-    password: SecretStr | None = None
-    if auth_kind != "none":
-        if environ.get(TOKEN_ENV):
-            token = SecretStr(environ[TOKEN_ENV])
-        elif chosen is not None:
-            token = resolve_token(chosen, environ, profile_name=name)
-        if auth_kind == "basic" and chosen is not None:
-            password = resolve_password(chosen, environ, profile_name=name)
+    try:
+        credentials = _Credentials(environ, chosen, name)
+        if auth_kind != "none":
+            credentials.resolve(basic=auth_kind == "basic")
+    except CredentialError as exc:
+        raise ConfigError(str(exc)) from None
     verify: bool | str = source.verify
     if isinstance(verify, str):
         verify = str(Path(verify).expanduser())
@@ -157,17 +246,18 @@ def resolve_connection(
     settings = ConnectionSettings(
         base_url=url.rstrip("/"),
         auth=auth_kind,
-        token=token,
-        username=source.username if chosen is not None else None,
-        password=password,
+        token=credentials.token,
+        username=credentials.username,
+        password=credentials.password,
         timeout=seconds,
         verify=verify,
         proxy=source.proxy,
         profile=name,
     )
-    sends = bool(token) or (auth_kind == "basic" and settings.username is not None)
+    sends = settings.has_virtual_key or settings.has_admin_credentials
     warnings = [
         *store.warnings(),
+        *credentials.warnings,
         *permission_warnings(path),
         *connection_warnings(
             settings.base_url, sends_credentials=sends, verify=settings.verify, profile_name=name

@@ -120,6 +120,12 @@ async def test_inspector_redacts_credentials() -> None:
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         await pilot.pause(0.2)
+        # The file listing: the virtual key goes only there (/api/… and /health get none).
+        inspector = app.screen
+        assert isinstance(inspector, InspectorScreen)
+        listed = next(i for i, r in enumerate(inspector.records) if "/openai/v1/files" in r.url)
+        inspector.query_one("DataTable").move_cursor(row=listed)  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
         await pilot.click("#fold-request_headers CollapsibleTitle")
         await pilot.pause(0.2)
         text = screen_text(app)

@@ -243,3 +243,117 @@ async def test_keys_that_arrive_before_the_form_is_mounted_are_typed(config_file
         await pilot.pause(0.3)
         name = form.query_one("#pf-name", Input)
         assert (name.value, form.focused) == ("gamma", name)
+
+
+ADMIN_CONFIG = """\
+default_profile = "alpha"
+
+[profiles.alpha]
+base_url = "http://alpha.test"
+auth = "x-bf-vk"
+token_env = "ALPHA_KEY"
+username = "admin"
+password_env = "ALPHA_PW"
+"""
+
+
+LABELS = (
+    "Base URL", "Virtual key goes in", "from env var", "from a command", "stored in the file",
+    "user name", "password env var", "password command", "stored password",
+    "Default provider", "Page size", "Order", "Timeout (seconds)", "Verify TLS", "Proxy",
+)  # fmt: skip
+
+
+async def open_form(app: MPilotApp, pilot: Pilot[None], key: str) -> ProfileForm:
+    await pilot.press("P")
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
+    assert isinstance(app.screen, ProfileForm)
+    return app.screen
+
+
+async def test_every_field_is_labelled_with_both_credentials(config_file: Path) -> None:
+    config_file.write_text(ADMIN_CONFIG)
+    session = resolve_session(config_file=config_file, env={"ALPHA_KEY": "sk-bf-k-0123456789"})
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 50)) as pilot:
+        form = await open_form(app, pilot, "e")
+        labels = [str(label.render()) for label in form.query(".pf-label")]
+        for expected in LABELS:
+            assert any(expected in label for label in labels), expected
+        # Each prefilled value sits beside its label.
+        assert form.query_one("#pf-env", Input).value == "ALPHA_KEY"
+        assert form.query_one("#pf-user", Input).value == "admin"
+        assert form.query_one("#pf-password-env", Input).value == "ALPHA_PW"
+        assert form.query_one("#pf-token", Input).password
+        assert form.query_one("#pf-password", Input).password
+
+
+@pytest.mark.parametrize("size", [(120, 36), (120, 50), (80, 24)])
+async def test_the_test_result_has_its_own_place(config_file: Path, size: tuple[int, int]) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=size) as pilot:
+        form = await open_form(app, pilot, "e")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "answered" in screen_text(app))
+        buttons = form.query_one("#pf-buttons").region
+        result = form.query_one("#pf-result-box").region
+        box = form.query_one("#profile-form").region
+        assert result.y >= buttons.bottom  # below the buttons, never over them
+        assert result.y - buttons.bottom <= 1  # and right below them
+        assert result.bottom <= box.bottom
+        assert "/health answered: ok" in screen_text(app)
+
+
+async def test_connection_test_tries_the_admin_login(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file.write_text(ADMIN_CONFIG)
+    monkeypatch.setenv("ALPHA_KEY", "sk-bf-k-0123456789")
+    monkeypatch.setenv("ALPHA_PW", "pw-0123456789\n")
+    seen: list[dict[str, str]] = []
+
+    def recording(settings: ConnectionSettings) -> GatewayClient:
+        def handle(request: httpx.Request) -> httpx.Response:
+            seen.append({"path": request.url.path, **request.headers})
+            if request.url.path == "/health":
+                return httpx.Response(200, json={"status": "ok"})
+            if request.url.path == "/api/providers":
+                return httpx.Response(200, json={"providers": [{"name": "openai"}]})
+            return httpx.Response(200, json={"object": "list", "data": []})
+
+        return GatewayClient(settings, transport=httpx.MockTransport(handle))
+
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=recording)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_form(app, pilot, "e")
+        seen.clear()
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "admin login accepted" in screen_text(app))
+        assert "pw-0123456789" not in screen_text(app)
+    by_path = {entry["path"]: entry for entry in seen}
+    assert by_path["/openai/v1/files"]["x-bf-vk"] == "sk-bf-k-0123456789"
+    assert "authorization" not in by_path["/openai/v1/files"]
+    assert by_path["/api/providers"]["authorization"].startswith("Basic ")
+    assert "x-bf-vk" not in by_path["/api/providers"]
+
+
+async def test_form_refuses_two_sources_and_bad_numbers(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot, "e")
+        form.query_one("#pf-env", Input).value = "SOME_VAR"
+        form.query_one("#pf-token", Input).value = "sk-bf-typed-0123456789"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "give one token source" in screen_text(app))
+        form.query_one("#pf-token", Input).value = ""
+        for bad in ("-", "+", "1_"):
+            form.query_one("#pf-page", Input).value = bad
+            await pilot.press("ctrl+t")
+            await wait_for(pilot, lambda: "page size: a whole number" in screen_text(app))
+        assert isinstance(app.screen, ProfileForm)
+        assert "sk-bf-typed" not in screen_text(app)

@@ -187,6 +187,7 @@ class BrowserTools(ListingScreen):
             meta=result.meta,
             title=f"Fetched {visible(message.item_id)}",
             extra_of="of this item's GET",
+            from_list=False,
         )
 
     def on_browser_tools_item_failed(self, message: ItemFailed) -> None:

@@ -266,12 +266,18 @@ class InspectorScreen(Screen[None]):
         status = "no answer" if record.status is None else str(record.status)
         grid.add_row("status", Text(f"{status} · attempt {record.attempt}"))
         timing = Text(f"client {_ms(record.elapsed_ms)}")
+        if record.upstream_latency_ms is not None:
+            timing.append(f" · upstream {_ms(record.upstream_latency_ms)}")
         if facts.latency_ms is not None:
             timing.append(f" · gateway {_ms(facts.latency_ms)}")
             timing.append(f" · gap {_ms(record.elapsed_ms - facts.latency_ms)} on the way")
         else:
             timing.append(" · gateway latency not reported")
         grid.add_row("time", timing)
+        routed = record.bifrost_headers
+        if routed:
+            lines = "\n".join(f"{name} {visible(value)}" for name, value in routed)
+            grid.add_row("x-bifrost-*", Text(lines))
         if record.status is not None:
             size = f"{human_bytes(record.size)} ({record.size:,} bytes)"
             if record.body_truncated:

@@ -2,16 +2,20 @@
 
 Only the first :data:`PREVIEW_CAP` bytes are fetched for the preview (asked for with
 ``Range``, and the stream is left once they are in, should the gateway send everything).
-Text (JSONL, JSON, CSV, Markdown, code) is shown with syntax highlighting; anything else as a
-hex summary. ``s`` saves the whole content to a path (the current folder by default) with a
-progress bar, streamed to disk as it arrives, so a file of any size can be saved; escape
-cancels a save, then closes. The fetch and the save run in workers that only post messages.
+Until they arrive the preview says it is waiting and for how long: a Bifrost 2.x gateway
+downloads the whole file from its provider before it sends any (and ignores ``Range``), so
+a large file can keep it waiting; escape cancels. Text (JSONL, JSON, CSV, Markdown, code) is
+shown with syntax highlighting; anything else as a hex summary. ``s`` saves the whole
+content to a path (the current folder by default) with a progress bar, streamed to disk as
+it arrives, so a file of any size can be saved; escape cancels a save, then closes. The
+fetch and the save run in workers that only post messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -25,6 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...api import GatewayClient, MPilotError
@@ -41,6 +46,10 @@ HEX_BYTES = 256
 """Bytes of a binary file shown as hex."""
 SAVE_PAUSE = 0.0
 """Seconds the save yields to the event loop between two chunks (tests slow it down)."""
+WAIT_TICK = 1.0
+"""Seconds between two updates of the waiting message."""
+clock = time.monotonic
+"""The preview's stopwatch for the waiting message; tests replace it."""
 LEXERS = {
     "jsonl": "json", "json": "json", "md": "markdown", "py": "python", "yaml": "yaml",
     "yml": "yaml", "xml": "xml", "html": "html", "js": "javascript", "toml": "toml",
@@ -218,6 +227,10 @@ class PreviewScreen(Screen[None]):
         """What the body shows (the highlighted text or the hex summary)."""
         self.saving = False
         self._confirm: Path | None = None
+        self._started = clock()
+        self._arrived = 0
+        """Bytes of the preview received so far (counted by the fetch's sink)."""
+        self._waiting: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-header")
@@ -232,7 +245,37 @@ class PreviewScreen(Screen[None]):
         self.query_one("#preview-body").border_title = "Content"
         self._show_header(None)
         self.query_one("#preview-body").focus()
+        self._started = clock()
         self._load(self.target)
+        self.show_waiting()
+        self._waiting = self.set_interval(WAIT_TICK, self.show_waiting)
+
+    @property
+    def fetching(self) -> bool:
+        """The content has neither arrived nor failed yet."""
+        return self._waiting is not None
+
+    def show_waiting(self) -> None:
+        """Say how long the fetch has waited, and for what."""
+        if not self.fetching:
+            return
+        seconds = max(0.0, clock() - self._started)
+        if self._arrived:
+            text = Text(f"receiving… {human_bytes(self._arrived)} of the first ", style="italic")
+            text.append(f"{human_bytes(PREVIEW_CAP)} after {seconds:,.0f} s · escape cancels")
+        else:
+            text = Text(f"waiting for the gateway's first byte… {seconds:,.0f} s", style="italic")
+            text.append(
+                "\nA gateway downloads the whole file from its provider before it sends any"
+                " of it, so a large file takes a while. escape cancels.",
+                style="dim",
+            )
+        self.query_one("#preview-content", Static).update(text)
+
+    def _stop_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting.stop()
+            self._waiting = None
 
     def _show_header(self, note: str | None, content_type: str | None = None) -> None:
         target = self.target
@@ -267,6 +310,7 @@ class PreviewScreen(Screen[None]):
             nonlocal cut
             room = PREVIEW_CAP - len(head)
             head.extend(chunk[:room])
+            self._arrived = len(head)  # a count the waiting message reads; no widget touched
             cut = cut or len(chunk) >= room
             return not cut
 
@@ -285,6 +329,7 @@ class PreviewScreen(Screen[None]):
         )
 
     def on_preview_screen_loaded(self, message: Loaded) -> None:
+        self._stop_waiting()
         self.content = message.content
         self.total = message.total
         self.complete = message.complete
@@ -301,6 +346,7 @@ class PreviewScreen(Screen[None]):
         self.query_one("#preview-content", Static).update(shown)
 
     def on_preview_screen_failed(self, message: Failed) -> None:
+        self._stop_waiting()
         error = message.error
         self.query_one("#preview-content", Static).update(
             Group(Text(error.kind, style="bold red"), Text(visible(str(error))))
@@ -436,4 +482,7 @@ class PreviewScreen(Screen[None]):
             self._hide_path()
             self._show_status("")
         else:
+            if self.fetching:
+                self.workers.cancel_group(self, "content")  # the fetch stops with the screen
+                self._stop_waiting()
             self.dismiss(None)

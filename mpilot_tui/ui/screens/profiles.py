@@ -1,25 +1,22 @@
-"""Saved profiles in the browser: a switcher, and an add/edit form with a connection test."""
+"""Saved profiles in the browser: a switcher; the add/edit form is in :mod:`.profile_form`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pydantic import SecretStr, ValidationError
 from rich.text import Text
-from textual import events, on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...api import GatewayClient, MPilotError
-from ...api.settings import ConnectionSettings
-from ...config import ConfigError, ConfigStore, ProfileConfig, describe_token_source
+from ...config import ConfigError, ConfigStore, describe_token_source
 from ...text import visible
+from .profile_form import ProfileForm
 
 __all__ = ["ProfileForm", "ProfileSwitcher"]
 
@@ -110,194 +107,3 @@ class ProfileSwitcher(ModalScreen[str | None]):
             self.reload(highlight=saved or editing)
 
         self.app.push_screen(form, closed)
-
-
-AUTH_CHOICES = [("bearer (Authorization)", "bearer"), ("x-bf-vk header", "x-bf-vk"),
-                ("basic admin + x-bf-vk", "basic"), ("none", "none")]  # fmt: skip
-
-
-class ProfileForm(ModalScreen[str | None]):
-    """Add or edit one profile, validated by the same model as the config file."""
-
-    DEFAULT_CSS = """
-    ProfileForm { align: center middle; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="profile_form.cancel"),
-        Binding("ctrl+s", "save", "Save", id="profile_form.save"),
-        Binding("ctrl+t", "test", "Test connection", id="profile_form.test"),
-    ]
-
-    class Tested(Message):
-        def __init__(self, lines: list[tuple[str, bool]]) -> None:
-            super().__init__()
-            self.lines = lines
-
-    def __init__(self, config_file: Path, name: str | None) -> None:
-        super().__init__()
-        self.config_file = config_file
-        self.name_to_edit = name
-
-    def compose(self) -> ComposeResult:
-        profile: ProfileConfig | None = None
-        if self.name_to_edit:
-            profile = ConfigStore.load(self.config_file).get_profile(self.name_to_edit)
-        with VerticalScroll(classes="picker", id="profile-form"):
-            title = f"Edit profile {self.name_to_edit}" if profile else "Add a profile"
-            yield Label(title, classes="picker-title")
-            yield Input(self.name_to_edit or "", placeholder="name", id="pf-name",
-                        disabled=profile is not None)  # fmt: skip
-            yield Input(profile.base_url if profile else "", placeholder="base URL", id="pf-url")
-            yield Select(AUTH_CHOICES, value=profile.auth if profile else "bearer",
-                         allow_blank=False, id="pf-auth")  # fmt: skip
-            yield Input(
-                profile.token_env or "" if profile else "",
-                placeholder="token from env var (e.g. MPILOT_PROD_TOKEN)",
-                id="pf-env",
-            )
-            yield Input(placeholder="or a token to store in the file (hidden)", password=True,
-                        id="pf-token")  # fmt: skip
-            yield Input(profile.default_provider if profile else "openai",
-                        placeholder="default provider", id="pf-provider")  # fmt: skip
-            yield Input(str(profile.page_size) if profile else "100", placeholder="page size",
-                        id="pf-page", type="integer")  # fmt: skip
-            with Horizontal(id="pf-buttons"):
-                yield Button("Test connection", id="pf-test")
-                yield Button("Save", variant="primary", id="pf-save")
-            yield Static(id="pf-result")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        # The name field (on edit: the first field that can change) takes the keys at once;
-        # set_focus is synchronous, so a key already queued finds it focused.
-        editable = [field for field in self.query(Input) if not field.disabled]
-        if editable:
-            self.set_focus(editable[0])
-
-    def on_key(self, event: events.Key) -> None:
-        """Type into the focused field the characters that arrived while the form opened.
-
-        A key typed before the form was mounted went to the screen itself (nothing had focus
-        yet) and is handled here, after on_mount. A focused Input consumes every printable
-        key itself, so a printable key that reaches the screen now was typed ahead.
-        """
-        field = self.focused
-        if isinstance(field, Input) and event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            field.insert_text_at_cursor(event.character)
-
-    def _values(self) -> dict[str, Any]:
-        def text(widget_id: str) -> str:
-            return self.query_one(widget_id, Input).value.strip()
-
-        values: dict[str, Any] = {
-            "base_url": text("#pf-url"),
-            "auth": self.query_one("#pf-auth", Select).value,
-            "default_provider": text("#pf-provider") or "openai",
-            "page_size": int(text("#pf-page") or "100"),
-        }
-        if text("#pf-env"):
-            values["token_env"] = text("#pf-env")
-            values["token"] = None
-        elif text("#pf-token"):
-            values["token"] = text("#pf-token")
-            values["token_env"] = None
-        return values
-
-    def _validate(self) -> dict[str, Any] | None:
-        values = self._values()
-        check = {k: SecretStr(v) if k == "token" and v else v for k, v in values.items()}
-        try:
-            ProfileConfig.model_validate({k: v for k, v in check.items() if v is not None})
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}"
-                for e in exc.errors(include_input=False, include_url=False)
-            )
-            self._result([(f"not valid: {problems}", False)])
-            return None
-        return values
-
-    def _result(self, lines: list[tuple[str, bool]]) -> None:
-        text = Text()
-        for line, ok in lines:
-            text.append(
-                ("✔ " if ok else "✘ ") + visible(line) + "\n", style="green" if ok else "red"
-            )
-        self.query_one("#pf-result", Static).update(text)
-
-    @on(Button.Pressed, "#pf-save")
-    def action_save(self) -> None:
-        values = self._validate()
-        name = self.query_one("#pf-name", Input).value.strip()
-        if values is None:
-            return
-        if not name:
-            self._result([("a profile needs a name", False)])
-            return
-        try:
-            store = ConfigStore.load(self.config_file)
-            store.set_profile(name, values)
-            store.save()
-        except ConfigError as exc:
-            self._result([(str(exc), False)])
-            return
-        self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
-        self.dismiss(name)
-
-    @on(Button.Pressed, "#pf-test")
-    def action_test(self) -> None:
-        values = self._validate()
-        if values is None:
-            return
-        token = self.query_one("#pf-token", Input).value.strip()
-        env_name = values.get("token_env")
-        if env_name:
-            import os
-
-            token = os.environ.get(str(env_name), "")
-        settings = ConnectionSettings(
-            base_url=values["base_url"],
-            auth=values["auth"],
-            token=SecretStr(token) if token else None,
-            timeout=10.0,
-            retries=0,
-        )
-        self._result([("testing…", True)])
-        self.run_test(settings, values["default_provider"])
-
-    @work(exclusive=True, group="profile-test", exit_on_error=False)
-    async def run_test(self, settings: ConnectionSettings, provider: str) -> None:
-        lines: list[tuple[str, bool]] = []
-        factory = getattr(self.app, "client_factory", None)
-        try:
-            client: GatewayClient = factory(settings) if factory else GatewayClient(settings)
-        except MPilotError as exc:
-            self.post_message(self.Tested([(str(exc), False)]))
-            return
-        async with client:
-            try:
-                health = await client.health()
-                lines.append((f"/health answered: {health.get('status', health)}", True))
-            except MPilotError as exc:
-                lines.append((f"/health: {exc}", False))
-            try:
-                page = await client.list_files(provider, limit=1)
-                lines.append(
-                    (
-                        f"GET /openai/v1/files ({provider}) answered {page.meta.status} in "
-                        f"{page.meta.elapsed_ms:.0f} ms",
-                        True,
-                    )
-                )
-            except MPilotError as exc:
-                lines.append((f"list files: {exc}", False))
-        self.post_message(self.Tested(lines))
-
-    def on_profile_form_tested(self, message: Tested) -> None:
-        self._result(message.lines)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

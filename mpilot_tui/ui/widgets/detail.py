@@ -94,6 +94,22 @@ def _field(name: str, value: Any) -> Text:
     return Text(visible(clip(str(value))))
 
 
+def _pairs(values: dict[str, Any]) -> Text:
+    """``name value`` lines, the names dim: a small object shown without JSON's punctuation."""
+    text = Text()
+    for number, (name, value) in enumerate(values.items()):
+        if number:
+            text.append("\n")
+        text.append(f"{visible(clip(str(name), 80))} ", style="dim")
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        text.append(visible(clip(shown)))
+    return text
+
+
+NOT_LISTED = ("expires_at", "updated_at")
+"""File fields a Bifrost 2.x list answer leaves out (a retrieve has them)."""
+
+
 class DetailPane(VerticalScroll, can_focus=True):
     """The detail of the highlighted row, and the last error in full."""
 
@@ -152,9 +168,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         meta: ResponseMeta | None,
         title: str = "Item",
         extra_of: str = "of the page",
+        from_list: bool = True,
     ) -> None:
         """Show ``item``, then the ``extra_fields`` of the response it came in (``extra_of``
-        says which: the listing's page, or a fetch of the item itself)."""
+        says which: the listing's page, or a fetch of the item itself).
+
+        A file from a list answer without ``expires_at``/``updated_at`` says they are not in
+        the list answer (Bifrost 2.x drops them there), not that the file never expires.
+        """
         item_static = self.query_one("#detail-item", Static)
         if item is None:
             item_static.update(Text("No row highlighted.", style="dim"))
@@ -169,6 +190,11 @@ class DetailPane(VerticalScroll, can_focus=True):
             if name == "extra_fields":
                 continue
             grid.add_row(Text(ellipsize(visible(name[:200]), 32)), _field(name, value))
+        if from_list and item.get("object") == "file":
+            for name in NOT_LISTED:
+                if name not in item:
+                    note = "not in the list answer; press f to fetch the item"
+                    grid.add_row(name, Text(note, style="italic dim"))
         item_static.update(Group(Text(title, style="bold underline"), grid))
         self._show_extra(extra, meta, extra_of)
 
@@ -198,7 +224,13 @@ class DetailPane(VerticalScroll, can_focus=True):
             yield "request_type", Text(visible(clip(extra.request_type)))
         if extra.provider:
             yield "provider", Text(visible(clip(extra.provider)))
-        latency = Text("gateway ")
+        latency = Text()
+        upstream = meta.upstream_latency_ms if meta is not None else None
+        if upstream is not None:
+            latency.append("upstream ")
+            latency.append(f"{upstream:g} ms", style="bold")
+            latency.append("  ")
+        latency.append("gateway ")
         latency.append("?" if extra.latency is None else f"{extra.latency:g} ms", style="bold")
         if meta is not None:
             latency.append("  client ")
@@ -206,6 +238,8 @@ class DetailPane(VerticalScroll, can_focus=True):
             if extra.latency is not None:
                 latency.append(f"  (+{meta.elapsed_ms - extra.latency:.1f} ms on the way)")
         yield "latency", latency
+        if extra.routing_info is not None:
+            yield "routing_info", _pairs(extra.routing_info.model_dump(exclude_none=True))
         for name in (
             "model_requested",
             "model_deployment",
@@ -220,6 +254,13 @@ class DetailPane(VerticalScroll, can_focus=True):
             yield "chunk_index", Text(str(extra.chunk_index))
         if extra.parse_errors:
             yield "parse_errors", json_text(extra.parse_errors)
+        if meta is not None and meta.bifrost_headers:
+            yield (
+                "x-bifrost-*",
+                _pairs(
+                    {name.removeprefix("x-bifrost-"): value for name, value in meta.bifrost_headers}
+                ),
+            )
         if meta is not None:
             yield (
                 "response",

@@ -228,17 +228,26 @@ async def test_page_without_has_more_has_no_next_page(gw: Any) -> None:
     assert page.has_next_page() is False
 
 
-async def test_has_more_without_cursor_has_no_next_page(gw: Any) -> None:
-    gw.queue(gw.json(200, gw.file_list(["file-1"], has_more=True)))
+async def test_has_more_without_cursor_falls_back_to_the_last_item(gw: Any) -> None:
+    # A gateway passing the upstream body through raw (2.x, openai with raw responses on).
+    gw.queue(gw.json(200, gw.file_list(["file-1", "file-2"], has_more=True)))
+    page = await gw.client().list_files()
+    assert page.has_more is True
+    assert page.next_cursor == "file-2"
+
+
+async def test_has_more_without_cursor_or_items_has_no_next_page(gw: Any) -> None:
+    gw.queue(gw.json(200, gw.file_list([], has_more=True)))
     page = await gw.client().list_files()
     assert page.has_more is True
     assert page.has_next_page() is False
 
 
 async def test_file_list_never_uses_a_last_id(gw: Any) -> None:
-    gw.queue(gw.json(200, gw.file_list(["file-1"], has_more=True, last_id="file-1")))
+    body = gw.file_list(["file-1"], has_more=True, last_id="file-elsewhere")
+    gw.queue(gw.json(200, body))
     page = await gw.client().list_files()
-    assert page.next_cursor is None
+    assert page.next_cursor == "file-1"  # the item's own id, never the field
 
 
 async def test_container_list_prefers_after_over_last_id(gw: Any) -> None:

@@ -140,13 +140,14 @@ async def test_has_more_without_a_cursor_stops(gw: Any) -> None:
         gw,
         {
             None: gw.file_list(["f1"], has_more=True, after="c1"),
-            "c1": gw.file_list(["f2"], has_more=True),
+            # Empty, so not even the last item's id can stand in for the cursor.
+            "c1": gw.file_list([], has_more=True),
         },
     )
     seen, error = await _collect(gw.client().iter_files())
     assert isinstance(error, PaginationError)
     assert "no cursor" in str(error)
-    assert seen == [["f1"], ["f2"]]
+    assert seen == [["f1"], []]
     assert len(gw.requests) == 2
 
 

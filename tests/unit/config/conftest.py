@@ -23,6 +23,8 @@ STEERING_VARIABLES = (
     paths.PROFILE_ENV,
     paths.BASE_URL_ENV,
     paths.TOKEN_ENV,
+    paths.ADMIN_USERNAME_ENV,
+    paths.ADMIN_PASSWORD_ENV,
 )
 
 

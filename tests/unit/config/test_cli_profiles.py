@@ -50,15 +50,23 @@ def test_list_masks_tokens_and_marks_the_default(cli: Cli, user_file: Path) -> N
     result = cli("profiles", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["NAME", "BASE", "URL", "AUTH", "TOKEN"]
+    assert lines[0].split() == ["NAME", "BASE", "URL", "AUTH", "ADMIN", "TOKEN"]
     assert lines[1].split() == [
         "*",
         "local",
         "http://localhost:8080",
         "bearer",
+        "-",
         "env:MPILOT_LOCAL_TOKEN",
     ]
-    assert lines[2].split() == ["prod", "https://gw.example.com", "bearer", "stored", "sk-bf-…9f3a"]
+    assert lines[2].split() == [
+        "prod",
+        "https://gw.example.com",
+        "bearer",
+        "-",
+        "stored",
+        "sk-bf-…9f3a",
+    ]
     assert TOKEN not in everything(result)
 
 
