@@ -375,6 +375,8 @@ class BrowserScreen(BrowserActions, BrowserTools):
     def page_wanted(self) -> None:
         if self.has_more and self.next_cursor and self.last_error is None:
             self.fetch_page(self.next_cursor)
+        elif self.inflight is None:
+            self.table.stop_following()  # no page is coming for an End to wait for
 
     @on(FileTable.Highlighted)
     def highlighted(self, event: FileTable.Highlighted) -> None:
