@@ -242,9 +242,10 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def write_json(envelopes: Sequence[Any], out: TextIO) -> None:
-    """One envelope as an object, several as an array: always one valid JSON document."""
-    document = envelopes[0] if len(envelopes) == 1 else list(envelopes)
+def write_json(envelopes: Sequence[Any], out: TextIO, *, array: bool = False) -> None:
+    """One envelope as an object, several (or any number, with ``array``) as an array:
+    always one valid JSON document."""
+    document = envelopes[0] if len(envelopes) == 1 and not array else list(envelopes)
     out.write(_json_text(document, indent=2))
     out.write("\n")
 
@@ -318,9 +319,11 @@ class ListingWriter:
     :meth:`finish`. Items added loose (a filtered or sorted selection) become one list envelope.
     """
 
-    def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO) -> None:
+    def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO, *, array: bool = False) -> None:
         self.format = fmt
         self.out = out
+        self.array = array
+        """JSON: an array of envelopes even when there is one (``files --all`` promises it)."""
         self.rows = 0
         """Items written (or, for JSON, collected) so far."""
         self._csv = CsvWriter(kind, out) if fmt == "csv" else None
@@ -356,7 +359,7 @@ class ListingWriter:
             envelopes = self._envelopes
             if self._loose or not envelopes:
                 envelopes = [*envelopes, {"object": "list", "data": self._loose, "has_more": False}]
-            write_json(envelopes, self.out)
+            write_json(envelopes, self.out, array=self.array)
 
     def clear(self) -> None:
         """Let go of what is held."""

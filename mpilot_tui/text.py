@@ -7,6 +7,7 @@ bidi overrides and zero-width characters are shown, never obeyed.
 
 from __future__ import annotations
 
+import math
 import time
 import unicodedata
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ __all__ = [
     "cell_width",
     "clock",
     "ellipsize",
+    "finite_number",
     "human_bytes",
     "local_time",
     "utc_iso",
@@ -90,11 +92,32 @@ def ellipsize(text: str, width: int) -> str:
     return "".join(kept) + "…"
 
 
-def human_bytes(size: int | None) -> str:
-    """``1536`` → ``1.5 KB``; None → ``""``."""
+def finite_number(value: object) -> float | None:
+    """``value`` as a finite float, or None when it is not a number one can draw or do sums
+    with (a bool, a string, NaN, an infinity, an integer past the float range)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _raw_number(value: object) -> str:
+    """A value that is no usable number, shown as it came (cut: an integer may have 400
+    digits, a wrong type may be anything)."""
+    shown = visible(value)
+    return shown if len(shown) <= 24 else f"{shown[:20]}…({len(shown)} chars)"
+
+
+def human_bytes(size: object) -> str:
+    """``1536`` → ``1.5 KB``; None → ``""``; anything that is not a usable size as it came."""
     if size is None:
         return ""
-    value = float(size)
+    value = finite_number(size)
+    if value is None:
+        return f"{_raw_number(size)} B" if isinstance(size, int | float) else _raw_number(size)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         # 1023.96 KB would print as "1024.0 KB": move up a unit once rounding reaches 1024.
         limit = 1024 if unit == "B" else 1023.95
@@ -104,31 +127,38 @@ def human_bytes(size: int | None) -> str:
     return f"{size} B"  # pragma: no cover
 
 
-def local_time(timestamp: int | float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A unix timestamp as local time."""
+def local_time(timestamp: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A unix timestamp as local time (``@value`` for one no calendar holds)."""
     if timestamp is None:
         return ""
+    seconds = finite_number(timestamp)
+    if seconds is None:
+        return f"@{_raw_number(timestamp)}"
     try:
-        return datetime.fromtimestamp(timestamp).strftime(fmt)
+        return datetime.fromtimestamp(seconds).strftime(fmt)
     except (OverflowError, OSError, ValueError):
-        return f"@{timestamp}"
+        return f"@{_raw_number(timestamp)}"
 
 
-def utc_iso(timestamp: int | float | None) -> str:
-    """A unix timestamp as UTC ISO 8601."""
+def utc_iso(timestamp: object) -> str:
+    """A unix timestamp as UTC ISO 8601 (``@value`` for one no calendar holds)."""
     if timestamp is None:
         return ""
+    seconds = finite_number(timestamp)
+    if seconds is None:
+        return f"@{_raw_number(timestamp)}"
     try:
-        return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
     except (OverflowError, OSError, ValueError):
-        return f"@{timestamp}"
+        return f"@{_raw_number(timestamp)}"
 
 
-def ago(timestamp: int | float | None, now: float | None = None) -> str:
-    """``3 days ago`` / ``in 2 hours``."""
-    if timestamp is None:
+def ago(timestamp: object, now: float | None = None) -> str:
+    """``3 days ago`` / ``in 2 hours``; ``""`` for what is not a usable timestamp."""
+    seconds_then = finite_number(timestamp)
+    if seconds_then is None:
         return ""
-    delta = (clock() if now is None else now) - timestamp
+    delta = (clock() if now is None else now) - seconds_then
     future = delta < 0
     seconds = abs(delta)
     for unit, size in (("year", 31_536_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):

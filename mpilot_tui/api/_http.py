@@ -16,7 +16,8 @@ import re
 import ssl
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ import httpx
 
 from .. import __version__
 from . import errors
+from ._encoding import ACCEPT_ENCODING, BodyDecoder, EncodingRefused
 from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord, redact_headers
 from .settings import ConnectionSettings, mask_secret
 
@@ -152,7 +154,11 @@ class RequestLoop:
                 verify=settings.verify if _tls_possible(base_url, settings.proxy) else False,
                 proxy=settings.proxy,
                 follow_redirects=False,
-                headers={"User-Agent": f"mpilot-tui/{__version__}", "Accept": "application/json"},
+                headers={
+                    "User-Agent": f"mpilot-tui/{__version__}",
+                    "Accept": "application/json",
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
             )
         except (httpx.InvalidURL, ValueError, OSError, ssl.SSLError) as exc:
             raise errors.RequestValidationError(
@@ -315,10 +321,12 @@ class RequestLoop:
                 if streaming and unbounded:
                     deadline.reschedule(None)  # each read still has the client's timeout
                 try:
-                    # A streamed body goes to the sink in pieces (see _feed): a transport that
-                    # hands over a whole body at once (an in-process one) still lets the
-                    # screen move and a cancel land.
-                    async for chunk in response.aiter_bytes():
+                    # The body is decoded here, not by httpx, so that a layered encoding bomb
+                    # is stopped after a bounded step (see _encoding). A streamed body goes to
+                    # the sink in pieces (see _feed): a transport that hands over a whole body
+                    # at once (an in-process one) still lets the screen move and a cancel land.
+                    decoder = self._decoder(response, shown_url)
+                    async for chunk in _decoded(response, decoder):
                         size += len(chunk)
                         if sink is not None and streaming:
                             try:
@@ -331,7 +339,7 @@ class RequestLoop:
                         if size > MAX_BODY:
                             raise errors.ProtocolError(
                                 f"the answer from {self.host} is larger than "
-                                f"{MAX_BODY // (1024 * 1024)} MB; refused",
+                                f"{MAX_BODY // (1024 * 1024)} MB once decoded; refused",
                                 url=shown_url,
                             )
                         chunks.append(chunk)
@@ -378,6 +386,14 @@ class RequestLoop:
             size=size,
         )
 
+    def _decoder(self, response: httpx.Response, url: str) -> BodyDecoder:
+        try:
+            return BodyDecoder(response.headers.get("content-encoding"))
+        except EncodingRefused as exc:
+            raise errors.NotJSONError(
+                self.scrub(f"{self.host} sent a body that could not be decoded: {exc}"), url=url
+            ) from None
+
     def _fail(self, record: RequestRecord, exc: errors.MPilotError, start: float) -> None:
         record.elapsed_ms = (clock() - start) * 1000
         record.error = exc.kind
@@ -401,7 +417,7 @@ class RequestLoop:
             return errors.TransportError(
                 self.scrub(f"the connection to {host} broke mid-answer: {_reason(exc)}"), url=url
             )
-        if isinstance(exc, httpx.DecodingError):
+        if isinstance(exc, httpx.DecodingError | zlib.error):
             return errors.NotJSONError(
                 f"{host} sent a body that could not be decoded: {_reason(exc)}", url=url
             )
@@ -460,6 +476,25 @@ for _name in (
 
 _NO_AUTH = httpx.Auth()
 """An auth flow that adds nothing (keeps httpx from applying URL user info)."""
+
+
+async def _decoded(response: httpx.Response, decoder: BodyDecoder) -> AsyncIterator[bytes]:
+    """The response's body decoded in bounded steps, with a turn of the event loop between
+    steps so that the deadline and a cancel can land during a long decode."""
+    if response.is_stream_consumed:
+        # Built in memory by an in-process transport (read, and decoded, by httpx already).
+        decoder = BodyDecoder(None)
+        for piece in decoder.decode(response.content):
+            yield piece
+            await asyncio.sleep(0)
+        return
+    async for raw in response.aiter_raw():
+        for piece in decoder.decode(raw):
+            yield piece
+            await asyncio.sleep(0)
+    for piece in decoder.finish():
+        yield piece
+        await asyncio.sleep(0)
 
 
 async def _feed(sink: Sink, chunk: bytes) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter
 
 __all__ = [
     "CacheDebug",
@@ -158,7 +158,8 @@ class FileList(_Model):
 
     object: str = "list"
     data: list[FileObject]
-    has_more: bool = False
+    has_more: StrictBool = False
+    """Only ``true`` or ``false``: ``"yes"`` or ``1`` is a shape error, not a guess."""
     after: str | None = None
     extra_fields: ExtraFields = Field(default_factory=ExtraFields)
 
@@ -170,7 +171,8 @@ class ContainerFileList(_Model):
     data: list[ContainerFileObject]
     first_id: str | None = None
     last_id: str | None = None
-    has_more: bool = False
+    has_more: StrictBool = False
+    """Only ``true`` or ``false``: ``"yes"`` or ``1`` is a shape error, not a guess."""
     after: str | None = None
     extra_fields: ExtraFields = Field(default_factory=ExtraFields)
 
@@ -182,7 +184,8 @@ class ContainerList(_Model):
     data: list[ContainerObject]
     first_id: str | None = None
     last_id: str | None = None
-    has_more: bool = False
+    has_more: StrictBool = False
+    """Only ``true`` or ``false``: ``"yes"`` or ``1`` is a shape error, not a guess."""
     after: str | None = None
     extra_fields: ExtraFields = Field(default_factory=ExtraFields)
 

@@ -2,11 +2,13 @@
 
 Data goes to stdout and narration to stderr. Exit codes: 0 ok, 1 the gateway answered an
 error, 2 usage or configuration error, 3 connection or timeout, 4 the gateway's answer was
-not what the API promises, 130 interrupted.
+not what the API promises, 70 the app stopped on an unexpected error, 130 interrupted
+(143 and 129 after SIGTERM and SIGHUP).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -65,7 +67,9 @@ def main(ctx: click.Context, /, **connection: Any) -> None:
         warn(message)
     from ..ui.app import run_app
 
-    run_app(session)
+    code = run_app(session)
+    if code:
+        sys.exit(code)
 
 
 register_listing(main)

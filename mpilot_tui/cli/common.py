@@ -42,7 +42,7 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 the gateway answered an error, 2 usage or configuration error, "
     "3 connection or timeout, 4 the gateway's answer was not what the API promises, "
-    "130 interrupted."
+    "70 the app stopped on an unexpected error, 130 interrupted (143/129: SIGTERM/SIGHUP)."
 )
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -62,13 +62,15 @@ class _Printer:
     export does, so a script and the app write the same bytes for the same listing.
     """
 
-    def __init__(self, kind: Kind, output_format: str, out: TextIO) -> None:
+    def __init__(self, kind: Kind, output_format: str, out: TextIO, *, every_page: bool) -> None:
         self.kind = kind
         self.out = out
         self.count = 0
         self._rows: list[dict[str, Any]] = []
         self._writer = (
-            ListingWriter(output_format, kind, out) if output_format in FILE_FORMATS else None
+            ListingWriter(output_format, kind, out, array=every_page)
+            if output_format in FILE_FORMATS
+            else None
         )
 
     def add(self, page: Page[Any]) -> None:
@@ -114,7 +116,7 @@ def _run_listing(
         ),
         keep_rows=False,
     )
-    printer = _Printer(kind, output_format, sys.stdout)
+    printer = _Printer(kind, output_format, sys.stdout, every_page=fetch_all)
 
     async def main() -> None:
         async with session.client() as client:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +24,26 @@ from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
 from .widgets.file_table import FileTable
 
-__all__ = ["MPilotApp", "binding_groups", "create_app", "run_app"]
+__all__ = [
+    "EXIT_CRASH",
+    "EXIT_INTERRUPTED",
+    "SIGNAL_EXIT_CODES",
+    "MPilotApp",
+    "binding_groups",
+    "create_app",
+    "run_app",
+]
+
+EXIT_CRASH = 70
+"""The app stopped on an error it did not expect (``EX_SOFTWARE``); Textual itself exits 0."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as in the CLI."""
+SIGNAL_EXIT_CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
+"""The exit code for each signal that ends the app (128 + the signal's number), after the
+terminal is restored."""
+SHUTDOWN_GRACE = 3.0
+"""Seconds a signalled app has to restore the terminal and close before it is ended anyway
+(after a hang-up the terminal is gone and writing the restore sequences can block)."""
 
 
 class MPilotApp(App[None]):
@@ -31,6 +55,14 @@ class MPilotApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("P", "profiles", "Profiles", id="app.profiles"),
+        Binding(
+            "ctrl+c",
+            "interrupt",
+            "Quit (exit 130)",
+            id="app.interrupt",
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(
@@ -48,6 +80,11 @@ class MPilotApp(App[None]):
         """The config's ``inspector_history``, kept for the clients of later profiles."""
         self.client = client or self._new_client(session)
         self._owns_client = client is None
+        self.handle_signals = False
+        """Turn SIGTERM and SIGHUP into a clean exit (:func:`run_app` sets it; tests that run
+        the app inside pytest do not)."""
+        self.crash: str | None = None
+        """What an unexpected error cost, said on stderr once the terminal is back."""
 
     def _new_client(self, session: Session) -> GatewayClient:
         if self.client_factory is not None and session.demo_config is None:
@@ -59,6 +96,10 @@ class MPilotApp(App[None]):
         return client
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum, code in SIGNAL_EXIT_CODES.items():
+                loop.add_signal_handler(signum, self._end_on_signal, code)
         self.push_screen(BrowserScreen(self.session, self.client))
         # Also printed to stderr before the app starts, where the app's screen hides them.
         for warning in self.session.warnings:
@@ -152,8 +193,37 @@ class MPilotApp(App[None]):
             pass
 
     async def on_unmount(self) -> None:
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in SIGNAL_EXIT_CODES:
+                loop.remove_signal_handler(signum)
         if self._owns_client:
             await self.client.aclose()
+
+    def _end_on_signal(self, code: int) -> None:
+        self.exit(return_code=code)
+        stopper = threading.Timer(SHUTDOWN_GRACE, os._exit, args=(code,))
+        stopper.daemon = True
+        stopper.start()
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: quit with the CLI's exit code for an interrupt."""
+        self.exit(return_code=EXIT_INTERRUPTED)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's hook for an unhandled error: it prints the traceback and exits with
+        # return code 1, which its run() does not turn into the process's exit code.
+        if self.crash is None:
+            try:
+                rows = len(self.browser.store)
+            except LookupError:
+                rows = 0
+            self.crash = (
+                f"the app stopped on an unexpected error ({type(error).__name__}; the "
+                f"traceback is above): the {rows:,} loaded rows were lost, nothing on the "
+                "gateway was changed"
+            )
+        super()._handle_exception(error)
 
     @property
     def browser(self) -> BrowserScreen:
@@ -292,5 +362,15 @@ def create_app(
     return MPilotApp(session, client, client_factory=client_factory)
 
 
-def run_app(session: Session) -> None:
-    create_app(session).run()
+def run_app(session: Session, app: MPilotApp | None = None, **run_options: object) -> int:
+    """Run the app in this terminal; the process's exit code: 0 after ``q``, 130 after
+    Ctrl-C, 143/129 after SIGTERM/SIGHUP, :data:`EXIT_CRASH` after an unexpected error."""
+    app = app or create_app(session)
+    app.handle_signals = True
+    app.run(**run_options)  # type: ignore[arg-type]
+    if app.crash is not None:
+        print(f"mpilot-tui: error: {app.crash}", file=sys.stderr)
+        return EXIT_CRASH
+    if app.return_code == EXIT_INTERRUPTED:
+        print("mpilot-tui: interrupted", file=sys.stderr)
+    return app.return_code or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,3 +146,53 @@ def test_cli_does_not_offer_a_huge_cursor(server: HostileServer, tmp_path: Path)
     assert "a cursor of 102,400 characters" in one_error_line(result)
     assert HUGE_CURSOR not in result.stderr
     assert all(file_id in result.stdout for file_id in FIRST_IDS)
+
+
+# -- has_more must be a boolean; --all --format json is always an array ------------------------
+
+ODD_HAS_MORE = ["yes", "no", 1, 0, "true", None, [True]]
+
+
+@pytest.mark.parametrize("value", ODD_HAS_MORE, ids=repr)
+def test_cli_a_non_boolean_has_more_is_a_shape_error(
+    server: HostileServer, tmp_path: Path, value: object
+) -> None:
+    body = files_body([file_item(i) for i in FIRST_IDS], after="c1")
+    body["has_more"] = value
+    server.file_pages[None] = json_reply(body)
+    result = run_cli(tmp_path, "--all", base_url=server.base_url)
+    assert result.code == EXIT_PROTOCOL, result.stderr
+    assert "has_more" in one_error_line(result)
+    assert server.requests("/openai/v1/files") and all(
+        "after" not in seen.query for seen in server.requests("/openai/v1/files")
+    ), "an odd has_more was taken as true"
+
+
+async def test_browser_a_non_boolean_has_more_is_a_shape_error(server: HostileServer) -> None:
+    body = files_body([file_item(i) for i in SECOND_IDS], after="c2")
+    body["has_more"] = "yes"
+    server.file_pages["c1"] = json_reply(body)
+    app = make_tui(server.base_url)
+    async with running(app) as (pilot, screen):
+        await wait_for(pilot, lambda: len(screen.store) == 3 and screen.inflight is None)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: screen.last_error is not None, timeout=10)
+        assert type(screen.last_error) is errors.ShapeError
+        assert "has_more" in str(screen.last_error)
+        assert screen.store.ids == FIRST_IDS
+        await still_responsive(pilot, screen)
+
+
+@pytest.mark.parametrize("pages", [1, 2])
+def test_cli_all_json_is_always_an_array(server: HostileServer, tmp_path: Path, pages: int) -> None:
+    if pages == 1:
+        server.file_pages[None] = json_reply(files_body([file_item(i) for i in FIRST_IDS]))
+    else:
+        server.file_pages["c1"] = json_reply(files_body([file_item(i) for i in SECOND_IDS]))
+    result = run_cli(tmp_path, "--all", "--format", "json", base_url=server.base_url)
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert isinstance(document, list) and len(document) == pages
+    assert [item["id"] for envelope in document for item in envelope["data"]][:3] == FIRST_IDS
+    single = run_cli(tmp_path, "--format", "json", base_url=server.base_url)
+    assert isinstance(json.loads(single.stdout), dict), "one page without --all: the envelope"

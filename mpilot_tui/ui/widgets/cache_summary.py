@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...api.history import RequestRecord
-from ...text import visible
+from ...text import finite_number, visible
 
 __all__ = [
     "CacheSummary",
@@ -204,11 +204,14 @@ def summarise(
 # -- rendering -----------------------------------------------------------------------------
 
 
-def histogram(scores: Sequence[float], threshold: float | None, buckets: int = BUCKETS) -> Text:
-    """One line of block characters, 0 to 1, with ``┃`` where the threshold falls."""
+def histogram(scores: Sequence[object], threshold: object, buckets: int = BUCKETS) -> Text:
+    """One line of block characters, 0 to 1, with ``┃`` where the threshold falls; scores
+    that are no finite number (``NaN``, ``1e400``) are left out."""
     counts = [0] * buckets
-    for score in scores:
+    for score in [number for number in map(finite_number, scores) if number is not None]:
         counts[min(buckets - 1, max(0, int(score * buckets)))] += 1
+    limit = finite_number(threshold)
+    threshold = None if limit is None else max(-1.0, min(2.0, limit))  # a mark off the line
     top = max(counts) or 1
     mark = None if threshold is None else round(threshold * buckets)
     line = Text()

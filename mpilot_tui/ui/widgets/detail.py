@@ -22,7 +22,7 @@ from textual.widgets import Collapsible, Static
 from ...api.errors import APIStatusError, MPilotError
 from ...api.models import CacheDebug, ExtraFields
 from ...api.pagination import ResponseMeta
-from ...text import ago, ellipsize, human_bytes, local_time, utc_iso, visible
+from ...text import ago, ellipsize, finite_number, human_bytes, local_time, utc_iso, visible
 
 __all__ = ["DetailPane", "clip", "json_text", "similarity_bar"]
 
@@ -53,8 +53,14 @@ def clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
     return f"{text[:limit]}… ({len(text):,} characters in all; y copies the row)"
 
 
-def similarity_bar(similarity: float, threshold: float | None, width: int = 20) -> Text:
-    """``█████████░░│░░`` with the threshold marked."""
+def similarity_bar(similarity: object, threshold: object, width: int = 20) -> Text:
+    """``█████████░░│░░`` with the threshold marked (none where a value is no finite number:
+    a gateway may send ``NaN`` or ``1e400``)."""
+    score = finite_number(similarity)
+    threshold = finite_number(threshold)
+    if score is None:
+        return Text("░" * width, style="dim")
+    similarity = score
     ratio = max(0.0, min(1.0, similarity))
     filled = round(ratio * width)
     mark = None if threshold is None else max(0, min(width - 1, round(threshold * width)))
