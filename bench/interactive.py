@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import resource
 import sys
@@ -178,7 +179,7 @@ async def run_sorted_append(subject: OursSubject, results: Results, steps: int) 
             )
             screen.inflight = (message.generation, message.cursor)
 
-            def step() -> None:
+            def step(message: BrowserScreen.PageLoaded = message) -> None:
                 screen.on_browser_screen_page_loaded(message)
                 render_frame(subject.app)
 
@@ -218,7 +219,7 @@ async def run_export(
                 assert dialog.last_state == "done", dialog.last_state
                 results.add(f"export_{fmt}", (ended - started) * 1000)
                 stamps = [started, *[s for s in frames if started <= s <= ended], ended]
-                gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+                gaps = [b - a for a, b in itertools.pairwise(stamps)]
                 results.add(f"export_{fmt}_frame_gap", max(gaps) * 1000)
                 dialog.dismiss(None)
                 await subject.pilot.pause()
