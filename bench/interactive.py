@@ -109,8 +109,10 @@ async def wait_turns(done: Any, timeout: float = 600.0) -> float:
 
 
 def filter_settled(screen: BrowserScreen, text: str) -> bool:
-    view = screen.query_one(FileTable).view
-    return view.filter_text == text and not getattr(view, "pending", False)
+    table = screen.query_one(FileTable)
+    view = table.view
+    shown = table.virtual_size.height == len(view) + 2
+    return view.filter_text == text and not getattr(view, "pending", False) and shown
 
 
 async def type_filter(subject: OursSubject, text: str) -> tuple[float, float]:

@@ -7,6 +7,7 @@ earlier selection is dropped, and a new selection cancels what is in flight.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -112,6 +113,13 @@ class BrowserScreen(BrowserActions, BrowserTools):
             self.generation = generation
             self.cursor = cursor
             self.error = error
+
+    class FilterProgressed(Message):
+        """A slice of the filter ran: the view holds more matches (or all, once done)."""
+
+        def __init__(self, view: RowView) -> None:
+            super().__init__()
+            self.view = view
 
     class GatewayFacts(Message):
         """The version and the configured providers, when the gateway told them."""
@@ -435,11 +443,31 @@ class BrowserScreen(BrowserActions, BrowserTools):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         text = event.value.strip()
-        self.view.set_filter(text)
+        # The filter runs in slices: keys typed meanwhile land, and narrow what it found.
+        self.view.begin_filter(text)
         table = self.table
         table.paging_enabled = not text
         table.show_view(self.view, has_more=self.has_more)
         self._update_status()  # "N rows (M shown)": a toast per keystroke would pile up
+        if self.view.pending:
+            self._run_filter(self.view)
+
+    @work(exclusive=True, group="filter", exit_on_error=False)
+    async def _run_filter(self, view: RowView) -> None:
+        """Give the event loop a turn between slices of the filter; the screen shows them."""
+        while not view.filter_step():
+            self.post_message(self.FilterProgressed(view))
+            await asyncio.sleep(0)
+        self.post_message(self.FilterProgressed(view))
+
+    def on_browser_screen_filter_progressed(self, message: FilterProgressed) -> None:
+        if message.view is not self.view:
+            return
+        if message.view.pending:
+            self.table.rows_appended(has_more=self.has_more)
+        else:
+            self.table.show_view(self.view, has_more=self.has_more, keep_cursor=True)
+        self._update_status()
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self, event: Input.Submitted) -> None:
