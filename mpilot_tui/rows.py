@@ -46,7 +46,7 @@ SEARCH_SEP = "\x00"
 """Between a row's strings in a page's folded search text."""
 ROW_SEP = "\x01"
 """Between rows in a page's folded search text."""
-FREEZE_FIRST = 20_000
+FREEZE_FIRST = 1_000
 """Rows at which the store first moves what is alive to the collector's permanent generation
 (then at each doubling): a full collection then skips the loaded pages' objects, so it does
 not pause scrolling for a time that grows with the listing."""
