@@ -16,6 +16,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from itertools import compress
 from typing import Any, Literal
 
 from .api.models import ExtraFields
@@ -167,6 +168,8 @@ class RowStore:
         self._needs_fold: dict[str, bool] = {}
         """Text columns (and ``id``) holding a value that casefolding changes."""
         self._freeze_at = FREEZE_FIRST
+        self._orders: dict[tuple[str, bool], array[int]] = {}
+        """Orders of every row kept by :meth:`sorted_rows`, the most recently used last."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -220,6 +223,22 @@ class RowStore:
             values = self.ids if name == "id" else self.text[name]
             sample = ROW_SEP.join(values[start:])
             self._needs_fold[name] = sample.casefold() != sample
+
+    def sorted_rows(self, column: str, reverse: bool = False) -> array[int]:
+        """Every row in ``column``'s order (stable); kept for the next call, which merges in
+        the rows appended meanwhile instead of sorting again. Not to be changed in place."""
+        key = (column, reverse)
+        kept = self._orders.pop(key, None)
+        if kept is None:
+            order = array("q", sort_rows(self, range(len(self)), column, reverse))
+        elif len(kept) < len(self):
+            order = merge_rows(self, kept, range(len(kept), len(self)), column, reverse)
+        else:
+            order = kept
+        self._orders[key] = order
+        while len(self._orders) > KEPT_ORDERS:
+            del self._orders[next(iter(self._orders))]
+        return order
 
     def search_columns(self) -> tuple[str, ...]:
         """The columns a filter looks in: the id and the kind's first text column."""
@@ -476,32 +495,18 @@ class RowView:
         if self.sort_column is None:
             self.indexes = matches
             return
-        rows: Iterable[int] = range(len(self.store)) if matches is None else matches
-        self.indexes = array("q", self._sorted(rows))
-
-    def _sorted(self, rows: Iterable[int]) -> list[int]:
-        column = self.sort_column or "id"
-        store = self.store
-        if column in store.ints:
-            numbers = store.ints[column]
-            keys: Any = numbers
-            if all(
-                -FLOAT_EXACT <= n <= FLOAT_EXACT
-                for n in (min(numbers, default=0), max(numbers, default=0))
-            ):
-                keys = array("d", numbers)
-            elif min(numbers) == MISSING and all(
-                n == MISSING or -FLOAT_EXACT <= n <= FLOAT_EXACT for n in numbers
-            ):
-                keys = array("d", numbers)  # MISSING (-2**63) is exact as a float too
-            return sorted(rows, key=keys.__getitem__, reverse=self.sort_reverse)
-        values = store.ids if column == "id" else store.text[column]
-        if not store.needs_fold(column):
-            return sorted(rows, key=values.__getitem__, reverse=self.sort_reverse)
-        if isinstance(rows, range):
-            folded = list(map(str.casefold, values))
-            return sorted(rows, key=folded.__getitem__, reverse=self.sort_reverse)
-        return sorted(rows, key=lambda r: values[r].casefold(), reverse=self.sort_reverse)
+        store, column, reverse = self.store, self.sort_column, self.sort_reverse
+        if matches is not None and len(matches) * SORT_TOGETHER < len(store):
+            self.indexes = array("q", sort_rows(store, matches, column, reverse))
+            return
+        order = store.sorted_rows(column, reverse)
+        if matches is None:
+            self.indexes = order  # shared with the store: views never change it in place
+            return
+        wanted = bytearray(len(store))
+        for row in matches:
+            wanted[row] = 1
+        self.indexes = array("q", compress(order, map(wanted.__getitem__, order)))
 
     # -- pages arriving ---------------------------------------------------------------------
 
@@ -528,44 +533,75 @@ class RowView:
         if self.sort_column is None:
             return
         assert self.indexes is not None
-        self.indexes = self._merged(self.indexes, new)
+        self.indexes = merge_rows(self.store, self.indexes, new, self.sort_column,
+                                  self.sort_reverse)  # fmt: skip
 
-    def _merged(self, shown: array[int], new: list[int]) -> array[int]:
-        """``shown`` (sorted) with the ``new`` rows put in place, as a stable sort would."""
-        if not new:
-            return shown
-        key = self._sort_key()
-        reverse = self.sort_reverse
-        new = sorted(new, key=key, reverse=reverse)
-        merged: array[int] = array("q")
-        view = memoryview(shown).cast("B")
-        size = shown.itemsize
-        taken = 0
-        for row in new:
-            value = key(row)
-            lo, hi = taken, len(shown)
-            while lo < hi:  # the first shown row that sorts after ``row`` (ties: new last)
-                mid = (lo + hi) // 2
-                other = key(shown[mid])
-                if (other < value) if reverse else (value < other):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            merged.frombytes(view[taken * size : lo * size])
-            merged.append(row)
-            taken = lo
-        merged.frombytes(view[taken * size :])
-        view.release()
-        return merged
 
-    def _sort_key(self) -> Callable[[int], Any]:
-        column = self.sort_column or "id"
-        store = self.store
-        if column in store.ints:
-            numbers = store.ints[column]
-            return lambda r: numbers[r]
+SORT_TOGETHER = 8
+"""A filtered view this many times smaller than the store sorts its own rows; a bigger one
+takes them out of the store's (kept) order of every row."""
+KEPT_ORDERS = 2
+"""How many (column, direction) orders of every row a store keeps for the next sort."""
+
+
+def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
+    """The sort key of a row: the number, or the casefolded text."""
+    if column in store.ints:
+        numbers = store.ints[column]
+        return numbers.__getitem__
+    values = store.ids if column == "id" else store.text[column]
+    if not store.needs_fold(column):
+        return values.__getitem__
+    return lambda r: values[r].casefold()
+
+
+def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) -> list[int]:
+    """``rows`` sorted by ``column``, stable (ties stay in store order either way)."""
+    if column in store.ints:
+        numbers = store.ints[column]
+        low, high = min(numbers, default=0), max(numbers, default=0)
+        exact = high <= FLOAT_EXACT and (
+            low >= -FLOAT_EXACT
+            or all(n == MISSING or n >= -FLOAT_EXACT for n in numbers)  # MISSING is exact too
+        )
+        keys: Any = array("d", numbers) if exact else numbers
+        return sorted(rows, key=keys.__getitem__, reverse=reverse)
+    if isinstance(rows, range) and len(rows) == len(store) and store.needs_fold(column):
         values = store.ids if column == "id" else store.text[column]
-        return lambda r: values[r].casefold()
+        folded = list(map(str.casefold, values))
+        return sorted(rows, key=folded.__getitem__, reverse=reverse)
+    return sorted(rows, key=sort_key(store, column), reverse=reverse)
+
+
+def merge_rows(
+    store: RowStore, shown: array[int], new: Iterable[int], column: str, reverse: bool
+) -> array[int]:
+    """``shown`` (sorted) with the ``new`` rows put in place by bisection, as a stable sort
+    of them all would place them (new rows come after the rows they tie with)."""
+    key = sort_key(store, column)
+    new = sorted(new, key=key, reverse=reverse)
+    if not new:
+        return shown
+    merged: array[int] = array("q")
+    view = memoryview(shown).cast("B")
+    size = shown.itemsize
+    taken = 0
+    for row in new:
+        value = key(row)
+        lo, hi = taken, len(shown)
+        while lo < hi:  # the first shown row that sorts after ``row``
+            mid = (lo + hi) // 2
+            other = key(shown[mid])
+            if (other < value) if reverse else (value < other):
+                hi = mid
+            else:
+                lo = mid + 1
+        merged.frombytes(view[taken * size : lo * size])
+        merged.append(row)
+        taken = lo
+    merged.frombytes(view[taken * size :])
+    view.release()
+    return merged
 
 
 def _int_or_missing(value: Any) -> int:

@@ -146,6 +146,12 @@ def test_sort_and_pages_merged_into_it_equal_a_full_stable_sort(
         view.extend(store.append_page(page_of(files, len(store))))
         rows = plain_matches(store, text) if text else list(range(len(store)))
         assert shown(view) == plain_sorted(store, rows, column, reverse)
+        # Sorting again takes the store's kept order, with the new rows merged into it.
+        again = RowView(store)
+        again.set_sort(column, reverse)
+        assert shown(again) == plain_sorted(store, list(range(len(store))), column, reverse)
+        again.set_filter(text)
+        assert shown(again) == shown(view)
 
 
 def test_huge_integers_sort_exactly() -> None:
