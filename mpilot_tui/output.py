@@ -321,23 +321,24 @@ _STARTS_FORMULA = re.compile(r"[=+\-@\t\r]").match
 """Whether a string starts with one of ``_FORMULA_START``."""
 _PLAIN_CELLS = frozenset({int, float, bool})
 _NONE_OR_PLAIN = _PLAIN_CELLS | {str, type(None)}
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _csv_column(values: list[Any]) -> list[Any]:
     """``csv_safe(_csv_cell(value))`` of every value, sparing the work where a whole column
-    needs none (all plain strings, or all numbers)."""
+    needs none (plain strings, numbers, and None as an empty cell)."""
     types = set(map(type, values))
-    if type(None) in types and types <= _NONE_OR_PLAIN:
-        values = ["" if v is None else v for v in values]  # "" is never a formula
-        types = set(map(type, values))
-    if types == {str}:
-        return [csv_safe(v) for v in values] if any(map(_STARTS_FORMULA, values)) else values
-    if types <= _PLAIN_CELLS or (
-        str in types
-        and types <= _PLAIN_CELLS | {str}
-        and not any(_STARTS_FORMULA(v) for v in values if type(v) is str)
-    ):
+    if types <= _PLAIN_CELLS:
         return values
+    if types <= _NONE_OR_PLAIN:
+        if type(None) in types:
+            values = ["" if v is None else v for v in values]  # "" is never a formula
+        if str not in types:
+            return values
+        if types <= _TEXT_OR_NONE:
+            if not any(map(_STARTS_FORMULA, values)):
+                return values
+            return [csv_safe(v) for v in values]
     return [csv_safe(_csv_cell(v)) for v in values]
 
 

@@ -459,10 +459,12 @@ class RowView:
         record = store.pages[page]
         end = bisect_left(rows, record.start + record.count, at)
         needle = job.needle
-        folded = store.folded_rows(page)
-        if folded is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
-            start = record.start
-            job.found.extend([r for r in rows[at:end] if needle in folded[r - start]])
+        text = store._search[page]
+        if text is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
+            if needle in text:  # else none of the page's rows match
+                folded = store.folded_rows(page) or []
+                start = record.start
+                job.found.extend([r for r in rows[at:end] if needle in folded[r - start]])
         else:
             job.found.extend(r for r in rows[at:end] if self._matches_row(r, needle))
         return end
