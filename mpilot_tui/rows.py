@@ -242,7 +242,7 @@ class RowStore:
 
     def search_columns(self) -> tuple[str, ...]:
         """The columns a filter looks in: the id and the kind's first text column."""
-        return ("id", TEXT_COLUMNS[self.kind][0])
+        return ("id", *TEXT_COLUMNS[self.kind][:1])
 
     def folded_rows(self, page: int) -> list[str] | None:
         """Page ``page``'s rows as casefolded search texts (None: search it row by row)."""
@@ -302,9 +302,8 @@ class RowStore:
 
     def search_text(self, row: int) -> Iterable[str]:
         """The strings a filter looks in: the id and the name or path."""
-        yield self.ids[row]
-        first = TEXT_COLUMNS[self.kind][0]
-        yield self.text[first][row]
+        for name in self.search_columns():
+            yield self.ids[row] if name == "id" else self.text[name][row]
 
 
 FILTER_SLICE_S = 0.02
