@@ -17,11 +17,14 @@ import asyncio
 import json
 import os
 import re
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
+
+from pydantic_core import from_json
 
 from .api.pagination import Page
 from .output import FileFormat, Kind, ListingWriter
@@ -38,6 +41,7 @@ __all__ = [
     "export_items",
     "export_pages",
     "loaded_envelopes",
+    "parse_body",
     "resolve_path",
     "safe_file_name",
     "save_bytes",
@@ -52,7 +56,11 @@ Progress = Callable[[int, int | None], None]
 """Called after each step with the rows written so far and the total, when known."""
 
 ROWS_PER_STEP = 2_000
-"""Loaded rows written between two progress reports (and two yields to the event loop)."""
+"""Loaded rows written between two looks at the clock."""
+STEP_SECONDS = 0.012
+"""Writing between two turns of the event loop (so that frames keep coming)."""
+PROGRESS_SECONDS = 0.1
+"""At most one progress report this often (each repaints the dialog), and one at the end."""
 SAVE_CHUNK = 256 * 1024
 """Bytes written between two progress reports when saving content."""
 
@@ -169,7 +177,16 @@ def loaded_envelopes(store: RowStore, pages: int | None = None) -> Iterator[Any]
     """The envelopes of a listing's loaded pages (the first ``pages``), as the gateway sent
     them."""
     for record in store.pages[:pages]:
-        yield json.loads(zlib.decompress(record.compressed))
+        yield parse_body(zlib.decompress(record.compressed))
+
+
+def parse_body(body: bytes) -> Any:
+    """A response body parsed as ``json.loads`` does, by pydantic-core when it can (about
+    1.5x faster); what it refuses (a lone surrogate escape, a BOM) by the standard library."""
+    try:
+        return from_json(body)
+    except ValueError:
+        return json.loads(body)
 
 
 def shown_items(store: RowStore, rows: Sequence[int]) -> list[dict[str, Any]]:
@@ -193,28 +210,51 @@ def shown_items(store: RowStore, rows: Sequence[int]) -> list[dict[str, Any]]:
     return [item if item is not None else store.summary(rows[i]) for i, item in enumerate(found)]
 
 
+class _Pacer:
+    """When to give the event loop a turn and when to report progress, by the clock."""
+
+    def __init__(self, export: RowExport, total: int | None, progress: Progress) -> None:
+        self.export = export
+        self.total = total
+        self.progress = progress
+        now = time.perf_counter()
+        self.turn_at = now + STEP_SECONDS
+        self.report_at = now + PROGRESS_SECONDS
+
+    async def step(self, force_turn: bool = False) -> None:
+        now = time.perf_counter()
+        if now >= self.report_at:
+            self.report_at = now + PROGRESS_SECONDS
+            self.progress(self.export.rows, self.total)
+        if force_turn or now >= self.turn_at:
+            await asyncio.sleep(0)
+            self.turn_at = time.perf_counter() + STEP_SECONDS
+
+    def done(self) -> None:
+        self.progress(self.export.rows, self.total)
+
+
 async def export_items(
     export: RowExport, items: Sequence[dict[str, Any]], progress: Progress
 ) -> None:
     """Write ``items`` in steps, reporting progress and letting the event loop run between."""
     total = len(items)
+    pacer = _Pacer(export, total, progress)
     for start in range(0, total, ROWS_PER_STEP):
         export.add_items(items[start : start + ROWS_PER_STEP])
-        progress(export.rows, total)
-        await asyncio.sleep(0)
-    if not total:
-        progress(0, 0)
+        await pacer.step()
+    pacer.done()
 
 
 async def export_envelopes(
     export: RowExport, envelopes: Iterable[Any], total: int | None, progress: Progress
 ) -> None:
     """Write loaded pages' envelopes one by one."""
+    pacer = _Pacer(export, total, progress)
     for envelope in envelopes:
         export.add_envelope(envelope)
-        progress(export.rows, total)
-        await asyncio.sleep(0)
-    progress(export.rows, total)
+        await pacer.step()
+    pacer.done()
 
 
 async def export_pages(
@@ -222,13 +262,14 @@ async def export_pages(
 ) -> int:
     """Write every page the iterator fetches; returns the number of pages."""
     count = 0
+    pacer = _Pacer(export, None, progress)
     async for page in pages:
-        export.add_envelope(json.loads(page.raw))
+        export.add_envelope(parse_body(page.raw))
         count += 1
-        progress(export.rows, None)
         # An in-process transport may never suspend: yield, so the screen shows progress and
         # a cancel gets in.
-        await asyncio.sleep(0)
+        await pacer.step(force_turn=True)
+    pacer.done()
     return count
 
 

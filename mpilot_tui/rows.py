@@ -8,13 +8,16 @@ are arrays of row indexes over the store. No Textual here.
 
 from __future__ import annotations
 
+import gc
 import json
+import time
 import zlib
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from itertools import compress
+from typing import Any, Literal
 
 from .api.models import ExtraFields
 from .api.pagination import Page, PageKind, ResponseMeta
@@ -38,6 +41,22 @@ INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
 }
 SHARED_COLUMNS = frozenset({"purpose", "status", "source"})
 """Columns with few distinct values, interned so each row holds only a reference."""
+
+
+SEARCH_SEP = "\x00"
+"""Between a row's strings in a page's folded search text."""
+ROW_SEP = "\x01"
+"""Between rows in a page's folded search text."""
+FREEZE_FIRST = 1_000
+"""Rows at which the store first moves what is alive to the collector's permanent generation
+(then at each doubling): a full collection then skips the loaded pages' objects, so it does
+not pause scrolling for a time that grows with the listing."""
+
+
+def _freeze_long_lived() -> None:
+    """Collect the young generations, then freeze what survives (see ``FREEZE_FIRST``)."""
+    gc.collect(1)
+    gc.freeze()
 
 
 HEAVY_EXTRA_FIELDS = ("raw_request", "raw_response")
@@ -140,6 +159,17 @@ class RowStore:
         self._shared: dict[str, str] = {}
         self._recent_page: PageRecord | None = None
         self._recent_extras = _RecentExtras()
+        self._search: list[str | None] = []
+        """Per page: the casefolded search text of its rows, ``SEARCH_SEP`` between a row's
+        strings and ``ROW_SEP`` between rows (None when a string holds a separator: that
+        page is searched row by row)."""
+        self._split: tuple[int, list[str]] = (-1, [])
+        """The last page whose search text was split into rows, and its rows."""
+        self._needs_fold: dict[str, bool] = {}
+        """Text columns (and ``id``) holding a value that casefolding changes."""
+        self._freeze_at = FREEZE_FIRST
+        self._orders: dict[tuple[str, bool], array[int]] = {}
+        """Orders of every row kept by :meth:`sorted_rows`, the most recently used last."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -169,14 +199,75 @@ class RowStore:
         )
         self.pages.append(record)
         self._page_starts.append(start)
+        self._index_page(start)
+        if len(self.ids) >= self._freeze_at:
+            self._freeze_at = 2 * len(self.ids)
+            _freeze_long_lived()
         return range(start, len(self.ids))
+
+    def _index_page(self, start: int) -> None:
+        """Fold the new rows' search text once, and note which columns need folding."""
+        columns = self.search_columns()
+        names = [self.ids if name == "id" else self.text[name] for name in columns]
+        rows = [SEARCH_SEP.join(values) for values in zip(*(n[start:] for n in names),
+                                                          strict=True)]  # fmt: skip
+        joined = ROW_SEP.join(rows)
+        regular = joined.count(SEARCH_SEP) == len(rows) * (len(columns) - 1) and joined.count(
+            ROW_SEP
+        ) == max(0, len(rows) - 1)
+        folded = joined.casefold()
+        self._search.append(folded if regular else None)
+        for name in ("id", *self.text):
+            if self._needs_fold.get(name):
+                continue
+            values = self.ids if name == "id" else self.text[name]
+            sample = ROW_SEP.join(values[start:])
+            self._needs_fold[name] = sample.casefold() != sample
+
+    def sorted_rows(self, column: str, reverse: bool = False) -> array[int]:
+        """Every row in ``column``'s order (stable); kept for the next call, which merges in
+        the rows appended meanwhile instead of sorting again. Not to be changed in place."""
+        key = (column, reverse)
+        kept = self._orders.pop(key, None)
+        if kept is None:
+            order = array("q", sort_rows(self, range(len(self)), column, reverse))
+        elif len(kept) < len(self):
+            order = merge_rows(self, kept, range(len(kept), len(self)), column, reverse)
+        else:
+            order = kept
+        self._orders[key] = order
+        while len(self._orders) > KEPT_ORDERS:
+            del self._orders[next(iter(self._orders))]
+        return order
+
+    def search_columns(self) -> tuple[str, ...]:
+        """The columns a filter looks in: the id and the kind's first text column."""
+        return ("id", *TEXT_COLUMNS[self.kind][:1])
+
+    def folded_rows(self, page: int) -> list[str] | None:
+        """Page ``page``'s rows as casefolded search texts (None: search it row by row)."""
+        if self._split[0] == page:
+            return self._split[1]
+        text = self._search[page]
+        if text is None:
+            return None
+        rows = text.split(ROW_SEP) if self.pages[page].count else []
+        self._split = (page, rows)
+        return rows
+
+    def page_index(self, row: int) -> int:
+        """The index in :attr:`pages` of the page that delivered ``row``."""
+        return max(bisect_right(self._page_starts, row) - 1, 0)
+
+    def needs_fold(self, column: str) -> bool:
+        """Whether casefolding changes any value of ``column`` (else it sorts as it is)."""
+        return self._needs_fold.get(column, False)
 
     def page_of(self, row: int) -> PageRecord:
         """The page that delivered ``row``."""
         # The last page starting at or before ``row``; an empty page shares its start with
         # the page after it, so the rightmost match is the one that holds the row.
-        index = bisect_right(self._page_starts, row) - 1
-        return self.pages[max(index, 0)]
+        return self.pages[self.page_index(row)]
 
     def item(self, row: int) -> dict[str, Any]:
         """The full item at ``row`` as the gateway sent it (re-parsed from its page)."""
@@ -211,13 +302,50 @@ class RowStore:
 
     def search_text(self, row: int) -> Iterable[str]:
         """The strings a filter looks in: the id and the name or path."""
-        yield self.ids[row]
-        first = TEXT_COLUMNS[self.kind][0]
-        yield self.text[first][row]
+        for name in self.search_columns():
+            yield self.ids[row] if name == "id" else self.text[name][row]
+
+
+FILTER_SLICE_S = 0.01
+"""Seconds of filtering per :meth:`RowView.filter_step` before it returns to the event loop."""
+FLOAT_EXACT = 2**53
+"""Integers up to this size sort as floats (exactly, and about three times faster)."""
+
+
+class _FilterJob:
+    """A filter on its way: the needle, the rows still to look at and the matches so far.
+
+    Its work is a list of sources looked at in order, each ahead of the next in store order,
+    so the matches stay in store order: earlier matches to narrow (``rows``), then whole
+    pages from ``page`` on (including pages that arrive meanwhile).
+    """
+
+    __slots__ = ("found", "needle", "page", "rows", "rows_at")
+
+    def __init__(self, needle: str, rows: array[int] | None, page: int | None) -> None:
+        self.needle = needle
+        self.found: array[int] = array("q")
+        self.rows = rows
+        """Candidate rows (earlier matches) still to look at, from ``rows_at``."""
+        self.rows_at = 0
+        self.page = page
+        """The next page to scan whole; None when only ``rows`` are left."""
+
+    def remaining(self, store: RowStore) -> bool:
+        rows_left = self.rows is not None and self.rows_at < len(self.rows)
+        return rows_left or (self.page is not None and self.page < len(store.pages))
 
 
 class RowView:
-    """Which stored rows are shown, in what order: all, filtered and/or sorted."""
+    """Which stored rows are shown, in what order: all, filtered and/or sorted.
+
+    A filter can run in slices (:meth:`begin_filter`, then :meth:`filter_step` until it
+    returns True) so that the event loop gets a turn between them; :attr:`indexes` holds the
+    matches found so far meanwhile. :meth:`set_filter` does the whole of it at once.
+    """
+
+    slice_seconds = FILTER_SLICE_S
+    """How long one :meth:`filter_step` runs by default."""
 
     def __init__(self, store: RowStore) -> None:
         self.store = store
@@ -226,6 +354,9 @@ class RowView:
         self.filter_text = ""
         self.sort_column: str | None = None
         self.sort_reverse = False
+        self._matches: array[int] | None = None
+        """The rows matching :attr:`filter_text` in store order (None: no filter)."""
+        self._job: _FilterJob | None = None
 
     def __len__(self) -> int:
         return len(self.store) if self.indexes is None else len(self.indexes)
@@ -237,6 +368,9 @@ class RowView:
     def position_of(self, row: int) -> int | None:
         if self.indexes is None:
             return row if 0 <= row < len(self.store) else None
+        if self.sort_column is None:
+            found = bisect_left(self.indexes, row)  # the matches are in store order
+            return found if found < len(self.indexes) and self.indexes[found] == row else None
         try:
             return self.indexes.index(row)
         except ValueError:
@@ -246,48 +380,229 @@ class RowView:
     def active(self) -> bool:
         return bool(self.filter_text) or self.sort_column is not None
 
+    @property
+    def pending(self) -> bool:
+        """A filter begun with :meth:`begin_filter` has rows left to look at."""
+        return self._job is not None
+
+    # -- filter -----------------------------------------------------------------------------
+
     def set_filter(self, text: str) -> None:
+        self.begin_filter(text)
+        while not self.filter_step(None):
+            pass
+
+    def begin_filter(self, text: str) -> None:
+        """Start filtering by ``text``; narrows the previous matches when it extends them."""
+        previous, job = self.filter_text, self._job
         self.filter_text = text
-        self.rebuild()
+        needle = text.casefold()
+        if not text:
+            self._job = None
+            self._matches = None
+            self._show()
+            return
+        if previous and previous.casefold() in needle and self._matches is not None:
+            # Every match of the longer text is a match of the shorter one.
+            if job is None:
+                self._job = _FilterJob(needle, self._matches, None)
+            else:
+                rest = job.rows[job.rows_at :] if job.rows is not None else array("q")
+                self._job = _FilterJob(needle, job.found + rest, job.page)
+        else:
+            self._job = _FilterJob(needle, None, 0)
+        self._matches = self._job.found
+        if self.sort_column is None:
+            self.indexes = self._job.found
+
+    def filter_step(self, budget: float | None = -1.0) -> bool:
+        """Filter for about ``budget`` seconds (None: to the end; by default
+        :attr:`slice_seconds`); True once it is done."""
+        job = self._job
+        if job is None:
+            return True
+        if budget is not None and budget < 0:
+            budget = self.slice_seconds
+        deadline = None if budget is None else time.perf_counter() + budget
+        store = self.store
+        while job.remaining(store):
+            if job.rows is not None and job.rows_at < len(job.rows):
+                job.rows_at = self._narrow(job, job.rows, job.rows_at)
+            elif job.page is not None:
+                self._scan_page(job, job.page)
+                job.page += 1
+            if deadline is not None and time.perf_counter() >= deadline:
+                return False
+        self._job = None
+        self._show()
+        return True
+
+    def _scan_page(self, job: _FilterJob, page: int) -> None:
+        store = self.store
+        record = store.pages[page]
+        needle = job.needle
+        text = store._search[page]
+        if text is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
+            if needle in text:
+                rows = store.folded_rows(page) or []
+                start = record.start
+                job.found.extend([start + k for k, row in enumerate(rows) if needle in row])
+        else:
+            job.found.extend(r for r in range(record.start, record.start + record.count)
+                             if self._matches_row(r, needle))  # fmt: skip
+
+    def _narrow(self, job: _FilterJob, rows: array[int], at: int) -> int:
+        """Look at the candidates of one page from ``rows[at]``; returns where it stopped."""
+        store = self.store
+        page = store.page_index(rows[at])
+        record = store.pages[page]
+        end = bisect_left(rows, record.start + record.count, at)
+        needle = job.needle
+        text = store._search[page]
+        if text is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
+            if needle in text:  # else none of the page's rows match
+                folded = store.folded_rows(page) or []
+                start = record.start
+                job.found.extend([r for r in rows[at:end] if needle in folded[r - start]])
+        else:
+            job.found.extend(r for r in rows[at:end] if self._matches_row(r, needle))
+        return end
+
+    def _matches_row(self, row: int, needle: str) -> bool:
+        return any(needle in text.casefold() for text in self.store.search_text(row))
+
+    # -- sort -------------------------------------------------------------------------------
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         self.sort_column = column
         self.sort_reverse = reverse
-        self.rebuild()
+        self._show()
 
     def rebuild(self) -> None:
-        if not self.active:
-            self.indexes = None
+        if self._job is not None:
+            self.set_filter(self.filter_text)
             return
-        rows: Iterable[int] = range(len(self.store))
         if self.filter_text:
-            rows = [r for r in rows if self._matches(r)]
-        if self.sort_column is not None:
-            rows = sorted(rows, key=self._sort_key(), reverse=self.sort_reverse)
-        self.indexes = array("q", rows)
+            self._matches = None
+            self.set_filter(self.filter_text)
+            return
+        self._show()
+
+    def _show(self) -> None:
+        """Set :attr:`indexes` from the finished matches and the sort."""
+        if self._job is not None:
+            return  # filter_step shows the matches once it is done
+        matches = self._matches if self.filter_text else None
+        if self.sort_column is None:
+            self.indexes = matches
+            return
+        store, column, reverse = self.store, self.sort_column, self.sort_reverse
+        if matches is not None and len(matches) * SORT_TOGETHER < len(store):
+            self.indexes = array("q", sort_rows(store, matches, column, reverse))
+            return
+        order = store.sorted_rows(column, reverse)
+        if matches is None:
+            self.indexes = order  # shared with the store: views never change it in place
+            return
+        wanted = bytearray(len(store))
+        for row in matches:
+            wanted[row] = 1
+        self.indexes = array("q", compress(order, map(wanted.__getitem__, order)))
+
+    # -- pages arriving ---------------------------------------------------------------------
 
     def extend(self, new_rows: range) -> None:
-        """Take in rows just appended to the store, keeping the filter and sort."""
-        if not self.active:
+        """Take in rows just appended to the store, keeping the filter and sort: matches are
+        appended (or merged into the sorted order by bisection, not re-sorted)."""
+        if not self.active or not new_rows:
             return
-        if self.sort_column is not None:
-            self.rebuild()
+        job = self._job
+        if job is not None:
+            if job.page is None:
+                job.page = self.store.page_index(new_rows.start)
+            return
+        if self.filter_text:
+            assert self._matches is not None
+            needle = self.filter_text.casefold()
+            added = _FilterJob(needle, None, None)
+            for page in range(self.store.page_index(new_rows.start), len(self.store.pages)):
+                self._scan_page(added, page)
+            new = [r for r in added.found if r >= new_rows.start]
+            self._matches.extend(new)
+        else:
+            new = list(new_rows)
+        if self.sort_column is None:
             return
         assert self.indexes is not None
-        self.indexes.extend(r for r in new_rows if self._matches(r))
+        self.indexes = merge_rows(self.store, self.indexes, new, self.sort_column,
+                                  self.sort_reverse)  # fmt: skip
 
-    def _matches(self, row: int) -> bool:
-        needle = self.filter_text.casefold()
-        return any(needle in text.casefold() for text in self.store.search_text(row))
 
-    def _sort_key(self) -> Callable[[int], Any]:
-        column = self.sort_column or "id"
-        store = self.store
-        if column in store.ints:
-            numbers = store.ints[column]
-            return lambda r: numbers[r]
+SORT_TOGETHER = 8
+"""A filtered view this many times smaller than the store sorts its own rows; a bigger one
+takes them out of the store's (kept) order of every row."""
+KEPT_ORDERS = 2
+"""How many (column, direction) orders of every row a store keeps for the next sort."""
+
+
+def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
+    """The sort key of a row: the number, or the casefolded text."""
+    if column in store.ints:
+        numbers = store.ints[column]
+        return numbers.__getitem__
+    values = store.ids if column == "id" else store.text[column]
+    if not store.needs_fold(column):
+        return values.__getitem__
+    return lambda r: values[r].casefold()
+
+
+def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) -> list[int]:
+    """``rows`` sorted by ``column``, stable (ties stay in store order either way)."""
+    if column in store.ints:
+        numbers = store.ints[column]
+        low, high = min(numbers, default=0), max(numbers, default=0)
+        exact = high <= FLOAT_EXACT and (
+            low >= -FLOAT_EXACT
+            or all(n == MISSING or n >= -FLOAT_EXACT for n in numbers)  # MISSING is exact too
+        )
+        keys: Any = array("d", numbers) if exact else numbers
+        return sorted(rows, key=keys.__getitem__, reverse=reverse)
+    if isinstance(rows, range) and len(rows) == len(store) and store.needs_fold(column):
         values = store.ids if column == "id" else store.text[column]
-        return lambda r: values[r].casefold()
+        folded = list(map(str.casefold, values))
+        return sorted(rows, key=folded.__getitem__, reverse=reverse)
+    return sorted(rows, key=sort_key(store, column), reverse=reverse)
+
+
+def merge_rows(
+    store: RowStore, shown: array[int], new: Iterable[int], column: str, reverse: bool
+) -> array[int]:
+    """``shown`` (sorted) with the ``new`` rows put in place by bisection, as a stable sort
+    of them all would place them (new rows come after the rows they tie with)."""
+    key = sort_key(store, column)
+    new = sorted(new, key=key, reverse=reverse)
+    if not new:
+        return shown
+    merged: array[int] = array("q")
+    view = memoryview(shown).cast("B")
+    size = shown.itemsize
+    taken = 0
+    for row in new:
+        value = key(row)
+        lo, hi = taken, len(shown)
+        while lo < hi:  # the first shown row that sorts after ``row``
+            mid = (lo + hi) // 2
+            other = key(shown[mid])
+            if (other < value) if reverse else (value < other):
+                hi = mid
+            else:
+                lo = mid + 1
+        merged.frombytes(view[taken * size : lo * size])
+        merged.append(row)
+        taken = lo
+    merged.frombytes(view[taken * size :])
+    view.release()
+    return merged
 
 
 def _int_or_missing(value: Any) -> int:

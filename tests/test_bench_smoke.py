@@ -7,6 +7,7 @@ the script finishes, prints its table and one PASS/FAIL line per target, and is 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ SCRIPTS = {
     "memory.py": "4",
     "headless_listing.py": "5",
     "perceived_paging.py": "6",
+    "interactive.py": "1-5",
 }
 """Each script and the target it reports on."""
 
@@ -40,6 +42,34 @@ def test_benchmark_runs_at_a_tiny_size(script: str) -> None:
     verdicts = re.findall(rf"^(PASS|FAIL)  {SCRIPTS[script]} .+$", done.stdout, re.MULTILINE)
     assert len(verdicts) == 1, done.stdout
     assert "----" in done.stdout, "the figures table is missing"
+
+
+INTERACTIVE_OPS = {
+    "filter_first_char", "filter_next_char", "filter_max_block", "sort", "sorted_append",
+    "export_csv", "export_ndjson", "scroll_max_pause",
+}  # fmt: skip
+"""The ops ``interactive.py --json`` must report (the issue's contract for the benchmarks)."""
+
+
+def test_interactive_json_lines_keep_the_contract() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "interactive.py"), "--rows", "500", "--json", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=BENCH,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    *ops, last = lines
+    assert last["op"] == "peak_rss_mb" and last["rows"] == 500 and last["value"] > 0
+    assert set(last) == {"op", "rows", "value"}
+    assert {line["op"] for line in ops} >= INTERACTIVE_OPS
+    for line in ops:
+        assert set(line) == {"op", "rows", "median_ms", "max_ms"}, line
+        assert line["rows"] == 500
+        assert 0 <= line["median_ms"] <= line["max_ms"], line
 
 
 def test_every_script_is_documented() -> None:

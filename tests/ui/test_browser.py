@@ -362,3 +362,33 @@ async def test_sidebar_follows_a_provider_chosen_elsewhere() -> None:
         screen.select(provider="azure")
         await pilot.pause(0.1)
         assert screen.query_one(ProviderSidebar).selected_provider == "azure"
+
+
+async def test_a_filter_in_slices_takes_every_key_typed_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mpilot_tui.rows import RowView
+    from mpilot_tui.ui.screens.browser import BrowserScreen
+
+    monkeypatch.setattr(RowView, "slice_seconds", 0.0)  # one page per slice
+    slices: list[int] = []
+    handler = BrowserScreen.on_browser_screen_filter_progressed
+
+    def counted(self: BrowserScreen, message: BrowserScreen.FilterProgressed) -> None:
+        slices.append(len(message.view))
+        handler(self, message)
+
+    monkeypatch.setattr(BrowserScreen, "on_browser_screen_filter_progressed", counted)
+    app = make_app(files=400)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: len(screen.store) == 400 and screen.inflight is None)
+        target = screen.store.ids[350][-6:]
+        await pilot.press("slash", *target)
+        box = screen.query_one("#filter", Input)
+        await wait_for(pilot, lambda: not screen.view.pending and len(screen.table.view) == 1)
+        assert box.value == target
+        assert screen.table.current_row == 350
+        assert len(slices) >= 4  # the last key's filter alone took a slice per page
+        assert target in screen_text(app)

@@ -1,0 +1,198 @@
+"""RowView's filter, sort and merge against the plain definition: every row tested, sorted().
+
+The fast paths (folded search text per page, narrowing the previous matches, slices, float
+keys, merging a page into a sorted view by bisection) must give exactly what the plain
+definition gives, including ties, case, separators inside names and pages that arrive while
+a filter is on its way.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from array import array
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mpilot_tui.api.models import ExtraFields, FileObject
+from mpilot_tui.api.pagination import Page, ResponseMeta
+from mpilot_tui.rows import MISSING, RowStore, RowView
+
+META = ResponseMeta("GET", "http://gateway.test/openai/v1/files", 200, 1.0, 10, 0.0)
+NAMES = st.text(alphabet="aAbBßsS\x00\x01_. é", max_size=10)
+FILES = st.lists(st.tuples(NAMES, st.integers(min_value=-3, max_value=3) | st.none()), max_size=12)
+PAGES = st.lists(FILES, min_size=1, max_size=5)
+NEEDLES = st.text(alphabet="abAB ßs\x00\x01é", min_size=0, max_size=3)
+KEY = st.text(alphabet="abAB ßs\x00\x01é", min_size=1, max_size=1)
+"""One key typed into the filter."""
+
+
+def page_of(files: list[tuple[str, int | None]], first: int) -> Page[FileObject]:
+    items = [
+        FileObject(id=f"file-{first + k}{'X' if k % 2 else 'x'}", filename=name, bytes=size)
+        for k, (name, size) in enumerate(files)
+    ]
+    body = {"object": "list", "data": [item.model_dump() for item in items], "has_more": True}
+    return Page("files", items, True, "next", None, ExtraFields(), META,
+                json.dumps(body).encode())  # fmt: skip
+
+
+def store_of(pages: list[list[tuple[str, int | None]]]) -> RowStore:
+    store = RowStore("files")
+    for files in pages:
+        store.append_page(page_of(files, len(store)))
+    return store
+
+
+def plain_matches(store: RowStore, text: str) -> list[int]:
+    needle = text.casefold()
+    return [
+        row
+        for row in range(len(store))
+        if needle in store.ids[row].casefold() or needle in store.text["filename"][row].casefold()
+    ]
+
+
+def plain_sorted(store: RowStore, rows: list[int], column: str, reverse: bool) -> list[int]:
+    def key(row: int) -> Any:
+        value = store.ids[row] if column == "id" else store.value(column, row)
+        if column == "bytes":
+            return MISSING if value is None else value
+        return value.casefold()
+
+    return sorted(rows, key=key, reverse=reverse)
+
+
+def shown(view: RowView) -> list[int]:
+    return [view.row(position) for position in range(len(view))]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pages=PAGES, typed=st.lists(KEY | NEEDLES, min_size=1, max_size=4))
+def test_filter_typed_a_key_at_a_time_matches_every_row_tested(
+    pages: list[list[tuple[str, int | None]]], typed: list[str]
+) -> None:
+    store = store_of(pages)
+    view = RowView(store)
+    text = ""
+    for more in typed:
+        text = (text + more).strip()  # narrowing (longer) or not (stripped, or a new start)
+        view.set_filter(text)
+        expected = plain_matches(store, text) if text else list(range(len(store)))
+        assert shown(view) == expected
+        for position, row in enumerate(expected):
+            assert view.position_of(row) == position
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pages=PAGES,
+    more=PAGES,
+    typed=st.lists(KEY, min_size=3, max_size=3),
+    steps=st.lists(st.integers(0, 6), min_size=2, max_size=2),
+)
+def test_a_sliced_filter_takes_in_keys_and_pages_that_come_meanwhile(
+    pages: list[list[tuple[str, int | None]]],
+    more: list[list[tuple[str, int | None]]],
+    typed: list[str],
+    steps: list[int],
+) -> None:
+    store = store_of(pages)
+    view = RowView(store)
+    first, second, third = typed
+    view.begin_filter(first)
+    for _ in range(steps[0]):
+        view.filter_step(0.0)  # one page or one page's candidates per step
+        assert list(view.indexes or []) == sorted(view.indexes or [])  # matches so far
+    for files in more[:1]:
+        view.extend(store.append_page(page_of(files, len(store))))
+    view.begin_filter(first + second)
+    for _ in range(steps[1]):
+        view.filter_step(0.0)
+    for files in more[1:2]:
+        view.extend(store.append_page(page_of(files, len(store))))
+    view.begin_filter(first + second + third)
+    for files in more[2:]:
+        view.extend(store.append_page(page_of(files, len(store))))
+    while not view.filter_step(0.0):
+        assert view.pending
+    assert not view.pending
+    text = first + second + third
+    assert shown(view) == (plain_matches(store, text) if text else list(range(len(store))))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pages=PAGES,
+    more=PAGES,
+    column=st.sampled_from(["id", "filename", "bytes"]),
+    reverse=st.booleans(),
+    text=NEEDLES,
+)
+def test_sort_and_pages_merged_into_it_equal_a_full_stable_sort(
+    pages: list[list[tuple[str, int | None]]],
+    more: list[list[tuple[str, int | None]]],
+    column: str,
+    reverse: bool,
+    text: str,
+) -> None:
+    store = store_of(pages)
+    view = RowView(store)
+    view.set_filter(text)
+    view.set_sort(column, reverse)
+    for files in more:
+        view.extend(store.append_page(page_of(files, len(store))))
+        rows = plain_matches(store, text) if text else list(range(len(store)))
+        assert shown(view) == plain_sorted(store, rows, column, reverse)
+        # Sorting again takes the store's kept order, with the new rows merged into it.
+        again = RowView(store)
+        again.set_sort(column, reverse)
+        assert shown(again) == plain_sorted(store, list(range(len(store))), column, reverse)
+        again.set_filter(text)
+        assert shown(again) == shown(view)
+
+
+def test_huge_integers_sort_exactly() -> None:
+    store = store_of([[("a", 2**62), ("b", 2**62 + 1), ("c", None), ("d", -(2**62))]])
+    view = RowView(store)
+    view.set_sort("bytes")
+    assert shown(view) == [2, 3, 0, 1]
+    view.set_sort("bytes", reverse=True)
+    assert shown(view) == [1, 0, 3, 2]
+
+
+def test_a_filter_in_slices_shows_the_matches_so_far() -> None:
+    store = store_of([[(f"report {page}", 1), ("other", 2)] for page in range(5)])
+    view = RowView(store)
+    view.begin_filter("rep")
+    assert view.pending and len(view) == 0
+    view.filter_step(0.0)
+    assert view.pending and shown(view) == [0]
+    while not view.filter_step(0.0):
+        pass
+    assert shown(view) == [0, 2, 4, 6, 8]
+    assert isinstance(view.indexes, array)
+
+
+def test_a_big_store_freezes_what_it_holds_for_the_collector() -> None:
+    gc.unfreeze()
+    store = RowStore("files")
+    page = [("name", 1)] * 1000
+    while len(store) < 2_000:
+        store.append_page(page_of(page, len(store)))
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+
+
+def test_keys_typed_while_the_previous_key_is_narrowing_keep_its_unchecked_rows() -> None:
+    store = store_of([[("aa", 1), ("ab", 1)], [("aab", 1)], [("ab", 2)]])
+    view = RowView(store)
+    view.set_filter("a")
+    view.begin_filter("aa")
+    view.filter_step(0.0)  # the first page's candidates only
+    view.begin_filter("aab")
+    while not view.filter_step(0.0):
+        pass
+    assert shown(view) == plain_matches(store, "aab") == [2]
