@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 import pydantic
@@ -274,8 +274,10 @@ class GatewayClient:
                 path, params, sink=sink, headers=headers, unbounded=whole
             )
         self._decoder.raise_for_status(response)
-        if response.status == 200 and "text/html" in response.content_type:
-            # Content may be any type, but not the dashboard's page: the route was missed.
+        if "/" in unquote(path.removesuffix("/content").rsplit("/", 1)[-1]) and (
+            "text/html" in response.content_type
+        ):
+            # An id with '/' cannot be routed: this HTML is the dashboard's, not the file's.
             raise errors.DashboardHTMLError(
                 f"GET {response.url} answered 200 text/html: the dashboard, not the content",
                 url=response.url,

@@ -156,3 +156,9 @@ def test_provider_tables_are_current() -> None:
     assert {"sarvam", "databricks"} <= set(STANDARD_PROVIDERS)
     assert provider_info("vertex").files
     assert provider_info("my-own-llm").standard is False
+
+
+async def test_an_html_file_is_content_like_any_other(gw: Any) -> None:
+    gw.queue(gw.raw(200, b"<html>my upload</html>", "text/html"))
+    response = await gw.client().file_content("file-page")
+    assert response.content == b"<html>my upload</html>"
