@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import compress
-from typing import Any, Literal
+from typing import Any
 
 from .api.models import ExtraFields
 from .api.pagination import Page, PageKind, ResponseMeta
