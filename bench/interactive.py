@@ -159,7 +159,7 @@ async def click_header(subject: OursSubject, column: str | None) -> tuple[float,
     started, cpu = time.perf_counter(), time.thread_time()
     if column is None:
         screen.view.set_sort(None)
-        table.show_view(screen.view, has_more=screen.has_more)
+        table.show_listing(keep_cursor=True)
     else:
         screen.header_clicked(FileTable.HeaderClicked(table, column))
     await wait_turns(lambda: not getattr(screen.view, "pending", False))
@@ -183,13 +183,13 @@ async def run_sorted_append(subject: OursSubject, results: Results, steps: int) 
         await subject.pilot.pause()
     for _ in range(steps):
         with subject.app._context():
-            message = BrowserScreen.PageLoaded(
-                screen.generation, screen.next_cursor, subject.factory.page()
-            )
-            screen.inflight = (message.generation, message.cursor)
+            # The page answers the request in flight, as a real one would.
+            ask = screen.listing.inflight or screen.listing.want_more()
+            assert ask is not None
+            message = BrowserScreen.PageLoaded(ask, subject.factory.page())
 
             def step(message: BrowserScreen.PageLoaded = message) -> None:
-                screen.on_browser_screen_page_loaded(message)
+                screen.on_listing_screen_page_loaded(message)
                 render_frame(subject.app)
 
             wall, cpu = await measure(step)

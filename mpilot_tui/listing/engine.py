@@ -284,9 +284,16 @@ class Listing:
             self.inflight = None
         return outcome, dropped
 
-    def set_filter(self, text: str) -> FindOutcome | None:
-        """Filter the loaded rows; a find run for another filter ends (``changed``)."""
-        self.view.set_filter(text)
+    def set_filter(self, text: str, *, sliced: bool = False) -> FindOutcome | None:
+        """Filter the loaded rows; a find run for another filter ends (``changed``).
+
+        ``sliced`` only starts the filter: the caller runs ``view.filter_step()`` until it
+        returns True, giving the event loop a turn between slices.
+        """
+        if sliced:
+            self.view.begin_filter(text)
+        else:
+            self.view.set_filter(text)
         if self.finding is not None and self.finding.filter_text != text:
             return self._end_find("changed")
         return None

@@ -182,8 +182,9 @@ async def test_browser_shows_container_file_fields_inert(server: HostileServer) 
 async def test_browser_shows_provider_names_inert(server: HostileServer) -> None:
     server.providers = PROVIDERS
     app = make_tui(server.base_url)
-    async with running(app, size=(120, 50)) as (pilot, screen):
-        await wait_for(pilot, lambda: len(screen.query_one("#sidebar").providers) > 23)
+    # Tall enough for the 25 standard providers and the hostile ones under them.
+    async with running(app, size=(120, 60)) as (pilot, screen):
+        await wait_for(pilot, lambda: len(screen.query_one("#sidebar").providers) > 25)
         await pilot.pause(0.2)
         text = assert_inert(app)
         for name in ("p-[bold re…", "p-[@click=…", "p-\\x1b]52;…", "p-bidi\\u20…", "p-漢字ｗｉ…"):

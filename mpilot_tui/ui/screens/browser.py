@@ -7,6 +7,7 @@ answers); this screen adds the layout, the sidebar, the filter and the detail pa
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from textual import on, work
@@ -20,6 +21,7 @@ from textual.widgets import Footer, Input
 
 from ...api import GatewayClient, MPilotError
 from ...listing import KINDS, Query, kind_named
+from ...rows import RowView
 from ...session import Session
 from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
@@ -67,6 +69,13 @@ class BrowserScreen(BrowserActions, BrowserTools):
         Binding("enter", "focus_detail", "Detail", show=False, id="browser.detail"),
         Binding("escape", "escape", "Back", show=False, id="browser.escape"),
     ]
+
+    class FilterProgressed(Message):
+        """A slice of the filter ran: the view holds more matches (or all, once done)."""
+
+        def __init__(self, view: RowView) -> None:
+            super().__init__()
+            self.view = view
 
     class GatewayFacts(Message):
         """The version and the configured providers, when the gateway told them."""
@@ -233,9 +242,29 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        self.after_find(self.listing.set_filter(event.value.strip()))
+        # The filter runs in slices: keys typed meanwhile land, and narrow what it found.
+        self.after_find(self.listing.set_filter(event.value.strip(), sliced=True))
         self.table.show_listing()
         self._update_status()  # "N rows (M shown)": a toast per keystroke would pile up
+        if self.listing.view.pending:
+            self._run_filter(self.listing.view)
+
+    @work(exclusive=True, group="filter", exit_on_error=False)
+    async def _run_filter(self, view: RowView) -> None:
+        """Give the event loop a turn between slices of the filter; the screen shows them."""
+        while not view.filter_step():
+            self.post_message(self.FilterProgressed(view))
+            await asyncio.sleep(0)
+        self.post_message(self.FilterProgressed(view))
+
+    def on_browser_screen_filter_progressed(self, message: FilterProgressed) -> None:
+        if message.view is not self.listing.view:
+            return
+        if message.view.pending:
+            self.table.rows_appended()
+        else:
+            self.table.show_listing(keep_cursor=True)
+        self._update_status()
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self, event: Input.Submitted) -> None:
