@@ -209,7 +209,8 @@ def histogram(scores: Sequence[object], threshold: object, buckets: int = BUCKET
     that are no finite number (``NaN``, ``1e400``) are left out."""
     counts = [0] * buckets
     for score in [number for number in map(finite_number, scores) if number is not None]:
-        counts[min(buckets - 1, max(0, int(score * buckets)))] += 1
+        # Clamped before scaling: a huge finite score times the bucket count is infinite.
+        counts[min(buckets - 1, int(max(0.0, min(1.0, score)) * buckets))] += 1
     limit = finite_number(threshold)
     threshold = None if limit is None else max(-1.0, min(2.0, limit))  # a mark off the line
     top = max(counts) or 1

@@ -63,7 +63,10 @@ def similarity_bar(similarity: object, threshold: object, width: int = 20) -> Te
     similarity = score
     ratio = max(0.0, min(1.0, similarity))
     filled = round(ratio * width)
-    mark = None if threshold is None else max(0, min(width - 1, round(threshold * width)))
+    # Clamped before scaling: a huge finite threshold times the width is infinite.
+    mark = None
+    if threshold is not None:
+        mark = min(width - 1, round(max(0.0, min(1.0, threshold)) * width))
     text = Text()
     for cell in range(width):
         char = "█" if cell < filled else "░"
