@@ -99,8 +99,8 @@ def register(group: click.Group) -> None:
     @click.option(
         "--bifrost",
         default=None,
-        type=click.Choice(["1.4", "1.5", "2.2"]),
-        help="Gateway generation to follow (default 2.2).",
+        type=click.Choice(["1.4", "1.5"]),
+        help="Gateway generation to follow (default 1.5; 2.2 is not emulated yet).",
     )
     @click.option(
         "--requests",
@@ -118,26 +118,13 @@ def register(group: click.Group) -> None:
     @click.option(
         "--no-logging", "no_logging", is_flag=True, help="No request log: /api/logs is absent."
     )
-    @click.option(
-        "--list-cache-debug",
-        "list_cache_debug",
-        is_flag=True,
-        default=None,
-        help="cache_debug on file and container answers, as the MPilot pages document.",
-    )
-    @click.option(
-        "--content-delay-ms",
-        default=None,
-        type=click.IntRange(min=0),
-        help="Wait before a file content's first byte.",
-    )
     @click.option("--access-log", is_flag=True, help="Print one line a request (stderr).")
     def demo_server(
         host: str, port: int, no_logging: bool, access_log: bool, **options: object
     ) -> None:
         """Serve the demo gateway over HTTP (127.0.0.1:8080 by default).
 
-        Defaults: Bifrost 2.2, open auth, 1200 files for each provider with file support,
+        Defaults: Bifrost 1.5, open auth, 1200 files for each provider with file support,
         3 containers for openai and for azure with 40 files each, 1 provider key, 5000
         request-log entries and none arriving, seed 7, no added latency.
         """
