@@ -207,6 +207,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         item_static.update(Group(Text(title, style="bold underline"), grid))
         self._show_extra(extra, meta, extra_of)
 
+    def show_request(self, body: RenderableType) -> None:
+        """Show a request-log entry (rendered by :mod:`.request_detail`): no page extras."""
+        self.query_one("#detail-item", Static).update(body)
+        self.query_one("#detail-extra", Static).update("")
+        self.query_one("#detail-cache", Static).update("")
+        for name in (*FOLDED_EXTRA, "unknown"):
+            self._fold(name, None)
+
     def _show_extra(
         self, extra: ExtraFields | None, meta: ResponseMeta | None, extra_of: str
     ) -> None:
