@@ -121,7 +121,9 @@ class RequestFilterDialog(ModalScreen[LogFilters | None]):
                 for name in TEXT_FIELDS:
                     yield Label(LABELS[name], classes="field")
                     value = getattr(c, name)
-                    shown = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+                    shown = "" if value is None else str(value)
+                    if isinstance(value, float):
+                        shown = f"{value:g}"
                     yield Input(value=shown, id=f"f-{name}")
             yield Label(id="filters-error")
             with Horizontal(id="filters-buttons"):

@@ -258,4 +258,3 @@ class RequestStatsScreen(ModalScreen[None]):
 def describe(chips: list[tuple[str, str]]) -> str:
     """The filters in one line, for the summary's heading."""
     return " · ".join(label for _, label in chips)
-
