@@ -41,6 +41,13 @@ DETAIL_DELAY = 0.06
 """Seconds the cursor must rest on a row before the detail pane is redrawn."""
 
 
+REQUESTS_ONLY = frozenset({"request_filters", "live", "cycle_cache", "clear_filters",
+                           "clear_chip"})  # fmt: skip
+"""Actions of the Requests view only (hidden elsewhere)."""
+FILES_ONLY = frozenset({"choose_purpose", "choose_container"})
+"""Actions of the files views only (hidden in the Requests view)."""
+
+
 def first_query(session: Session) -> Query:
     """What the browser lists when it opens: the session's provider, view and preferences."""
     kind = kind_named(session.default_mode)
@@ -166,6 +173,16 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         elif self.live_run:
             self.keep_live_order()
         self.show_query()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers each view's own keys: no purpose or container for requests, no
+        request filters or live mode for files."""
+        if action in REQUESTS_ONLY and not self.in_requests:
+            return False
+        if action in FILES_ONLY and self.in_requests:
+            return False
+        return True
 
     def action_toggle_order(self) -> None:
         if self.in_requests and self.log_filters.sort_by:

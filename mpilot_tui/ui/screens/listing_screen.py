@@ -267,6 +267,7 @@ class ListingScreen(Screen[None]):
             extra=record.extra_fields if record else None,
             error=str(error) if error else None,
             progress=listing.progress(),
+            page_extras=listing.query.kind != "requests",
         )
 
 

@@ -153,7 +153,10 @@ class StatusBar(Static):
         error: str | None,
         failed: bool = False,
         progress: Progress | None = None,
+        page_extras: bool = True,
     ) -> None:
+        """``page_extras``: say the gateway latency and ``cache_debug`` of the last page (the
+        files views; the request log's pages carry neither)."""
         text = Text(" ")
         text.append(f"{rows:,} rows", style="bold")
         if shown is not None and shown != rows:
@@ -174,8 +177,11 @@ class StatusBar(Static):
         elif meta is not None:
             text.append("  │  ")
             text.append(f"{meta.status}", style="bold green" if meta.status < 400 else "red")
-            gateway = "?" if extra is None or extra.latency is None else f"{extra.latency:g} ms"
-            text.append(f" · gateway {gateway} · client {meta.elapsed_ms:.0f} ms")
+            if page_extras:
+                latency = None if extra is None else extra.latency
+                gateway = "?" if latency is None else f"{latency:g} ms"
+                text.append(f" · gateway {gateway}")
+            text.append(f" · client {meta.elapsed_ms:.0f} ms")
         cache = extra.cache_debug if extra is not None else None
         if cache is not None:
             text.append("  │  cache ")
@@ -185,6 +191,6 @@ class StatusBar(Static):
                     text.append(f" {visible(cache.hit_type)}")
             else:
                 text.append(" MISS ", style="bold black on yellow")
-        elif meta is not None and error is None:
+        elif meta is not None and error is None and page_extras:
             text.append("  │  no cache_debug", style="dim")
         self.update(text)
