@@ -414,10 +414,17 @@ async def test_help_and_footer_list_the_requests_keys() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         screen = browser(app)
         await listed(pilot, screen)
-        footer = [line for line in screen_text(app).splitlines() if "Help" in line][-1]
+        await wait_for(pilot, lambda: "? Help" in screen_text(app))
+        footer = [line for line in screen_text(app).splitlines() if "? Help" in line][-1]
         assert "Filters" in footer and "Live" in footer and "Purpose" not in footer
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause(0.1)
-        text = screen_text(app)
-        assert "Requests" in text and "Live" in text and "Filters" in text
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        groups = dict(help_screen.groups)
+        ids = {b.id: b.key for b in groups["Requests"]}
+        assert ids["requests.open"] == "R" and ids["requests.live"] == "L"
+        assert ids["requests.filters"] == "x" and ids["requests.clear_1"] == "1"
+        assert "stats.compare" in {b.id for b in groups["Request log stats"]}
+        assert "request log" in screen_text(app)
