@@ -42,9 +42,11 @@ def requests_app(
 async def listed(pilot: Any, screen: BrowserScreen, rows: int = 1) -> None:
     await wait_for(
         pilot,
-        lambda: screen.store.kind == "requests"
-        and screen.inflight is None
-        and (len(screen.store) >= rows or not screen.has_more),
+        lambda: (
+            screen.store.kind == "requests"
+            and screen.inflight is None
+            and (len(screen.store) >= rows or not screen.has_more)
+        ),
     )
     await pilot.pause(0.05)
 
@@ -301,7 +303,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         before = len(screen.store)
         await pilot.press("L")
         await wait_for(pilot, lambda: screen.live_how == "polling")
-        assert "live (polling)" in screen_text(app)
+        assert "live (polling · 0 new)" in screen_text(app)
         gateway.state.log_feed.arrive(4)
         await wait_for(pilot, lambda: len(screen.store) >= before + 4, 10)
         row = screen.table.current_row
@@ -312,8 +314,13 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert [screen.view.row(p) for p in range(len(marked))] == sorted(
             marked, key=lambda r: screen.store.value("timestamp", r), reverse=True
         )
-        assert "●" in screen_text(app)
+        assert "live (polling · 4 new)" in screen_text(app)
         assert len(set(screen.store.ids)) == len(screen.store)
+        newest = screen.view.row(0)
+        assert screen.store.value("status", newest) == "processing"  # the newest is in flight
+        gateway.state.log_feed.arrive(1)  # ... and finishes when the next one comes
+        await wait_for(pilot, lambda: screen.store.value("status", newest) != "processing", 10)
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
         await pilot.press("L")
         assert screen.live_run == 0 and "live" not in screen_text(app).split("│")[0]
 
@@ -327,7 +334,7 @@ async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str
         if cache_outcome(screen.store.item(row)) == outcome:
             screen.table.move_cursor(position)
             item_id = screen.store.ids[row]
-            await wait_for(pilot, lambda: item_id in screen._entries)
+            await wait_for(pilot, lambda wanted=item_id: wanted in screen._entries)  # type: ignore[misc]
             await pilot.pause(0.1)
             return item_id
     raise AssertionError(f"no {outcome} row loaded")

@@ -178,11 +178,9 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer offers each view's own keys: no purpose or container for requests, no
         request filters or live mode for files."""
-        if action in REQUESTS_ONLY and not self.in_requests:
-            return False
-        if action in FILES_ONLY and self.in_requests:
-            return False
-        return True
+        if action in REQUESTS_ONLY:
+            return self.in_requests
+        return not (action in FILES_ONLY and self.in_requests)
 
     def action_toggle_order(self) -> None:
         if self.in_requests and self.log_filters.sort_by:
@@ -226,7 +224,8 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         if self.in_requests:
             self.query_one(ModeBar).show_requests(
                 self.log_filters.chips(), order=self.log_filters.order or s.order,
-                page_size=s.page_size, live=self.live_how, local=self.log_filters.is_local(),
+                page_size=s.page_size, local=self.log_filters.is_local(),
+                live=f"{self.live_how} · {self.live_new:,} new" if self.live_how else "",
             )  # fmt: skip
             return
         self.query_one(ModeBar).show(

@@ -189,6 +189,7 @@ class RequestsView(BrowserTools):
     """Which live run is on (0: live mode is off); answers of another run are dropped."""
     live_how = ""
     """``ws`` or ``polling`` while live mode is on."""
+    live_new = 0
 
     def init_requests(self) -> None:
         """Per-screen state (called from the browser's constructor)."""
@@ -200,6 +201,10 @@ class RequestsView(BrowserTools):
         self._live_busy = False
         self._live_again = False
         self._known_ids: set[str] = set()
+        self._in_flight: dict[str, int] = {}
+        """Ids of loaded rows still ``processing``, and their rows (live mode updates them)."""
+        self.live_new = 0
+        """Requests live mode added since it was turned on."""
         self._known_upto: tuple[int, int] = (-1, 0)
         self.marked_rows: set[int] = set()
         """Store rows that live mode added (the table marks them)."""
@@ -329,6 +334,7 @@ class RequestsView(BrowserTools):
     def start_live(self) -> None:
         self._live_runs += 1
         self.live_run = self._live_runs
+        self.live_new = 0
         self._live_busy = False
         self._live_again = False
         self.keep_live_order()
@@ -434,39 +440,70 @@ class RequestsView(BrowserTools):
             self._live_tick()
 
     def _live_known(self) -> set[str]:
-        """The ids of the loaded rows (kept up to date as rows come)."""
+        """The ids of the loaded rows, and which rows are in flight (kept up to date as rows
+        come)."""
         store = self.listing.store
         generation, upto = self._known_upto
         if generation != self.listing.generation or upto > len(store):
             self._known_ids = set()
+            self._in_flight = {}
             upto = 0
         self._known_ids.update(store.ids[upto:])
+        status = store.text["status"] if store.kind == "requests" else []
+        for row in range(upto, len(status)):
+            if status[row] == "processing":
+                self._in_flight[store.ids[row]] = row
         self._known_upto = (self.listing.generation, len(store))
         return self._known_ids
+
+    def _finish_rows(self, page: Page[Any]) -> int:
+        """Rows that were in flight and are finished in ``page``: their columns are updated
+        (status, latency, tokens, cost, cache); how many."""
+        store = self.listing.store
+        finished = 0
+        for entry in page.items:
+            row = self._in_flight.get(entry.id)
+            if row is None or entry.status == "processing":
+                continue
+            del self._in_flight[entry.id]
+            self._entries.pop(entry.id, None)
+            store.update_row(row, entry)
+            finished += 1
+        return finished
 
     def add_live_rows(self, page: Page[Any]) -> int:
         """Add the entries of ``page`` not loaded yet; the cursor stays on its request."""
         known = self._live_known()
+        finished = self._finish_rows(page)
         filters = self.log_filters
         fresh = keep_items(page, lambda e: e.id not in known and filters.keep(e))
-        if not fresh.items:
-            return 0
         listing, table = self.listing, self.table
+        if not fresh.items:
+            if finished:
+                table.refresh()
+                self._show_detail_again()
+            return 0
         row = table.current_row
         rows = listing.store.append_page(fresh)
         listing.view.extend(rows)
         listing.rows_loaded = len(listing.store)
         self.marked_rows.update(rows)
+        self.live_new += len(rows)
+        self._live_known()
         table.show_listing(keep_cursor=True)
         if row is not None:
             position = listing.view.position_of(row)
             if position is not None:
                 table.move_cursor(position)
         self._update_status()
-        count = len(rows)
-        self.notify(f"{count:,} new request{'s' if count != 1 else ''}", timeout=2,
-                    markup=False)  # fmt: skip
-        return count
+        self.show_query()
+        return len(rows)
+
+    def _show_detail_again(self) -> None:
+        """Redraw the highlighted request (a row in flight may have finished)."""
+        row = self.table.current_row
+        if row is not None:
+            self.show_request_detail(row, f"Request · row {self.table.cursor + 1:,}")
 
     # -- the detail of a request ------------------------------------------------------------
 

@@ -237,7 +237,7 @@ class FileTable(ScrollView, can_focus=True):
             for column, cell_width in self._columns(width)
         ]
         marked = row in self.marked_rows
-        text = fit_cell(("● " if marked else "") + (" " * GAP).join(cells), width)
+        text = fit_cell((" " * GAP).join(cells), width)
         style = base
         if marked:
             style = base + self.get_component_rich_style("file-table--new")
