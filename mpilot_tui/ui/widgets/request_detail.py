@@ -82,8 +82,6 @@ def _cache_section(explanation: CacheExplanation) -> RenderableType:
             lines.append(bar)
         else:
             lines.append(Text(line))
-    if explanation.saved_ms is not None and explanation.saved_ms > 0:
-        lines.append(Text(f"time saved ≈ {_ms(explanation.saved_ms)}", style="bold green"))
     return Group(*lines)
 
 
