@@ -159,7 +159,10 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         sidebar = self.query_one(ProviderSidebar)
         sidebar.show_all_entry(self.in_requests)
         if self.in_requests:
+            # Several providers (typed in the filter dialog) are shown by the chip, not here.
             wanted = self.log_filters.provider or ALL_PROVIDERS
+            if wanted not in sidebar.providers:
+                wanted = ALL_PROVIDERS
         else:
             wanted = self.selection.provider
         if sidebar.selected_provider != wanted:

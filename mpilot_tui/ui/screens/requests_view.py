@@ -389,7 +389,8 @@ class RequestsView(BrowserTools):
         params.pop("end_time", None)  # the newest entries, past the listing's fixed end
         if self.log_filters.until is not None:
             params["end_time"] = self.log_filters.until
-        params.setdefault("order", "desc")
+        params.pop("sort_by", None)  # the newest, whatever the rows are sorted by
+        params["order"] = "desc"
         try:
             page = await self.client.list_logs(params, LIVE_PAGE, 0)
         except MPilotError as exc:
