@@ -362,10 +362,10 @@ async def follow_logs(
     try:
         while True:
             try:
-                message = await connection.recv()
+                frame = await connection.recv()
             except ConnectionClosed:
                 return
-            event = parse_ws_message(message)
+            event = parse_ws_message(frame)
             if event is not None:
                 yield event
     finally:
