@@ -41,7 +41,7 @@ def test_the_kind_is_in_the_table() -> None:
     assert (spec.name, spec.title, spec.noun, spec.max_limit) == (
         "requests", "Requests", "requests", 1000,
     )  # fmt: skip
-    assert isinstance(spec.paging, OffsetPaging) and spec.in_browser
+    assert isinstance(spec.paging, OffsetPaging)
     assert spec.retrieve is not None and spec.content is None
     assert kind_named("requests") == "requests"
     assert [c.header for c in spec.columns] == [
