@@ -343,7 +343,12 @@ async def follow_logs(
                 url=shown,
             ) from None
         cls = errors.error_for_status(status)
-        error = cls(f"the WebSocket upgrade was refused ({status})", status=status, url=shown)
+        message = f"the WebSocket upgrade of GET /ws was refused ({status})"
+        if status == 403:
+            message += (
+                ": the gateway has no request-log feed there, or these credentials may not open it"
+            )
+        error = cls(message, status=status, url=shown)
         if status == 401:
             from .client import auth_hint
 
@@ -357,10 +362,10 @@ async def follow_logs(
     try:
         while True:
             try:
-                message = await connection.recv()
+                frame = await connection.recv()
             except ConnectionClosed:
                 return
-            event = parse_ws_message(message)
+            event = parse_ws_message(frame)
             if event is not None:
                 yield event
     finally:

@@ -8,6 +8,7 @@ numbers that are not finite numbers are treated as absent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from statistics import median
@@ -57,7 +58,12 @@ def cache_outcome(entry: LogEntry | Mapping[str, Any]) -> CacheOutcome:
 
 
 def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+    return "" if value is None else f"{value:.2f}" if abs(value) < 1e6 else f"{value:.3g}"
+
+
+def _score(value: float) -> str:
+    """A similarity, threshold or margin: four decimals (a gateway's absurd one, short)."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4g}"
 
 
 def cache_column(entry: LogEntry | Mapping[str, Any]) -> str:
@@ -116,6 +122,8 @@ def _shown(value: str) -> str:
 
 
 def _ms(value: float) -> str:
+    if abs(value) >= 1e9:
+        return f"{value:.3g} ms"
     if abs(value) >= 10_000:
         return f"{value / 1000:.1f} s"
     return f"{value:.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
@@ -143,6 +151,7 @@ def explain_cache(
         return CacheExplanation("skipped", badge, skipped)
     similarity, threshold = debug.similarity_value, debug.threshold_value
     margin = similarity - threshold if similarity is not None and threshold is not None else None
+    margin = margin if margin is not None and math.isfinite(margin) else None
     lines: list[str] = []
     saved: float | None = None
     if outcome == "direct":
@@ -155,14 +164,16 @@ def explain_cache(
         lines.append("MISS: the answer came from the provider.")
         lines.append(_miss_reason(debug, similarity, threshold))
     if similarity is not None:
-        text = f"similarity {similarity:.4f}"
-        if threshold is not None and margin is not None:
+        text = f"similarity {_score(similarity)}"
+        if threshold is not None:
+            text += f" vs threshold {_score(threshold)}"
+        if margin is not None:
             side = "above" if margin >= 0 else "below"
-            text += f" vs threshold {threshold:.4f}: {abs(margin):.4f} {side}"
+            text += f": {_score(abs(margin))} {side}"
         lines.append(text)
         lines.append(similarity_bar(similarity, threshold))
     elif threshold is not None:
-        lines.append(f"threshold {threshold:.4f}")
+        lines.append(f"threshold {_score(threshold)}")
     if debug.cache_id:
         lines.append(f"cache id {_shown(debug.cache_id)}")
     requested = "/".join(p for p in (debug.requested_provider, debug.requested_model) if p)
@@ -176,11 +187,12 @@ def explain_cache(
         lines.append(text)
     latency = debug.cache_hit_latency if debug.cache_hit_latency is not None else model.latency
     if outcome in ("direct", "semantic", "hit") and latency is not None:
-        if median_miss_latency_ms is not None and loose_float(median_miss_latency_ms) is not None:
-            saved = median_miss_latency_ms - latency
+        median_ms = loose_float(median_miss_latency_ms)
+        if median_ms is not None and math.isfinite(median_ms - latency):
+            saved = median_ms - latency
             verdict = "saved" if saved >= 0 else "cost"
             lines.append(
-                f"latency {_ms(latency)} vs median miss {_ms(median_miss_latency_ms)} for this"
+                f"latency {_ms(latency)} vs median miss {_ms(median_ms)} for this"
                 f" model: {_ms(abs(saved))} {verdict}"
             )
         else:
@@ -191,8 +203,8 @@ def explain_cache(
 def _miss_reason(debug: LogCacheDebug, similarity: float | None, threshold: float | None) -> str:
     if similarity is not None and threshold is not None and similarity < threshold:
         return (
-            f"The closest cached request scored {similarity:.4f}, below the threshold"
-            f" {threshold:.4f}."
+            f"The closest cached request scored {_score(similarity)}, below the threshold"
+            f" {_score(threshold)}."
         )
     if debug.lookup_ran:
         return (
