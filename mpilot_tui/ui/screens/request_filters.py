@@ -31,14 +31,22 @@ CACHE_LABELS = {
 TEXT_FIELDS = ("provider", "model", "object", "since", "until", "search", "min_latency",
                "max_latency")  # fmt: skip
 LABELS = {
-    "provider": "provider(s), comma separated",
-    "model": "model(s), comma separated",
-    "object": "request type(s), e.g. chat.completion",
-    "since": "since (ISO time, e.g. 2026-10-15T10:00:00Z)",
-    "until": "until (ISO time)",
+    "provider": "provider(s)",
+    "model": "model(s)",
+    "object": "request type(s)",
+    "since": "since",
+    "until": "until",
     "search": "content search",
     "min_latency": "min latency (ms)",
     "max_latency": "max latency (ms)",
+}
+PLACEHOLDERS = {
+    "provider": "openai, azure (comma separated)",
+    "model": "gpt-4o-mini, …",
+    "object": "chat.completion, embedding, responses, …",
+    "since": "ISO time, e.g. 2026-10-15T10:00:00Z (a period wins)",
+    "until": "ISO time",
+    "search": "text in the request's content",
 }
 
 
@@ -63,7 +71,15 @@ def filters_from_form(
         value = texts.get(name, "").strip()
         return value or None
 
-    since, until = text("since"), text("until")
+    def time(name: str) -> str | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            return parse_time(value)
+        except ValueError as exc:
+            raise ValueError(f"{LABELS[name]}: {exc}") from None
+
     return LogFilters(
         cache=choices.get("cache"),  # type: ignore[arg-type]
         status=choices.get("status"),
@@ -71,8 +87,8 @@ def filters_from_form(
         model=text("model"),
         object=text("object"),
         period=choices.get("period"),
-        since=parse_time(since) if since else None,
-        until=parse_time(until) if until else None,
+        since=time("since"),
+        until=time("until"),
         search=text("search"),
         min_latency=_number("min_latency", texts.get("min_latency", "")),
         max_latency=_number("max_latency", texts.get("max_latency", "")),
@@ -90,9 +106,11 @@ class RequestFilterDialog(ModalScreen[LogFilters | None]):
     ]
     DEFAULT_CSS = """
     RequestFilterDialog { align: center middle; }
-    RequestFilterDialog .picker { width: 76; max-height: 90%; }
-    RequestFilterDialog VerticalScroll { height: auto; max-height: 30; }
-    RequestFilterDialog Label.field { margin-top: 1; color: $text-muted; }
+    RequestFilterDialog .picker { width: 80; max-height: 90%; }
+    RequestFilterDialog VerticalScroll { height: auto; max-height: 24; }
+    RequestFilterDialog .filter-row { height: 1; margin-bottom: 1; }
+    RequestFilterDialog Label.field { width: 26; color: $text-muted; }
+    RequestFilterDialog .filter-row Input, RequestFilterDialog .filter-row Select { width: 1fr; }
     RequestFilterDialog #filters-error { color: $text-error; display: none; }
     RequestFilterDialog #filters-error.shown { display: block; }
     RequestFilterDialog #filters-buttons { height: auto; margin-top: 1; }
@@ -107,24 +125,30 @@ class RequestFilterDialog(ModalScreen[LogFilters | None]):
         with Vertical(classes="picker"):
             yield Label("Filter the request log", classes="picker-title")
             with VerticalScroll():
-                yield Label("cache", classes="field")
-                yield Select([(CACHE_LABELS[v], v) for v in CACHE_CHOICES],
-                             value=c.cache or Select.NULL, prompt="any request",
-                             id="f-cache")  # fmt: skip
-                yield Label("status", classes="field")
-                yield Select([(s, s) for s in STATUSES], prompt="any status",
-                             value=c.status if c.status in STATUSES else Select.NULL,
-                             id="f-status")  # fmt: skip
-                yield Label("period", classes="field")
-                yield Select([(f"last {p}", p) for p in PERIODS], prompt="no period",
-                             value=c.period or Select.NULL, id="f-period")  # fmt: skip
+                with Horizontal(classes="filter-row"):
+                    yield Label("cache", classes="field")
+                    yield Select([(CACHE_LABELS[v], v) for v in CACHE_CHOICES], compact=True,
+                                 value=c.cache or Select.NULL, prompt="any request",
+                                 id="f-cache")  # fmt: skip
+                with Horizontal(classes="filter-row"):
+                    yield Label("status", classes="field")
+                    yield Select([(s, s) for s in STATUSES], prompt="any status", compact=True,
+                                 value=c.status if c.status in STATUSES else Select.NULL,
+                                 id="f-status")  # fmt: skip
+                with Horizontal(classes="filter-row"):
+                    yield Label("period", classes="field")
+                    yield Select([(f"last {p}", p) for p in PERIODS], prompt="no period",
+                                 value=c.period or Select.NULL, compact=True,
+                                 id="f-period")  # fmt: skip
                 for name in TEXT_FIELDS:
-                    yield Label(LABELS[name], classes="field")
                     value = getattr(c, name)
                     shown = "" if value is None else str(value)
                     if isinstance(value, float):
                         shown = f"{value:g}"
-                    yield Input(value=shown, id=f"f-{name}")
+                    with Horizontal(classes="filter-row"):
+                        yield Label(LABELS[name], classes="field")
+                        yield Input(value=shown, id=f"f-{name}", compact=True,
+                                    placeholder=PLACEHOLDERS.get(name, ""))  # fmt: skip
             yield Label(id="filters-error")
             with Horizontal(id="filters-buttons"):
                 yield Button("Apply", variant="primary", id="filters-apply")
