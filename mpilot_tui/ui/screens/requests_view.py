@@ -354,8 +354,12 @@ class RequestsView(BrowserTools):
         by = {name: column for column, name in SERVER_SORTS.items()}
         column = by.get(self.log_filters.sort_by or "timestamp", "timestamp")
         descending = (self.log_filters.order or self.selection.order) == "desc"
+        row = self.table.current_row
         self.listing.set_sort(column, reverse=descending)
         self.table.show_listing(keep_cursor=True)
+        position = None if row is None else view.position_of(row)
+        if position is not None:
+            self.table.move_cursor(position)  # the same request, wherever the order put it
 
     def _poll_live(self, why: str) -> None:
         self.live_how = "polling"
