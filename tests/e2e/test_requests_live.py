@@ -3,36 +3,27 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from helpers_net import demo_server
+from helpers_ui import browser, wait_for
 from pydantic import SecretStr
 
 from mpilot_tui.api import ConnectionSettings
 from mpilot_tui.session import Session
 from mpilot_tui.ui.app import create_app
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers_ui import browser, wait_for  # noqa: E402
-
 pytestmark = pytest.mark.asyncio
 
 
 async def test_live_mode_follows_the_ws_feed() -> None:
-    with demo_server(
-        "--requests", "300", "--requests-per-second", "5", "--auth", "admin"
-    ) as url:
+    with demo_server("--requests", "300", "--requests-per-second", "5", "--auth", "admin") as url:
         settings = ConnectionSettings(
             base_url=url, auth="bearer", username="admin", password=SecretStr("admin"), retries=0
         )
         app = create_app(Session(settings=settings, default_mode="requests"))
         async with app.run_test(size=(160, 40)) as pilot:
             screen = browser(app)
-            await wait_for(
-                pilot, lambda: len(screen.store) >= 100 and screen.inflight is None, 20
-            )
+            await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None, 20)
             await pilot.press("j", "j")
             await pilot.pause(0.1)
             chosen = screen.store.ids[screen.table.current_row or 0]
