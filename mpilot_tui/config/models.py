@@ -40,7 +40,7 @@ __all__ = [
     "base_url_problem",
 ]
 
-DEFAULT_MODES: tuple[str, ...] = ("files", "container-files")
+DEFAULT_MODES: tuple[str, ...] = ("files", "container-files", "requests")
 """The views the browser can open on start."""
 ORDERS: tuple[str, ...] = ("asc", "desc")
 """Sort orders of a listing by creation time."""
@@ -133,7 +133,7 @@ class ProfileConfig(BaseModel):
     """The admin password itself, stored in the file."""
     default_provider: Annotated[str, Field(pattern=r"^\S+$")] = "openai"
     """The provider the browser opens first."""
-    default_mode: Literal["files", "container-files"] = "files"
+    default_mode: Literal["files", "container-files", "requests"] = "files"
     """The view the browser opens first."""
     page_size: Annotated[int, Field(ge=1, le=10000)] = 100
     """How many items one request asks for."""
