@@ -104,7 +104,7 @@ class BrowserScreen(BrowserActions, BrowserTools):
                     yield Input(placeholder="filter id / name…  (enter keeps, escape clears)",
                                 id="filter")  # fmt: skip
                     yield FileTable(id="table")
-                yield DetailPane(id="detail")
+                yield DetailPane(id="detail", redactor=self.client.redactor)
         yield StatusBar(id="status-bar")
         yield Footer()
 
