@@ -23,6 +23,7 @@ from helpers_hostile import (
     make_tui,
     reply,
     running,
+    shown,
     wait_for,
 )
 from pydantic import SecretStr
@@ -105,6 +106,8 @@ async def test_detail_pane_masks_a_token_echoed_in_cache_id_and_any_field(
         assert f"echo-{MASKED}.jsonl" in item_text
         extra = static_text(screen.query_one("#detail-extra", Static))
         assert MASKED in extra
+        # The table's filename cell too (cut to the column, so the mask's start is checked).
+        assert "echo-sk-bf-…" in shown(app)
 
 
 def test_user_info_passwords_are_masked_in_any_url_text() -> None:
