@@ -116,6 +116,8 @@ class RequestLoop:
         """Masks this connection's secrets wherever what it received is shown."""
         try:
             base_url = httpx.URL(settings.base_url)
+            if base_url.port is not None and not 0 < base_url.port < 65536:
+                raise ValueError(f"port {base_url.port} is not a TCP port (1 to 65535)")
             self.redactor = self.redactor.extended(_userinfo_secrets(base_url))
             # User info in the base URL becomes the client's Basic auth instead of staying in
             # every request URL, where httpx's log lines and traceback locals would show it.

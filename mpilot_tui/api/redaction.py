@@ -35,6 +35,7 @@ __all__ = [
     "mask_url_password",
     "redact_headers",
     "redact_url",
+    "restore_url_password",
     "scrub_logs_of",
 ]
 
@@ -100,6 +101,24 @@ def mask_url_password(text: str) -> str:
     # quoted inside text.
     text = _USERINFO.sub(_masked_userinfo, text, count=1)
     return _URL.sub(lambda match: _USERINFO.sub(_masked_userinfo, match.group()), text)
+
+
+def restore_url_password(shown: str, original: str) -> str:
+    """``shown`` (a URL as a form showed it, masked, then perhaps edited) with the masked
+    password put back from ``original``; ``shown`` as it is when its password is not the
+    mask or ``original`` has none. Lets a form show a URL masked and still save it whole."""
+    if PASSWORD_MASK not in shown:
+        return shown
+    kept = _USERINFO.match(original)
+    if kept is None or not kept.group("password"):
+        return shown
+
+    def restored(match: re.Match[str]) -> str:
+        if match.group("password") != PASSWORD_MASK:
+            return match.group()
+        return f"{match.group('head')}{kept.group('password')}@"
+
+    return _USERINFO.sub(restored, shown, count=1)
 
 
 def _masked_userinfo(match: re.Match[str]) -> str:
