@@ -67,7 +67,7 @@ async def test_browser_connection_refused() -> None:
         await wait_for(pilot, lambda: screen.last_error is not None)
         assert isinstance(screen.last_error, errors.ConnectError)
         assert any("connection refused" in note for note in notifications(app))
-        assert "ConnectError" in shown(app)
+        await wait_for(pilot, lambda: "ConnectError" in shown(app))  # painted after the state
         await alive_without_rows(pilot, app)
 
 

@@ -335,7 +335,6 @@ async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str
             screen.table.move_cursor(position)
             item_id = screen.store.ids[row]
             await wait_for(pilot, lambda wanted=item_id: wanted in screen._entries)  # type: ignore[misc]
-            await pilot.pause(0.1)
             return item_id
     raise AssertionError(f"no {outcome} row loaded")
 
@@ -345,17 +344,20 @@ async def test_detail_explains_hits_and_misses() -> None:
     async with app.run_test(size=(180, 60)) as pilot:
         screen = browser(app)
         await listed(pilot, screen, 200)
+
+        async def shows(*parts: str) -> str:
+            # The entry is fetched, then rendered: wait for the words, not for a fixed time.
+            await wait_for(pilot, lambda: all(p in screen_text(app) for p in parts), 10)
+            return screen_text(app)
+
         await _show_row_with(pilot, screen, "semantic")
-        text = screen_text(app)
-        assert "HIT (semantic)" in text and "vs threshold" in text and "margin" in text
-        assert "embedding model" in text and "median miss" in text
+        await shows("HIT (semantic)", "vs threshold", "margin", "embedding model", "median miss")
         await _show_row_with(pilot, screen, "direct")
-        text = screen_text(app)
-        assert "HIT (direct): the same request" in text
+        await shows("HIT (direct): the same request")
         await _show_row_with(pilot, screen, "miss")
-        assert "MISS: the answer came from the provider" in screen_text(app)
+        await shows("MISS: the answer came from the provider")
         await _show_row_with(pilot, screen, "skipped")
-        assert "skipped the cache" in screen_text(app)
+        await shows("skipped the cache")
 
 
 # -- errors ----------------------------------------------------------------------------------
