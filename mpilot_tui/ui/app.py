@@ -174,7 +174,13 @@ class MPilotApp(App[None]):
             return
         try:
             store = ConfigStore.load(self.config_file)
-            store.add_recent_container(profile, container_id)
+            if not store.add_recent_container(profile, container_id):
+                self.notify(
+                    f"a container id of {len(container_id):,} characters is not remembered",
+                    title="Recent container not saved",
+                    markup=False,
+                )
+                return
             store.save()
         except ConfigError as exc:
             self.notify(str(exc), title="Recent container not saved", markup=False)

@@ -114,8 +114,8 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
                     yield ModeBar(id="mode-bar")
                     yield Input(placeholder="filter id / name…  (enter keeps, escape clears)",
                                 id="filter")  # fmt: skip
-                    yield FileTable(id="table")
-                yield DetailPane(id="detail")
+                    yield FileTable(id="table", redactor=self.client.redactor)
+                yield DetailPane(id="detail", redactor=self.client.redactor)
         yield StatusBar(id="status-bar")
         yield Footer()
 

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...api.redaction import Redactor
 from ...listing import END, Listing, Query
 from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowView
@@ -109,8 +110,16 @@ class FileTable(ScrollView, can_focus=True):
             self.table = table
             self.column = column
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.redactor = redactor or Redactor()
+        """Masks the connection's secrets in cells (a gateway may echo them in any field)."""
         self.listing = Listing(Query())
         """The listing shown (the screen's; this widget only reads it and hands it aims)."""
         self.prefetch_rows = 100
@@ -233,7 +242,11 @@ class FileTable(ScrollView, can_focus=True):
         row = self.view.row(position)
         store = self.view.store
         cells = [
-            fit_cell(column.show(store.value(column.key, row)), cell_width, column.right)
+            fit_cell(
+                self.redactor.scrub(column.show(store.value(column.key, row))),
+                cell_width,
+                column.right,
+            )
             for column, cell_width in self._columns(width)
         ]
         marked = row in self.marked_rows
