@@ -33,8 +33,10 @@ from ..widgets.cache_summary import histogram
 
 __all__ = ["MAX_SCANNED_ROWS", "LoadedFacts", "RequestStatsScreen", "loaded_facts"]
 
-MAX_SCANNED_ROWS = 50_000
-"""Loaded rows whose entries are re-read for their similarity (the newest pages first)."""
+MAX_SCANNED_ROWS = 2_000
+"""Loaded rows whose whole entries are re-read (the newest pages) for the threshold and the
+scores of misses; the scores of semantic hits come from the cache column of every row."""
+SEMANTIC = "HIT semantic "
 
 
 @dataclass
@@ -43,27 +45,33 @@ class LoadedFacts:
 
     rows: int = 0
     scanned: int = 0
-    """Rows whose entry was read for its similarity."""
+    """Rows whose entry was re-read for the threshold and the scores of misses."""
     scores: list[tuple[float, bool]] = field(default_factory=list)
-    """(similarity, hit) of every scanned entry that carried a similarity."""
+    """(similarity, hit): every semantic hit's (from the cache column), and the misses' that
+    carried one among the scanned entries."""
     threshold: float | None = None
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     """Latencies by ``hit``, ``miss`` and ``none`` (the request skipped the cache)."""
 
 
 def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> LoadedFacts:
-    """Latency by cache outcome over every loaded row (from the columns), and similarity
-    scores from the entries of the newest pages, up to ``max_scanned`` rows."""
+    """Latency by cache outcome and the semantic hits' scores over every loaded row (from the
+    columns); the threshold and the misses' scores from the newest entries, up to
+    ``max_scanned`` rows (re-reading whole entries costs about a millisecond a row)."""
     facts = LoadedFacts(rows=len(store), latency_ms={"hit": [], "miss": [], "none": []})
     if store.kind != "requests":
         return facts
     cache = store.text["cache"]
     latency = store.ints["latency_us"]
     for row in range(len(store)):
+        outcome = cache[row]
+        if outcome.startswith(SEMANTIC):
+            score = finite_number(_float(outcome[len(SEMANTIC) :]))
+            if score is not None:
+                facts.scores.append((score, True))
         value = latency[row]
         if value == MISSING:
             continue
-        outcome = cache[row]
         group = "none" if not outcome else ("miss" if outcome == "miss" else "hit")
         facts.latency_ms[group].append(value / 1000)
     thresholds: list[float] = []
@@ -75,16 +83,23 @@ def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> Loaded
             debug = item.get("cache_debug") if isinstance(item, dict) else None
             if not isinstance(debug, dict):
                 continue
-            score = finite_number(debug.get("similarity", debug.get("cache_similarity")))
             limit = finite_number(debug.get("threshold", debug.get("cache_threshold")))
             if limit is not None:
                 thresholds.append(limit)
-            if score is not None:
-                facts.scores.append((score, debug.get("cache_hit") is True))
+            score = finite_number(debug.get("similarity", debug.get("cache_similarity")))
+            if score is not None and debug.get("cache_hit") is not True:
+                facts.scores.append((score, False))
     facts.scanned = min(facts.scanned, len(store))
     if thresholds:
         facts.threshold = statistics.mode(thresholds)
     return facts
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _grid() -> Table:
@@ -138,7 +153,8 @@ def render_loaded(facts: LoadedFacts) -> RenderableType:
                             f"({facts.threshold - closest:.3f} short)")  # fmt: skip
         grid.add_row("", line)
         if facts.scanned < facts.rows:
-            grid.add_row("", Text(f"(scores of the newest {facts.scanned:,} rows)", style="dim"))
+            note = f"(threshold and misses' scores from the newest {facts.scanned:,} rows)"
+            grid.add_row("", Text(note, style="dim"))
     else:
         grid.add_row("similarity", Text("no loaded entry carried a similarity", style="italic"))
     medians = {k: statistics.median(v) for k, v in facts.latency_ms.items() if v}
