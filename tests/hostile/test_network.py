@@ -37,6 +37,9 @@ from mpilot_tui.api._http import RETRY_AFTER_CAP, parse_retry_after
 from mpilot_tui.cli.common import EXIT_API, EXIT_CONNECTION, EXIT_OK
 from mpilot_tui.ui.screens.help import HelpScreen
 
+# One worker, so the module's TLS server starts once.
+pytestmark = pytest.mark.xdist_group("tls-server")
+
 UNKNOWN_HOST = "gateway.invalid"
 """Resolved by a stub in these tests, never by a real DNS server."""
 NO_DNS = f"""
