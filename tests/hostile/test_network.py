@@ -300,6 +300,6 @@ async def test_worker_is_not_left_running_after_a_timeout(server: HostileServer)
     app = make_tui(server.base_url, timeout=0.3)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert not [w for w in screen.workers if w.group == "listing" and w.is_running]
         assert app.is_running
