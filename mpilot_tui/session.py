@@ -47,12 +47,10 @@ class Session:
     def client(self, history: RequestHistory | None = None) -> GatewayClient:
         """A new client for this session; its owner closes it."""
         if self.demo_config is not None:
-            import httpx
-
             from .demo import create_app
 
-            transport = httpx.ASGITransport(app=create_app(self.demo_config))
-            return GatewayClient(self.settings, transport=transport, history=history)
+            app = create_app(self.demo_config)
+            return GatewayClient.for_demo(app, self.settings, history=history)
         return GatewayClient(self.settings, history=history)
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from helpers_net import cli_env
-from helpers_ui import screen_text, wait_for
+from helpers_ui import screen_text, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api.settings import ConnectionSettings
@@ -513,8 +513,8 @@ async def first_page_then(pilot: Any, screen: BrowserScreen) -> None:
     """Wait for the well-behaved first page, then page on (``G``) to the hostile one."""
     await wait_for(pilot, lambda: len(screen.store) == 3 and screen.inflight is None)
     await pilot.press("G")
-    await wait_for(pilot, lambda: screen.last_error is not None, timeout=10)
-    await pilot.pause(0.1)
+    await wait_for(pilot, lambda: screen.last_error is not None)
+    await workers_done(pilot)
 
 
 async def still_responsive(pilot: Any, screen: BrowserScreen) -> None:
@@ -522,7 +522,7 @@ async def still_responsive(pilot: Any, screen: BrowserScreen) -> None:
     start = screen.table.cursor
     target = start - 1 if start > 0 else 1
     await pilot.press("k" if start > 0 else "j")
-    await wait_for(pilot, lambda: screen.table.cursor == target, timeout=5)
+    await wait_for(pilot, lambda: screen.table.cursor == target)
 
 
 @contextlib.contextmanager

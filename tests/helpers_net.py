@@ -29,28 +29,42 @@ def cli_env(tmp_config: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def demo_server(*args: str) -> Iterator[str]:
-    """``mpilot-tui demo-server`` on a free loopback port; yields its base URL."""
-    port = free_port()
-    command: Sequence[str] = [
-        sys.executable, "-m", "mpilot_tui", "demo-server", "--port", str(port), *args,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("demo-server did not start")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
+    """``mpilot-tui demo-server`` on a free loopback port; yields its base URL.
+
+    Another test process may take the port between ``free_port`` and the server's bind (the
+    suite runs on several xdist workers), so a server that exits at start-up is tried again
+    on a new port."""
+    for _attempt in range(3):
+        port = free_port()
+        command: Sequence[str] = [
+            sys.executable, "-m", "mpilot_tui", "demo-server", "--port", str(port), *args,
+        ]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if _wait_healthy(process, base_url):
+                yield base_url
+                return
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    raise RuntimeError("demo-server did not start")
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], base_url: str) -> bool:
+    """Whether the server answers ``/health``; false once it has exited."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            return False
+        if time.monotonic() > deadline:
+            raise RuntimeError("demo-server did not answer /health")
+        time.sleep(0.1)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
+
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.session import demo_session
@@ -26,14 +30,62 @@ def browser(app: MPilotApp) -> BrowserScreen:
     return app.browser
 
 
-async def wait_for(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+Driver = Pilot[Any]
+"""The Pilot of a running app, as every helper here takes it."""
+
+WAIT_TIMEOUT = 30.0
+"""How long a wait may take before the test fails: a deadline for a stuck app on a loaded
+machine, never a pace (waits end as soon as their condition holds)."""
+
+
+async def wait_for(
+    pilot: Driver,
+    condition: Callable[[], object],
+    timeout: float = WAIT_TIMEOUT,
+    *,
+    what: str = "condition",
+) -> None:
     """Let the app run until ``condition()`` holds (or fail after ``timeout`` seconds)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
+            raise AssertionError(f"{what} not met within {timeout:g} s")
+        await pilot.pause(0.02)
+
+
+async def workers_done(pilot: Driver, timeout: float = WAIT_TIMEOUT) -> None:
+    """Until no worker of the app runs and the messages they posted have been handled.
+
+    A handler that starts another worker (the next page, a retry) is waited for too; a
+    worker that failed or was cancelled counts as done (the screen shows its error)."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await pilot.pause()
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            return
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            names = ", ".join(worker.name or worker.group for worker in running)
+            raise AssertionError(f"workers still running after {timeout:g} s: {names}")
+        # Shielded: running out of time must not cancel the app's own workers.
+        with contextlib.suppress(WorkerFailed, WorkerCancelled, TimeoutError):
+            await asyncio.wait_for(
+                asyncio.shield(app.workers.wait_for_complete(running)), remaining
+            )
+
+
+async def detail_caught_up(pilot: Driver, screen: BrowserScreen) -> None:
+    """Until the detail pane shows the highlighted row (it is redrawn once the cursor has
+    rested for ``DETAIL_DELAY``), with the workers done first."""
+    await workers_done(pilot)
+    if len(screen.store) == 0:
+        return
+    title = f"Row {screen.table.cursor + 1:,}"
+    await wait_for(pilot, lambda: title in screen_text(pilot.app), what="the detail pane")
 
 
 def screen_text(app: MPilotApp) -> str:
@@ -47,9 +99,10 @@ def screen_text(app: MPilotApp) -> str:
 # -- scenarios shared by the snapshot tests and screenshots/render.py ----------------------
 
 
-async def settle(pilot: object, screen: BrowserScreen) -> None:
+async def settle(pilot: Driver, screen: BrowserScreen) -> None:
+    """Until a listing is in, nothing is in flight and the detail pane shows the row."""
     await wait_for(pilot, lambda: screen.inflight is None and len(screen.store) > 0)
-    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await detail_caught_up(pilot, screen)
 
 
 async def files_with_cache_hit(pilot: object) -> None:
@@ -64,7 +117,7 @@ async def files_with_cache_hit(pilot: object) -> None:
         if cache is not None and cache.cache_hit:
             break
     await pilot.press("j", "j")  # type: ignore[attr-defined]
-    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await detail_caught_up(pilot, screen)  # type: ignore[arg-type]
 
 
 async def container_files(pilot: object) -> None:
@@ -75,7 +128,7 @@ async def container_files(pilot: object) -> None:
     await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 1)
     await pilot.press("tab", "enter")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: screen.store.kind == "container_files" and len(screen.store) > 0)
-    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await detail_caught_up(pilot, screen)  # type: ignore[arg-type]
 
 
 async def gateway_error(pilot: object) -> None:
@@ -84,14 +137,15 @@ async def gateway_error(pilot: object) -> None:
     await settle(pilot, screen)
     screen.select(provider="groq")
     await wait_for(pilot, lambda: screen.last_error is not None)
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 async def help_screen(pilot: object) -> None:
     app: MPilotApp = pilot.app  # type: ignore[attr-defined]
     await settle(pilot, browser(app))
     await pilot.press("question_mark")  # type: ignore[attr-defined]
-    await pilot.pause(0.2)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 async def inspector(pilot: object) -> None:
@@ -102,9 +156,10 @@ async def inspector(pilot: object) -> None:
         screen.select(provider=provider)
         await settle(pilot, screen)
     await pilot.press("i")  # type: ignore[attr-defined]
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
+    await workers_done(pilot)  # type: ignore[arg-type]
     await pilot.press("enter")  # type: ignore[attr-defined]
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 async def cache_summary(pilot: object) -> None:
@@ -115,7 +170,8 @@ async def cache_summary(pilot: object) -> None:
         screen.select(provider=provider)
         await settle(pilot, screen)
     await pilot.press("C")  # type: ignore[attr-defined]
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 async def requests_semantic_hit(pilot: object) -> None:
@@ -167,14 +223,14 @@ SCENARIOS = {
 async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
     """Wait until at least ``rows`` rows are in and nothing is in flight."""
     await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
-    await pilot.pause(0.1)
+    await workers_done(pilot)
 
 
 async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
     """Press e and return the export dialog once it is up."""
     await pilot.press("e")
     await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
-    await pilot.pause(0.1)
+    await pilot.pause()
     dialog = app.screen
     assert isinstance(dialog, ExportScreen)
     return dialog

@@ -27,7 +27,14 @@ from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord
 from .redaction import Redactor, redact_headers, redact_url, scrub_logs_of
 from .settings import ConnectionSettings
 
-__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "Sink"]
+__all__ = [
+    "RETRY_STATUSES",
+    "Clocks",
+    "HttpResponse",
+    "RequestLoop",
+    "RequestOptions",
+    "Sink",
+]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 """Statuses worth another attempt; everything else is answered at once."""
@@ -96,6 +103,37 @@ class HttpResponse:
         return str(self.headers.get("content-type", "")).lower()
 
 
+@dataclass(frozen=True)
+class RequestOptions:
+    """How one GET is sent and read, beyond its path and query."""
+
+    sink: Sink | None = None
+    """Takes a 2xx body's chunks instead of holding them (see :meth:`RequestLoop.get`)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra request headers (a ``Range``); the credentials are added per request."""
+    unbounded: bool = False
+    """No limit on a streamed answer's whole time; each read keeps the timeout."""
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """The loop's clocks, injected like its ``sleep``; tests pass fixed ones."""
+
+    stopwatch: Callable[[], float] = time.perf_counter
+    """Measures request timings."""
+    wall: Callable[[], float] = time.time
+    """When a request started, as the inspector shows it."""
+
+
+@dataclass
+class _Body:
+    """What reading an answer gathered."""
+
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+    sink_failure: Exception | None = None
+
+
 class RequestLoop:
     """Sends requests to one gateway over one ``httpx.AsyncClient``."""
 
@@ -106,11 +144,15 @@ class RequestLoop:
         transport: httpx.AsyncBaseTransport | None = None,
         history: RequestHistory | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clocks: Clocks | None = None,
     ) -> None:
         self.settings = settings
         self.history = history if history is not None else RequestHistory()
         self.sleep = sleep
         """Awaited between attempts; tests replace it to skip the wait."""
+        self.clocks = clocks or Clocks(stopwatch=clock, wall=wall_clock)
+        """Request timings and start times; by default this module's ``clock`` and
+        ``wall_clock``, which screenshot rendering replaces for the whole process."""
         self.backoff_base = BACKOFF_BASE
         self.redactor = Redactor(settings.secrets())
         """Masks this connection's secrets wherever what it received is shown."""
@@ -193,13 +235,14 @@ class RequestLoop:
         user watches and can cancel.
         """
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        options = RequestOptions(
+            sink=sink, headers=tuple((headers or {}).items()), unbounded=unbounded
+        )
         attempts = max(0, self.settings.retries) + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send(
-                    "GET", path, clean, attempt + 1, sink, headers, unbounded
-                )
+                response = await self._send("GET", path, clean, attempt + 1, options)
             except errors.ConnectError:
                 if last:
                     raise
@@ -216,7 +259,7 @@ class RequestLoop:
         """POST ``path`` with no body (``/api/session/ws-ticket``), once: a POST is not
         retried, since it may have done its work."""
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
-        return await self._send("POST", path, clean, 1)
+        return await self._send("POST", path, clean, 1, RequestOptions())
 
     async def _send(
         self,
@@ -224,17 +267,14 @@ class RequestLoop:
         path: str,
         params: dict[str, str],
         attempt: int,
-        sink: Sink | None = None,
-        headers: Mapping[str, str] | None = None,
-        unbounded: bool = False,
+        options: RequestOptions,
     ) -> HttpResponse:
+        """One attempt, following same-origin redirects."""
         url = self._client.build_request(method, path, params=params).url
         # The route asked for decides the credentials; a same-origin redirect keeps them.
         route = self.route(url)
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send_once(
-                method, url, attempt, sink, headers, unbounded, route=route
-            )
+            response = await self._send_once(method, url, attempt, options, route=route)
             if response.status not in (301, 302, 303, 307, 308):
                 return response
             location = response.headers.get("location")
@@ -258,65 +298,28 @@ class RequestLoop:
         method: str,
         url: httpx.URL,
         attempt: int,
-        sink: Sink | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        unbounded: bool = False,
+        options: RequestOptions,
         *,
-        route: str | None = None,
+        route: str,
     ) -> HttpResponse:
-        route = self.route(url) if route is None else route
+        """One request and its answer: record it, open it, read the body, close it."""
         shown_url = self.scrub(redact_url(url))
-        started_at = wall_clock()
-        start = clock()
         record = RequestRecord(
-            started_at=started_at,
+            started_at=self.clocks.wall(),
             method=method,
             url=shown_url,
             attempt=attempt,
-            request_headers=redact_headers({**(extra_headers or {}), **self._auth_headers(route)}),
+            request_headers=redact_headers({**dict(options.headers), **self._auth_headers(route)}),
         )
         self.history.add(record)
-        chunks: list[bytes] = []
-        size = 0
-        sink_failure: Exception | None = None
+        start = self.clocks.stopwatch()
         try:
             async with asyncio.timeout(self.settings.timeout * 2) as deadline:
-                # The credentials go straight into the request and are never held in a local
-                # variable, so that a traceback showing locals cannot show them.
-                request = self._client.build_request(
-                    method, url, headers={**(extra_headers or {}), **self._auth_headers(route)}
-                )
-                # The client's Basic auth from URL user info would replace an explicit
-                # Authorization header; the settings' own credentials win.
-                has_auth = "Authorization" in request.headers
-                auth = _NO_AUTH if has_auth else httpx.USE_CLIENT_DEFAULT
-                response = await self._client.send(request, stream=True, auth=auth)
-                streaming = sink is not None and response.is_success
-                if streaming and unbounded:
-                    deadline.reschedule(None)  # each read still has the client's timeout
+                response = await self._open(method, url, route, options)
                 try:
-                    # The body is decoded here, not by httpx, so that a layered encoding bomb
-                    # is stopped after a bounded step (see _encoding). A streamed body goes to
-                    # the sink in pieces (see _feed): a transport that hands over a whole body
-                    # at once (an in-process one) still lets the screen move and a cancel land.
-                    decoder = self._decoder(response, shown_url)
-                    async for chunk in _decoded(response, decoder):
-                        size += len(chunk)
-                        if sink is not None and streaming:
-                            try:
-                                if not await _feed(sink, chunk):
-                                    break
-                            except Exception as exc:  # the sink's own, e.g. a full disk
-                                sink_failure = exc
-                                break
-                            continue
-                        if size > MAX_BODY:
-                            raise errors.ProtocolError(
-                                f"the answer from {self.host} is larger than "
-                                f"{MAX_BODY // (1024 * 1024)} MB once decoded; refused",
-                                url=shown_url,
-                            )
-                        chunks.append(chunk)
+                    if options.unbounded and options.sink is not None and response.is_success:
+                        deadline.reschedule(None)  # each read still has the client's timeout
+                    body = await self._read(response, shown_url, options)
                 finally:
                     await response.aclose()
         except errors.MPilotError as exc:
@@ -326,21 +329,66 @@ class RequestLoop:
             mapped = self._map_exception(exc, shown_url)
             if mapped is None:
                 record.error = "Cancelled"
-                record.elapsed_ms = (clock() - start) * 1000
+                record.elapsed_ms = (self.clocks.stopwatch() - start) * 1000
                 raise
             self._fail(record, mapped, start)
             raise mapped from None
-        if sink_failure is not None:
-            record.status = response.status_code
-            record.size = size
-            record.elapsed_ms = (clock() - start) * 1000
-            record.error = type(sink_failure).__name__
-            raise sink_failure
-        content = b"".join(chunks)
-        elapsed_ms = (clock() - start) * 1000
+        return self._close(record, response, body, start)
+
+    async def _open(
+        self, method: str, url: httpx.URL, route: str, options: RequestOptions
+    ) -> httpx.Response:
+        """Send the request; the answer's headers are in, its body still to read."""
+        # The credentials go straight into the request and are never held in a local
+        # variable, so that a traceback showing locals cannot show them.
+        request = self._client.build_request(
+            method, url, headers={**dict(options.headers), **self._auth_headers(route)}
+        )
+        # The client's Basic auth from URL user info would replace an explicit
+        # Authorization header; the settings' own credentials win.
+        auth = _NO_AUTH if "Authorization" in request.headers else httpx.USE_CLIENT_DEFAULT
+        return await self._client.send(request, stream=True, auth=auth)
+
+    async def _read(
+        self, response: httpx.Response, shown_url: str, options: RequestOptions
+    ) -> _Body:
+        """The body, decoded here rather than by httpx so that a layered encoding bomb is
+        stopped after a bounded step (see _encoding). A 2xx body with a sink goes to the sink
+        in pieces (see _feed): a transport that hands over a whole body at once (an
+        in-process one) still lets the screen move and a cancel land."""
+        body = _Body()
+        sink = options.sink if response.is_success else None
+        async for chunk in _decoded(response, self._decoder(response, shown_url)):
+            body.size += len(chunk)
+            if sink is not None:
+                try:
+                    if not await _feed(sink, chunk):
+                        break
+                except Exception as exc:  # the sink's own, e.g. a full disk
+                    body.sink_failure = exc
+                    break
+                continue
+            if body.size > MAX_BODY:
+                raise errors.ProtocolError(
+                    f"the answer from {self.host} is larger than "
+                    f"{MAX_BODY // (1024 * 1024)} MB once decoded; refused",
+                    url=shown_url,
+                )
+            body.chunks.append(chunk)
+        return body
+
+    def _close(
+        self, record: RequestRecord, response: httpx.Response, body: _Body, start: float
+    ) -> HttpResponse:
+        """Complete the record of a request read to its end (or stopped by its sink)."""
+        elapsed_ms = (self.clocks.stopwatch() - start) * 1000
         record.status = response.status_code
         record.elapsed_ms = elapsed_ms
-        record.size = size
+        record.size = body.size
+        if body.sink_failure is not None:
+            record.error = type(body.sink_failure).__name__
+            raise body.sink_failure
+        content = b"".join(body.chunks)
         # A gateway may echo the credentials back; what the inspector shows never holds them.
         record.response_headers = tuple(
             (name, self.scrub(value)) for name, value in redact_headers(response.headers)
@@ -348,16 +396,16 @@ class RequestLoop:
         record.body = self.scrub_bytes(content[:MAX_BODY_KEPT])
         record.body_truncated = len(content) > MAX_BODY_KEPT
         return HttpResponse(
-            method=method,
-            url=shown_url,
+            method=record.method,
+            url=record.url,
             status=response.status_code,
             reason=response.reason_phrase,
             headers=response.headers,
             content=content,
             elapsed_ms=elapsed_ms,
-            started_at=started_at,
+            started_at=record.started_at,
             record=record,
-            size=size,
+            size=body.size,
         )
 
     def _decoder(self, response: httpx.Response, url: str) -> BodyDecoder:
@@ -369,7 +417,7 @@ class RequestLoop:
             ) from None
 
     def _fail(self, record: RequestRecord, exc: errors.MPilotError, start: float) -> None:
-        record.elapsed_ms = (clock() - start) * 1000
+        record.elapsed_ms = (self.clocks.stopwatch() - start) * 1000
         record.error = exc.kind
         record.error_message = str(exc)
 

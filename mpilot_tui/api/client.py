@@ -84,12 +84,17 @@ class GatewayClient:
         return auth_hint(self.settings, self._http.route(response.url), error)
 
     @classmethod
-    def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
+    def for_demo(
+        cls,
+        app: Any,
+        settings: ConnectionSettings | None = None,
+        history: RequestHistory | None = None,
+    ) -> GatewayClient:
         """A client on an in-process ASGI app (the demo gateway), through ``ASGITransport``."""
         from .settings import DEMO_BASE_URL
 
         settings = settings or ConnectionSettings(base_url=DEMO_BASE_URL, auth="none")
-        return cls(settings, transport=httpx.ASGITransport(app=app))
+        return cls(settings, transport=httpx.ASGITransport(app=app), history=history)
 
     async def __aenter__(self) -> GatewayClient:
         return self

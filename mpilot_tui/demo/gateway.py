@@ -17,12 +17,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mpilot_tui.api.providers import (
-    CONTAINER_FILE_PROVIDERS,
-    CONTAINER_LIST_PROVIDERS,
-    FILE_CONTENT_PROVIDERS,
-    FILE_PROVIDERS,
-)
 from mpilot_tui.demo.auth import Caller, check_provider_allowed
 from mpilot_tui.demo.config import REFERENCE_TIME, DemoConfig
 from mpilot_tui.demo.containers import ContainerFileRecord, ContainerRecord, ContainerStore
@@ -38,6 +32,12 @@ from mpilot_tui.demo.cursor import (
 from mpilot_tui.demo.data import FileRecord, FileStore
 from mpilot_tui.demo.errors import GatewayError, upstream_error
 from mpilot_tui.demo.extras import extra_fields, request_key
+from mpilot_tui.demo.providers import (
+    CONTAINER_FILE_PROVIDERS,
+    CONTAINER_LIST_PROVIDERS,
+    FILE_CONTENT_PROVIDERS,
+    FILE_PROVIDERS,
+)
 
 __all__ = ["Call", "DemoGateway"]
 

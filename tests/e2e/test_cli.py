@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from helpers_net import cli_env, demo_server, free_port
 
+# Under `--dist loadgroup` the real-terminal and real-socket tests share one worker, and the
+# module's demo-server starts once.
+pytestmark = pytest.mark.xdist_group("e2e")
+
 VK = "sk-bf-e2e-secret-77aa"
 
 

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 from helpers_net import cli_env, demo_server
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    # Under `--dist loadgroup`, with the other real-socket tests on one worker.
+    pytest.mark.xdist_group("e2e"),
+]
 
 
 def tmux(*args: str) -> str:

@@ -31,7 +31,7 @@ from helpers_hostile import (
     tui_settings,
     wait_for,
 )
-from helpers_ui import screen_text
+from helpers_ui import screen_text, workers_done
 from pydantic import SecretStr
 from rich.console import Console
 from rich.traceback import Traceback
@@ -150,7 +150,7 @@ async def test_app_switching_to_a_profile_whose_password_is_not_text(
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 3)
         app.switch_profile("adm")
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         shown_notes = notifications(app)
         assert any(
             "Profile not usable" in note and "not valid UTF-8" in note for note in shown_notes
@@ -168,7 +168,7 @@ async def test_form_test_refuses_a_typed_key_with_a_control_character(
     async with running(app) as (pilot, _):
         form = ProfileForm(path, "p")
         app.push_screen(form)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: form.is_mounted and app.screen is form)
         form.query_one("#pf-token").value = TOKEN + "\x1bX"  # type: ignore[attr-defined]
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: "control character" in screen_text(app))
@@ -257,13 +257,13 @@ async def test_textual_log_never_records_the_hidden_fields(
     async with app.run_test(size=(120, 40)) as pilot:
         form = ProfileForm(path, "p")
         app.push_screen(form)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: form.is_mounted and app.screen is form)
         for field, secret in (("#pf-token", TOKEN), ("#pf-password", ADMIN_PASSWORD)):
             await pilot.click(field)
             await pilot.press(*secret)
             assert form.query_one(field).value == secret  # type: ignore[attr-defined]
         await pilot.press("tab")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
     logged = log_file.read_text(encoding="utf-8")
     assert "value=<hidden>" in logged  # the messages are logged, their values are not
     assert "_HiddenKey(key='<hidden>')" in logged

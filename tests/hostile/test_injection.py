@@ -33,6 +33,7 @@ from helpers_hostile import (
     tui_settings,
     wait_for,
 )
+from helpers_ui import detail_caught_up, workers_done
 from rich.cells import cell_len
 
 from mpilot_tui.api import errors
@@ -149,7 +150,7 @@ async def test_browser_shows_file_fields_inert_and_visible(server: HostileServer
     app = make_tui(server.base_url)
     async with running(app, size=(109, 70)) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
-        await pilot.pause(0.3)
+        await detail_caught_up(pilot, screen)
         text = assert_inert(app)
         # The table and the detail pane show the escapes, and markup as the brackets it is.
         for fragment in SHOWN_AS:
@@ -173,7 +174,7 @@ async def test_browser_shows_container_file_fields_inert(server: HostileServer) 
     app = create_app(session)
     async with running(app, size=(100, 50)) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
-        await pilot.pause(0.3)
+        await detail_caught_up(pilot, screen)
         text = assert_inert(app)
         assert "out/[@click=app.quit]EVILCLICK[/]bidi\\u202eRLO" in text
         assert "\\x1b[31mCSI\\x1b[0m\\x1b[2Jzw\\u200b" in text
@@ -185,7 +186,7 @@ async def test_browser_shows_provider_names_inert(server: HostileServer) -> None
     # Tall enough for the 25 standard providers and the hostile ones under them.
     async with running(app, size=(120, 60)) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.query_one("#sidebar").providers) > 25)
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         text = assert_inert(app)
         for name in ("p-[bold re…", "p-[@click=…", "p-\\x1b]52;…", "p-bidi\\u20…", "p-漢字ｗｉ…"):
             assert f"│{name}" in text, name
@@ -193,9 +194,10 @@ async def test_browser_shows_provider_names_inert(server: HostileServer) -> None
         assert "│p-漢字ｗｉ… F·●" in text
         # The chosen provider's name in the mode bar and the container picker's title.
         screen.select(provider=PROVIDERS[1])
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         await pilot.press("b")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.screen is not screen, what="the container picker")
+        await workers_done(pilot)
         text = assert_inert(app)
         assert f"Container (p-{CLICK})" in text
         await pilot.press("escape")
@@ -219,7 +221,7 @@ async def test_browser_shows_error_text_inert(server: HostileServer, answer: Any
         await wait_for(pilot, lambda: len(screen.store) == 3)
         await pilot.press("G")
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         assert isinstance(screen.last_error, errors.APIStatusError | errors.ProtocolError)
         assert_inert(app)
         for note in notifications(app):

@@ -37,6 +37,9 @@ from mpilot_tui.api._http import RETRY_AFTER_CAP, parse_retry_after
 from mpilot_tui.cli.common import EXIT_API, EXIT_CONNECTION, EXIT_OK
 from mpilot_tui.ui.screens.help import HelpScreen
 
+# One worker, so the module's TLS server starts once.
+pytestmark = pytest.mark.xdist_group("tls-server")
+
 UNKNOWN_HOST = "gateway.invalid"
 """Resolved by a stub in these tests, never by a real DNS server."""
 NO_DNS = f"""
@@ -297,6 +300,6 @@ async def test_worker_is_not_left_running_after_a_timeout(server: HostileServer)
     app = make_tui(server.base_url, timeout=0.3)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert not [w for w in screen.workers if w.group == "listing" and w.is_running]
         assert app.is_running

@@ -26,6 +26,7 @@ from helpers_hostile import (
     still_responsive,
     wait_for,
 )
+from helpers_ui import workers_done
 
 from mpilot_tui.api import errors
 from mpilot_tui.api.pagination import MAX_EMPTY_PAGES
@@ -95,7 +96,7 @@ async def test_browser_stops_paging_and_keeps_rows(server: HostileServer, abuse:
         await wait_for(pilot, lambda: len(screen.store) >= 3)
         await pilot.press("G")
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert isinstance(screen.last_error, errors.PaginationError)
         assert any(abuse.says in note for note in notifications(app))
         assert screen.store.ids == abuse.loaded
@@ -107,7 +108,7 @@ async def test_browser_stops_paging_and_keeps_rows(server: HostileServer, abuse:
         assert requests <= MAX_EMPTY_PAGES + 1
         assert not screen.has_more
         await pilot.press("G")
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         assert len(file_requests(server)) == requests
         await still_responsive(pilot, screen)
         assert HUGE_CURSOR not in file_requests(server)

@@ -30,6 +30,9 @@ from mpilot_tui.rows import RowStore
 from mpilot_tui.text import visible
 from mpilot_tui.ui.widgets.detail import json_text
 
+# One worker, so the module's event loop and client are made once.
+pytestmark = pytest.mark.xdist_group("property-loop")
+
 FIELD_NAMES = [
     "object", "data", "has_more", "after", "first_id", "last_id", "extra_fields", "id",
     "filename", "purpose", "status", "bytes", "created_at", "expires_at", "path", "source",

@@ -45,6 +45,7 @@ from helpers_hostile import (
     wait_for,
     with_userinfo,
 )
+from helpers_ui import workers_done
 from pydantic import SecretStr
 from rich.console import Console
 from rich.traceback import Traceback
@@ -312,17 +313,21 @@ async def test_request_inspector_redacts_credentials(server: HostileServer) -> N
         await first_page_then(pilot, screen)
         await pilot.press("i")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
-        await pilot.pause(0.6)
         # Open the hostile request itself (the gateway's version and provider list may have
         # been asked for after it, so it need not be the newest).
         inspector = app.screen
+        await wait_for(
+            pilot,
+            lambda: any("after=c1" in r.url for r in inspector.records),  # type: ignore[attr-defined]
+            what="the hostile request in the inspector",
+        )
         hostile = next(i for i, r in enumerate(inspector.records) if "after=c1" in r.url)  # type: ignore[attr-defined]
         inspector.query_one(DataTable).move_cursor(row=hostile)
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         for fold in app.screen.query(Collapsible):
             if "headers" in str(fold.title):
                 fold.collapsed = False
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         text = shown(app)
         assert "Authorization <redacted>" in text
         assert "x-bf-vk       <redacted>" in text

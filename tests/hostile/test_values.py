@@ -25,6 +25,7 @@ from helpers_hostile import (
     shown,
     wait_for,
 )
+from helpers_ui import detail_caught_up, workers_done
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -87,7 +88,7 @@ async def test_browser_shows_hostile_values(server: HostileServer, fields: dict[
         await wait_for(
             pilot, lambda: screen.inflight is None and (len(screen.store) or screen.last_error)
         )
-        await pilot.pause(0.3)  # the detail pane shows the row after a short delay
+        await detail_caught_up(pilot, screen)
         assert app.is_running and app.return_code is None
         if len(screen.store):
             await wait_for(pilot, lambda: "file-hostile-value" in shown(app))
@@ -118,14 +119,15 @@ async def test_browser_detail_and_cache_summary_take_odd_scores(
         await wait_for(
             pilot, lambda: screen.inflight is None and (len(screen.store) or screen.last_error)
         )
-        await pilot.pause(0.3)
+        await detail_caught_up(pilot, screen)
         assert app.is_running
         if len(screen.store):
             assert "HIT" in shown(app)
         else:  # a value out of its type's range is a shape error, shown as one
             assert "ShapeError" in shown(app)
         await pilot.press("C")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: app.screen is not screen, what="the cache summary")
+        await workers_done(pilot)
         assert app.is_running and app.return_code is None
         assert "Cache" in shown(app)
 

@@ -23,6 +23,9 @@ from referencing.jsonschema import DRAFT202012
 from mpilot_tui.api.providers import STANDARD_PROVIDERS
 from mpilot_tui.demo import DemoConfig
 
+# One worker, so the module's parsed spec is built once.
+pytestmark = pytest.mark.xdist_group("demo-spec")
+
 MakeClient = Any
 SPEC_NAME = "bifrost-openapi-files-containers.json"
 SPEC_URI = "urn:bifrost-openapi"

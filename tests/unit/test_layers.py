@@ -1,0 +1,77 @@
+"""The layering rules run: import-linter's contracts, and the headless path stays Textual-free."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from importlinter.cli import lint_imports
+
+import mpilot_tui
+
+ROOT = Path(mpilot_tui.__file__).parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def _contracts() -> dict[str, dict[str, object]]:
+    config = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]
+    return {contract["id"]: contract for contract in config["contracts"]}
+
+
+def _top_level_modules() -> set[str]:
+    package = Path(mpilot_tui.__file__).parent
+    names = {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    names |= {path.parent.name for path in package.glob("*/__init__.py")}
+    return {f"mpilot_tui.{name}" for name in names}
+
+
+def test_the_import_contracts_are_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(str(PYPROJECT), cache_dir=str(tmp_path), no_logo=True) == 0
+
+
+def test_every_module_but_ui_is_held_to_the_textual_rule() -> None:
+    held = set(_contracts()["textual"]["source_modules"])  # type: ignore[call-overload]
+    assert held == _top_level_modules() - {"mpilot_tui.ui"}
+
+
+def test_every_module_but_api_is_held_to_the_network_rule() -> None:
+    held = set(_contracts()["network"]["source_modules"])  # type: ignore[call-overload]
+    assert held == _top_level_modules() - {"mpilot_tui.api"}
+
+
+def test_the_demo_is_kept_apart_from_every_client_module() -> None:
+    forbidden = set(_contracts()["demo-alone"]["forbidden_modules"])  # type: ignore[call-overload]
+    assert forbidden == _top_level_modules() - {"mpilot_tui.demo", "mpilot_tui.__main__"}
+
+
+HEADLESS_LISTING = """
+import sys
+from mpilot_tui.cli import main
+try:
+    main(["--demo", "files", "--limit", "3", "--all", "--format", "ndjson"])
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+loaded = sorted(name for name in sys.modules if name == "textual" or name.startswith("textual."))
+print("TEXTUAL:", ",".join(loaded) or "none", file=sys.stderr)
+"""
+
+
+def test_the_cli_listing_path_never_imports_textual(tmp_path: Path) -> None:
+    env = {**os.environ, "MPILOT_TUI_CONFIG": str(tmp_path / "no-config.toml")}
+    env.pop("MPILOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-c", HEADLESS_LISTING],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1200  # the whole demo listing came out, as NDJSON
+    assert "TEXTUAL: none" in done.stderr
