@@ -101,8 +101,22 @@ def screen_text(app: MPilotApp) -> str:
 
 async def settle(pilot: Driver, screen: BrowserScreen) -> None:
     """Until a listing is in, nothing is in flight and the detail pane shows the row."""
-    await wait_for(pilot, lambda: screen.inflight is None and len(screen.store) > 0)
+    await wait_for(
+        pilot,
+        lambda: screen.inflight is None and len(screen.store) > 0 and not _prefetch_due(screen),
+    )
     await detail_caught_up(pilot, screen)
+
+
+def _prefetch_due(screen: BrowserScreen) -> bool:
+    """Whether the table is about to ask for the next page (its prefetch rule): a settled
+    screen is one where no page is in flight and none is due, so snapshots do not catch the
+    prefetch at one moment or another."""
+    table = screen.table
+    if not table.listing.can_page:
+        return False
+    last_shown = int(table.scroll_offset.y) + table.size.height
+    return len(table.view) - max(table.cursor, last_shown) <= table.prefetch_rows
 
 
 async def files_with_cache_hit(pilot: object) -> None:
@@ -148,6 +162,21 @@ async def help_screen(pilot: object) -> None:
     await workers_done(pilot)  # type: ignore[arg-type]
 
 
+async def history_settled(pilot: object) -> None:
+    """Until every request in the client's history has its answer, and the inspector on
+    screen has redrawn with them (it polls on a timer, so a snapshot could catch a request
+    that was still in flight at its last look)."""
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    inspector_screen = app.screen
+    client = inspector_screen.client  # type: ignore[attr-defined]
+    await wait_for(
+        pilot,
+        lambda: all(r.status is not None or r.error is not None for r in client.history),
+    )
+    inspector_screen.poll()  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
 async def inspector(pilot: object) -> None:
     """A few requests made, then the request inspector with one request opened."""
     app: MPilotApp = pilot.app  # type: ignore[attr-defined]
@@ -160,6 +189,7 @@ async def inspector(pilot: object) -> None:
     await workers_done(pilot)  # type: ignore[arg-type]
     await pilot.press("enter")  # type: ignore[attr-defined]
     await workers_done(pilot)  # type: ignore[arg-type]
+    await history_settled(pilot)
 
 
 async def cache_summary(pilot: object) -> None:
@@ -172,6 +202,7 @@ async def cache_summary(pilot: object) -> None:
     await pilot.press("C")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
     await workers_done(pilot)  # type: ignore[arg-type]
+    await history_settled(pilot)
 
 
 async def requests_semantic_hit(pilot: object) -> None:
