@@ -152,12 +152,12 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
     "requests": (
         Column("TIME", "timestamp", _iso_time, 19, 19, 0),
         Column("STATUS", "status", _plain, 7, 10, 1),
-        Column("PROVIDER/MODEL", "provider_model", _plain, 20, 50, 0),
+        Column("PROVIDER/MODEL", "provider_model", _plain, 16, 50, 0),
         Column("TYPE", "object", _plain, 9, 15, 3),
         Column("LATENCY", "latency_us", _latency, 8, 8, 1, right=True),
         Column("TOKENS", "total_tokens", _count, 6, 7, 2, right=True),
         Column("COST", "cost_nusd", _cost, 9, 9, 4, right=True),
-        Column("CACHE", "cache", _plain, 10, 17, 0),
+        Column("CACHE", "cache", _plain, 17, 17, 0),
     ),
 }
 """The columns of each listing, in the CLI's table and the browser alike."""
