@@ -10,9 +10,17 @@ and the detail pane shows; these models are what the client computes with.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 __all__ = [
     "LOG_ENTRY",
@@ -62,43 +70,50 @@ def _id_text(value: Any) -> str:
     return ""
 
 
-def _loose_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _loose_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _loose_dict(value: Any) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _loose_list(value: Any) -> list[Any] | None:
-    return value if isinstance(value, list) else None
-
-
-Num = Annotated[float | None, BeforeValidator(loose_float)]
-Int = Annotated[int | None, BeforeValidator(loose_int)]
-Str = Annotated[str | None, BeforeValidator(_loose_str)]
-Bool = Annotated[bool | None, BeforeValidator(_loose_bool)]
-Obj = Annotated[dict[str, Any] | None, BeforeValidator(_loose_dict)]
-Arr = Annotated[list[Any] | None, BeforeValidator(_loose_list)]
+Num = float | None
+"""A finite number (NaN and infinities are refused, then dropped: see :class:`_LogModel`)."""
+Int = int | None
+Str = str | None
+Bool = bool | None
+Obj = dict[str, Any] | None
+Arr = list[Any] | None
 
 
 class _LogModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    """Strict fields (checked in pydantic-core, fast), and tolerance on top: when a field of
+    the wrong type fails, the object is validated again without it (the field takes its
+    default), so one odd value never costs the whole entry or page."""
+
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _tolerant(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            if not isinstance(data, dict):
+                raise
+            cleaned = dict(data)
+            for error in exc.errors(include_url=False, include_input=False):
+                key = error["loc"][0] if error["loc"] else None
+                if isinstance(key, str) and key in cleaned:
+                    if key == "id":
+                        cleaned[key] = _id_text(cleaned[key])
+                    else:
+                        del cleaned[key]
+            return handler(cleaned)
 
     def unknown_fields(self) -> dict[str, Any]:
         """Fields the gateway sent that this model does not name."""
         return dict(self.model_extra or {})
 
-
-def _model_or_none(model: type[_LogModel]) -> Any:
-    def check(value: Any) -> Any:
-        return value if isinstance(value, dict | model) else None
-
-    return BeforeValidator(check)
+    def _sent(self, name: str, kind: type[Any]) -> Any:
+        """An undeclared field as the gateway sent it, when it has the type ``kind``."""
+        value = (self.model_extra or {}).get(name)
+        return value if isinstance(value, kind) else None
 
 
 class LogCacheDebug(_LogModel):
@@ -185,7 +200,7 @@ class LogTokenUsage(_LogModel):
 class LogEntry(_LogModel):
     """One request-log entry (T2 ``Log``): a trimmed list row, or the whole detail."""
 
-    id: Annotated[str, BeforeValidator(_id_text)] = ""
+    id: str = ""
     timestamp: Str = None
     created_at: Str = None
     object: Str = None
@@ -210,27 +225,77 @@ class LogEntry(_LogModel):
     virtual_key_name: Str = None
     routing_rule_id: Str = None
     routing_rule_name: Str = None
-    routing_engines_used: Arr = None
     routing_engine_logs: Str = None
     stop_reason: Str = None
     content_summary: Str = None
-    token_usage: Annotated[LogTokenUsage | None, _model_or_none(LogTokenUsage)] = None
-    cache_debug: Annotated[LogCacheDebug | None, _model_or_none(LogCacheDebug)] = None
-    error_details: Obj = None
-    selected_key: Obj = None
-    virtual_key: Obj = None
-    routing_rule: Obj = None
-    input_history: Arr = None
-    responses_input_history: Arr = None
-    output_message: Obj = None
-    responses_output: Arr = None
-    embedding_output: Arr = None
-    params: Obj = None
-    tools: Arr = None
-    tool_calls: Arr = None
-    metadata: Obj = None
-    raw_request: Str = None
-    raw_response: Str = None
+    token_usage: LogTokenUsage | None = None
+    cache_debug: LogCacheDebug | None = None
+
+    # -- the heavy fields: kept as sent (not copied by validation), typed on the way out -----
+
+    @property
+    def error_details(self) -> dict[str, Any] | None:
+        return self._sent("error_details", dict)  # type: ignore[no-any-return]
+
+    @property
+    def selected_key(self) -> dict[str, Any] | None:
+        return self._sent("selected_key", dict)  # type: ignore[no-any-return]
+
+    @property
+    def virtual_key(self) -> dict[str, Any] | None:
+        return self._sent("virtual_key", dict)  # type: ignore[no-any-return]
+
+    @property
+    def routing_rule(self) -> dict[str, Any] | None:
+        return self._sent("routing_rule", dict)  # type: ignore[no-any-return]
+
+    @property
+    def input_history(self) -> list[Any] | None:
+        return self._sent("input_history", list)  # type: ignore[no-any-return]
+
+    @property
+    def responses_input_history(self) -> list[Any] | None:
+        return self._sent("responses_input_history", list)  # type: ignore[no-any-return]
+
+    @property
+    def output_message(self) -> dict[str, Any] | None:
+        return self._sent("output_message", dict)  # type: ignore[no-any-return]
+
+    @property
+    def responses_output(self) -> list[Any] | None:
+        return self._sent("responses_output", list)  # type: ignore[no-any-return]
+
+    @property
+    def embedding_output(self) -> list[Any] | None:
+        return self._sent("embedding_output", list)  # type: ignore[no-any-return]
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        return self._sent("params", dict)  # type: ignore[no-any-return]
+
+    @property
+    def tools(self) -> list[Any] | None:
+        return self._sent("tools", list)  # type: ignore[no-any-return]
+
+    @property
+    def tool_calls(self) -> list[Any] | None:
+        return self._sent("tool_calls", list)  # type: ignore[no-any-return]
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        return self._sent("metadata", dict)  # type: ignore[no-any-return]
+
+    @property
+    def routing_engines_used(self) -> list[Any] | None:
+        return self._sent("routing_engines_used", list)  # type: ignore[no-any-return]
+
+    @property
+    def raw_request(self) -> str | None:
+        return self._sent("raw_request", str)  # type: ignore[no-any-return]
+
+    @property
+    def raw_response(self) -> str | None:
+        return self._sent("raw_response", str)  # type: ignore[no-any-return]
 
     # -- derived values: the columns of the requests listing ---------------------------------
 
@@ -309,7 +374,7 @@ class LogStats(_LogModel):
     direct_cache_hits: Int = None
     semantic_cache_hits: Int = None
     has_previous_period: Bool = None
-    previous: Annotated[LogStats | None, BeforeValidator(_loose_dict)] = None
+    previous: LogStats | None = None
 
     @property
     def has_cache_fields(self) -> bool:
@@ -336,11 +401,9 @@ class LogStats(_LogModel):
 class LogList(_LogModel):
     """The ``GET /api/logs`` envelope (``SearchResult``)."""
 
-    logs: Annotated[list[Any], BeforeValidator(lambda v: v if isinstance(v, list) else [])] = Field(
-        default_factory=list
-    )
-    pagination: Annotated[LogPagination | None, _model_or_none(LogPagination)] = None
-    stats: Annotated[LogStats | None, _model_or_none(LogStats)] = None
+    logs: list[Any] = Field(default_factory=list)
+    pagination: LogPagination | None = None
+    stats: LogStats | None = None
     has_logs: Bool = None
 
     def entries(self) -> list[LogEntry]:
