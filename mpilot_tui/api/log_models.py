@@ -10,6 +10,7 @@ and the detail pane shows; these models are what the client computes with.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import (
@@ -161,6 +162,35 @@ class LogCacheDebug(_LogModel):
     @property
     def similarity_value(self) -> float | None:
         return self.similarity if self.similarity is not None else self.cache_similarity
+
+    @property
+    def outcome(self) -> str:
+        """``direct``, ``semantic``, ``hit`` (type unsaid), ``miss``, or ``skipped`` (no
+        ``cache_hit`` at all)."""
+        if self.cache_hit is None:
+            return "skipped"
+        if not self.cache_hit:
+            return "miss"
+        kind = self.kind
+        return kind if kind in ("direct", "semantic") else "hit"
+
+    @property
+    def column(self) -> str:
+        """The cache column's text: ``HIT direct``, ``HIT semantic 0.93``, ``HIT``, ``miss``,
+        or ``""`` when the request skipped the cache."""
+        outcome = self.outcome
+        if outcome == "skipped":
+            return ""
+        if outcome == "miss":
+            return "miss"
+        if outcome == "direct":
+            return "HIT direct"
+        if outcome == "semantic":
+            value = self.similarity_value
+            if value is None:
+                return "HIT semantic"
+            return f"HIT semantic {value:.2f}" if abs(value) < 1e6 else f"HIT semantic {value:.3g}"
+        return "HIT"
 
     @property
     def lookup_ran(self) -> bool:
@@ -321,9 +351,12 @@ class LogEntry(_LogModel):
     @property
     def cache(self) -> str:
         """The cache column's text (``HIT direct``, ``HIT semantic 0.93``, ``miss``, ``""``)."""
-        from ..reqlog.explain import cache_column
+        return self.cache_debug.column if self.cache_debug is not None else ""
 
-        return cache_column(self)
+    @property
+    def time_ms(self) -> int | None:
+        """``timestamp`` as unix milliseconds (an integer column sorts and stores cheaply)."""
+        return _unix_ms(self.timestamp)
 
     @property
     def error_message(self) -> str | None:
@@ -334,6 +367,21 @@ class LogEntry(_LogModel):
             return str(inner["message"])
         message = details.get("message")
         return message if isinstance(message, str) else None
+
+
+def _unix_ms(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return round(moment.timestamp() * 1000)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _scaled(value: float | None, factor: int) -> int | None:
