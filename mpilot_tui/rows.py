@@ -209,6 +209,17 @@ class RowStore:
             _freeze_long_lived()
         return range(start, len(self.ids))
 
+    def update_row(self, row: int, item: Any) -> None:
+        """Put a newer version of ``row``'s item in its columns (live mode: a request that was
+        in flight has finished). The id and the search text stay; kept sort orders are
+        dropped (the next sort sorts again); the page's body keeps the item as it came."""
+        for name, column in self.text.items():
+            value = getattr(item, name, None) or ""
+            column[row] = self._shared.setdefault(value, value) if name in SHARED_COLUMNS else value
+        for name, numbers in self.ints.items():
+            numbers[row] = _int_or_missing(getattr(item, name, None))
+        self._orders.clear()
+
     def _index_page(self, start: int) -> None:
         """Fold the new rows' search text once, and note which columns need folding."""
         columns = self.search_columns()

@@ -27,7 +27,7 @@ class Session:
     profile_name: str | None = None
     default_provider: str = "openai"
     default_mode: str = "files"
-    """``files`` or ``container-files``."""
+    """``files``, ``container-files`` or ``requests`` (the view the browser opens on)."""
     page_size: int = 100
     order: str = "desc"
     recent_containers: tuple[str, ...] = ()

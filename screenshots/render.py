@@ -27,7 +27,12 @@ from mpilot_tui.api import _http  # noqa: E402
 FROZEN_NOW = 1_795_000_000.0
 
 
-async def render(name: str, size: tuple[int, int] = (140, 40)) -> Path:
+SIZES = {"requests-semantic-hit": (170, 44), "requests-cache-summary": (170, 44)}
+"""Screens wider than the default: the Requests view's table has more columns."""
+
+
+async def render(name: str, size: tuple[int, int] | None = None) -> Path:
+    size = size or SIZES.get(name, (140, 40))
     app = make_app(files=500, containers=3, container_files=25)
     async with app.run_test(size=size) as pilot:
         await SCENARIOS[name](pilot)

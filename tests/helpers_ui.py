@@ -118,6 +118,39 @@ async def cache_summary(pilot: object) -> None:
     await pilot.pause(0.3)  # type: ignore[attr-defined]
 
 
+async def requests_semantic_hit(pilot: object) -> None:
+    """The Requests view with a semantic hit highlighted: its cache section explains it."""
+    from mpilot_tui.reqlog import cache_outcome
+
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    await settle(pilot, screen)
+    await pilot.press("R")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: screen.store.kind == "requests" and len(screen.store) >= 200)
+    await wait_for(pilot, lambda: screen.inflight is None)
+    position = next(
+        p for p in range(len(screen.view))
+        if cache_outcome(screen.store.item(screen.view.row(p))) == "semantic"
+    )  # fmt: skip
+    screen.table.move_cursor(position)
+    item_id = screen.store.ids[screen.view.row(position)]
+    await wait_for(pilot, lambda: item_id in screen._entries)
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+
+
+async def requests_cache_summary(pilot: object) -> None:
+    """The Requests view's cache summary: the gateway's stats and the loaded rows."""
+    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    screen = browser(app)
+    await settle(pilot, screen)
+    await pilot.press("R")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: screen.store.kind == "requests" and len(screen.store) >= 200)
+    await wait_for(pilot, lambda: screen.inflight is None)
+    await pilot.press("C")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: "Cache hit rate" in screen_text(app), timeout=20)
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+
+
 SCENARIOS = {
     "files-cache-hit": files_with_cache_hit,
     "container-files": container_files,
@@ -125,6 +158,8 @@ SCENARIOS = {
     "help": help_screen,
     "inspector": inspector,
     "cache-summary": cache_summary,
+    "requests-semantic-hit": requests_semantic_hit,
+    "requests-cache-summary": requests_cache_summary,
 }
 """Named screens: each drives a fresh demo app to the state it shows."""
 

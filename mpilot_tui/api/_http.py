@@ -8,14 +8,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import email.utils
-import functools
-import logging
 import os
 import random
 import re
 import ssl
 import time
-import weakref
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,10 +23,11 @@ import httpx
 from .. import __version__
 from . import errors
 from ._encoding import ACCEPT_ENCODING, BodyDecoder, EncodingRefused
-from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord, redact_headers
-from .settings import ConnectionSettings, mask_secret
+from .history import MAX_BODY_KEPT, RequestHistory, RequestRecord
+from .redaction import Redactor, redact_headers, redact_url, scrub_logs_of
+from .settings import ConnectionSettings
 
-__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "Sink", "redact_url"]
+__all__ = ["RETRY_STATUSES", "HttpResponse", "RequestLoop", "Sink"]
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 """Statuses worth another attempt; everything else is answered at once."""
@@ -52,31 +50,6 @@ clock = time.perf_counter
 wall_clock = time.time
 """When a request started, as the inspector shows it; tests replace it too."""
 """The client's stopwatch for request timings; tests replace it for stable screenshots."""
-
-_SENSITIVE_QUERY = frozenset({"api_key", "key", "token", "access_token", "vk"})
-
-
-def redact_url(url: httpx.URL | str) -> str:
-    """The URL with user info removed and credential-like query values redacted."""
-    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
-    if not parsed.userinfo and not _maybe_sensitive(parsed.query):
-        return str(parsed)
-    parsed = parsed.copy_with(userinfo=b"")
-    if any(k.lower() in _SENSITIVE_QUERY for k in parsed.params):
-        params = [
-            (k, "<redacted>" if k.lower() in _SENSITIVE_QUERY else v)
-            for k, v in parsed.params.multi_items()
-        ]
-        parsed = parsed.copy_with(params=params)
-    return str(parsed)
-
-
-def _maybe_sensitive(query: bytes) -> bool:
-    """Cheap pre-check: could the query hold a credential-like parameter?"""
-    if not query:
-        return False
-    lowered = query.lower()
-    return any(name.encode() + b"=" in lowered for name in _SENSITIVE_QUERY)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -139,10 +112,13 @@ class RequestLoop:
         self.sleep = sleep
         """Awaited between attempts; tests replace it to skip the wait."""
         self.backoff_base = BACKOFF_BASE
-        self._secrets = settings.secrets()
+        self.redactor = Redactor(settings.secrets())
+        """Masks this connection's secrets wherever what it received is shown."""
         try:
             base_url = httpx.URL(settings.base_url)
-            self._secrets.extend(_userinfo_secrets(base_url))
+            if base_url.port is not None and not 0 < base_url.port < 65536:
+                raise ValueError(f"port {base_url.port} is not a TCP port (1 to 65535)")
+            self.redactor = self.redactor.extended(_userinfo_secrets(base_url))
             # User info in the base URL becomes the client's Basic auth instead of staying in
             # every request URL, where httpx's log lines and traceback locals would show it.
             url_auth = httpx.BasicAuth(base_url.username, base_url.password)
@@ -165,8 +141,7 @@ class RequestLoop:
                 self.scrub(f"invalid connection settings: {exc}")
             ) from None
         self._origin = self._client.base_url.copy_with(path="/", query=None, fragment=None)
-        if self._secrets:
-            _LOG_FILTER.loops.add(self)
+        scrub_logs_of(self.redactor)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -187,19 +162,12 @@ class RequestLoop:
         return self._client.base_url.host or str(self._client.base_url)
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret of these settings masked, in any letter case (a gateway
-        or a header parser may have lower-cased what it echoes)."""
-        if not self._secrets or not text:
-            return text
-        pattern, _, masks = _secret_patterns(tuple(self._secrets))
-        return pattern.sub(lambda match: masks[match.group().lower()], text)
+        """``text`` with every secret of these settings masked (see :class:`.Redactor`)."""
+        return self.redactor.scrub(text)
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        """``data`` with every secret of these settings masked, in any letter case."""
-        if not self._secrets or not data:
-            return data
-        _, pattern, masks = _secret_patterns(tuple(self._secrets))
-        return pattern.sub(lambda match: masks[match.group().decode().lower()].encode(), data)
+        """``data`` with every secret of these settings masked."""
+        return self.redactor.scrub_bytes(data)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter in its upper half."""
@@ -439,46 +407,6 @@ class RequestLoop:
             )
         return None
 
-
-@functools.lru_cache(maxsize=32)
-def _secret_patterns(
-    secrets: tuple[str, ...],
-) -> tuple[re.Pattern[str], re.Pattern[bytes], dict[str, str]]:
-    """Case-insensitive patterns for ``secrets`` (longest first) and each one's mask."""
-    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
-    text = re.compile("|".join(re.escape(s) for s in ordered), re.IGNORECASE)
-    raw = re.compile(b"|".join(re.escape(s.encode()) for s in ordered), re.IGNORECASE)
-    return text, raw, {s.lower(): mask_secret(s) for s in ordered}
-
-
-class _ScrubLogRecords(logging.Filter):
-    """Masks the secrets of every open request loop in httpx's and httpcore's log records
-    (httpcore logs response headers at DEBUG, and a gateway may echo the credentials)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.loops: weakref.WeakSet[RequestLoop] = weakref.WeakSet()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        loops = list(self.loops)
-        if loops:
-            message = original = record.getMessage()
-            for loop in loops:
-                message = loop.scrub(message)
-            if message != original:
-                record.msg, record.args = message, None
-        return True
-
-
-_LOG_FILTER = _ScrubLogRecords()
-for _name in (
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-):
-    logging.getLogger(_name).addFilter(_LOG_FILTER)
 
 _NO_AUTH = httpx.Auth()
 """An auth flow that adds nothing (keeps httpx from applying URL user info)."""

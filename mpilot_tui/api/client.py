@@ -29,6 +29,7 @@ from .models import (
     ProviderEntry,
 )
 from .pagination import Page, PageGuard, PageKind, ResponseMeta, iter_pages
+from .redaction import Redactor
 from .settings import ConnectionSettings, mask_secret, route_family
 
 __all__ = ["CONTAINER_PAGE_LIMIT", "GatewayClient", "ItemResult", "Order", "ProvidersResult"]
@@ -103,6 +104,11 @@ class GatewayClient:
     def history(self) -> RequestHistory:
         """Every request this client made (a bounded ring), for the inspector."""
         return self._http.history
+
+    @property
+    def redactor(self) -> Redactor:
+        """Masks this connection's secrets in whatever the gateway sent that is shown."""
+        return self._http.redactor
 
     @property
     def http(self) -> RequestLoop:

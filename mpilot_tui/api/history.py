@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .redaction import REDACTED_HEADERS, redact_headers
+
 __all__ = [
     "BIFROST_HEADER_PREFIX",
     "REDACTED_HEADERS",
@@ -20,11 +22,6 @@ __all__ = [
     "redact_headers",
 ]
 
-REDACTED_HEADERS = frozenset(
-    {"authorization", "x-bf-vk", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
-)
-"""Header names whose values are replaced with ``<redacted>`` wherever a request is shown."""
-
 BIFROST_HEADER_PREFIX = "x-bifrost-"
 """Response headers in which Bifrost 2.x repeats the routing facts (provider, models,
 fallback index, cost, upstream latency, ``x-bifrost-routing-info-*``)."""
@@ -32,14 +29,6 @@ UPSTREAM_LATENCY_HEADER = "x-bifrost-upstream-latency-ms"
 
 MAX_BODY_KEPT = 256 * 1024
 """Bytes of a response body kept per record; the rest is cut."""
-
-
-def redact_headers(headers: Any) -> tuple[tuple[str, str], ...]:
-    """Header pairs with credential values replaced by ``<redacted>``."""
-    items = headers.multi_items() if hasattr(headers, "multi_items") else list(headers.items())
-    return tuple(
-        (name, "<redacted>" if name.lower() in REDACTED_HEADERS else value) for name, value in items
-    )
 
 
 def bifrost_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

@@ -9,6 +9,7 @@ not what the API promises, 70 the app stopped on an unexpected error, 130 interr
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -19,7 +20,10 @@ from .demo_server import register as register_demo_server
 from .listing import register as register_listing
 from .logs import register as register_logs
 
-__all__ = ["main"]
+__all__ = ["VIEWS", "main"]
+
+VIEWS = ("files", "container-files", "requests")
+"""What ``--view`` takes: the browser's views by their user-facing names."""
 
 
 class _Root(click.Group):
@@ -49,10 +53,15 @@ class _Root(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @connection_options
+@click.option(
+    "--view",
+    type=click.Choice(VIEWS),
+    help="The view the browser opens on (default: the profile's default_mode, else files).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="mpilot-tui")
 @click.pass_context
 @handle_errors
-def main(ctx: click.Context, /, **connection: Any) -> None:
+def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> None:
     """Browse the files and container files an MPilot/Bifrost gateway holds.
 
     Without a command, opens the browser. The token comes from MPILOT_TOKEN or a saved
@@ -64,6 +73,8 @@ def main(ctx: click.Context, /, **connection: Any) -> None:
     from ..session import resolve_session
 
     session = resolve_session(**merged_connection(ctx))
+    if view is not None:
+        session = replace(session, default_mode=view)
     for message in session.warnings:
         warn(message)
     from ..ui.app import run_app

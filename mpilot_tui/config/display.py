@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mpilot_tui.api.redaction import mask_url_password
 from mpilot_tui.config.models import ProfileConfig
 from mpilot_tui.config.secrets import describe_password_source, describe_token_source
 from mpilot_tui.config.store import ConfigStore
@@ -28,7 +29,14 @@ def profile_rows(store: ConfigStore) -> list[tuple[str, ...]]:
         marker = "*" if name == store.default_profile else ""
         admin = profile.username or "-"
         rows.append(
-            (marker, name, profile.base_url, profile.auth, admin, describe_token_source(profile))
+            (
+                marker,
+                name,
+                mask_url_password(profile.base_url),
+                profile.auth,
+                admin,
+                describe_token_source(profile),
+            )
         )
     return rows
 
@@ -76,6 +84,8 @@ def profile_settings(profile: ProfileConfig) -> list[tuple[str, str]]:
             continue
         else:
             value = getattr(profile, key)
+            if key in ("base_url", "proxy") and value is not None:
+                value = mask_url_password(value)
             default = key not in given and value not in (None, [])
             settings.append((key, _shown(value) + (" (default)" if default else "")))
     return settings

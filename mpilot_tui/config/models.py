@@ -32,6 +32,7 @@ from mpilot_tui.api.settings import AUTH_KINDS, AuthKind
 __all__ = [
     "ALLOWED",
     "DEFAULT_MODES",
+    "MAX_CONTAINER_ID_CHARS",
     "MAX_RECENT_CONTAINERS",
     "ORDERS",
     "PROFILE_NAME_PATTERN",
@@ -40,11 +41,13 @@ __all__ = [
     "base_url_problem",
 ]
 
-DEFAULT_MODES: tuple[str, ...] = ("files", "container-files")
+DEFAULT_MODES: tuple[str, ...] = ("files", "container-files", "requests")
 """The views the browser can open on start."""
 ORDERS: tuple[str, ...] = ("asc", "desc")
 """Sort orders of a listing by creation time."""
 MAX_RECENT_CONTAINERS = 10
+MAX_CONTAINER_ID_CHARS = 256
+"""The longest container id remembered in ``recent_containers`` (a gateway may send 200 KB)."""
 """How many recently opened container ids a profile keeps."""
 PROFILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 """A profile name: letters, digits, ``-`` and ``_``, so it needs no quoting in TOML or a shell."""
@@ -80,6 +83,18 @@ _TOKEN_SOURCES = ("token_env", "token_command", "token")
 _PASSWORD_SOURCES = ("password_env", "password_command", "password")
 
 
+PORT_PROBLEM = "has an invalid port (a number from 1 to 65535)"
+
+
+def port_problem(url: str) -> bool:
+    """Whether ``url`` names a port that is no TCP port (``:99999``, ``:0``, ``:http``)."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        return True
+    return port == 0
+
+
 def base_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a gateway's base URL, or ``None`` when it can."""
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
@@ -92,6 +107,8 @@ def base_url_problem(url: str) -> str | None:
         return "must start with http:// or https://"
     if not parts.hostname:
         return "has no host"
+    if port_problem(url):
+        return PORT_PROBLEM
     if parts.query or parts.fragment:
         return "must not have a query (?...) or fragment (#...)"
     return None
@@ -133,7 +150,7 @@ class ProfileConfig(BaseModel):
     """The admin password itself, stored in the file."""
     default_provider: Annotated[str, Field(pattern=r"^\S+$")] = "openai"
     """The provider the browser opens first."""
-    default_mode: Literal["files", "container-files"] = "files"
+    default_mode: Literal["files", "container-files", "requests"] = "files"
     """The view the browser opens first."""
     page_size: Annotated[int, Field(ge=1, le=10000)] = 100
     """How many items one request asks for."""
@@ -145,7 +162,10 @@ class ProfileConfig(BaseModel):
     """TLS verification: ``true``, ``false``, or the path of a CA bundle."""
     proxy: _NonEmpty | None = None
     """An HTTP(S) or SOCKS proxy URL through which the gateway is reached."""
-    recent_containers: Annotated[list[_NonEmpty], Field(max_length=MAX_RECENT_CONTAINERS)] = []
+    recent_containers: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=MAX_CONTAINER_ID_CHARS)]],
+        Field(max_length=MAX_RECENT_CONTAINERS),
+    ] = []
     """Container ids opened recently, most recent first; kept by the app."""
 
     @field_validator("base_url")
@@ -163,6 +183,8 @@ class ProfileConfig(BaseModel):
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
                 raise PydanticCustomError("proxy", "not a proxy URL")
+            if port_problem(value):
+                raise PydanticCustomError("proxy", f"the proxy URL {PORT_PROBLEM}")
         return value
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from pydantic import SecretStr
 
 from mpilot_tui.api.credentials import CredentialKind, clean_credential
 from mpilot_tui.api.errors import CredentialError
+from mpilot_tui.api.redaction import mask_url_password
 from mpilot_tui.api.settings import AUTH_KINDS, AuthKind, ConnectionSettings
 from mpilot_tui.config.checks import connection_warnings, permission_warnings
 from mpilot_tui.config.errors import ConfigError, NotConfiguredError
@@ -227,7 +228,7 @@ def resolve_connection(
     url = explicit_url or source.base_url
     problem = base_url_problem(url)
     if problem:
-        raise ConfigError(f"base URL {url!r} {problem}")
+        raise ConfigError(f"base URL {mask_url_password(url)!r} {problem}")
     auth_kind = _check_auth(auth) if auth is not None else source.auth
     seconds = source.timeout if timeout is None else timeout
     if not seconds > 0:

@@ -28,6 +28,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from mpilot_tui.config.errors import ConfigError
 from mpilot_tui.config.models import (
+    MAX_CONTAINER_ID_CHARS,
     MAX_RECENT_CONTAINERS,
     PROFILE_NAME_PATTERN,
     ConfigFile,
@@ -280,13 +281,17 @@ class ConfigStore:
 
         self._change(change)
 
-    def add_recent_container(self, profile: str, container_id: str) -> None:
-        """Put ``container_id`` first in the profile's recent containers (at most 10)."""
+    def add_recent_container(self, profile: str, container_id: str) -> bool:
+        """Put ``container_id`` first in the profile's recent containers (at most 10); False,
+        and nothing changed, for an id longer than :data:`MAX_CONTAINER_ID_CHARS`."""
         recent = list(self.get_profile(profile).recent_containers)
         if not container_id:
             raise ConfigError("a container id cannot be empty")
+        if len(container_id) > MAX_CONTAINER_ID_CHARS:
+            return False
         updated = [container_id, *(item for item in recent if item != container_id)]
         self.set_profile(profile, {"recent_containers": updated[:MAX_RECENT_CONTAINERS]})
+        return True
 
     def save(self) -> None:
         """Write the document back atomically (mode 0600, folder created 0700).

@@ -296,11 +296,10 @@ KINDS: dict[Kind, KindSpec] = {
         fetch=_list_containers, max_limit=CONTAINER_PAGE_LIMIT, name_column="name",
         in_browser=False,
     ),
-    # in_browser turns True with the Requests view (it adds the mode to every screen's bar).
     "requests": KindSpec(
         kind="requests", name="requests", title="Requests", noun="requests",
         fetch=_list_requests, paging=OffsetPaging(), max_limit=LOG_PAGE_LIMIT,
-        name_column="provider_model", retrieve=_retrieve_request, in_browser=False,
+        name_column="provider_model", retrieve=_retrieve_request, in_browser=True,
     ),
 }  # fmt: skip
 """The one table of kinds."""

@@ -22,6 +22,7 @@ from ..session import Session
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
+from .screens.requests_view import RequestsView
 from .widgets.file_table import FileTable
 
 __all__ = [
@@ -173,7 +174,13 @@ class MPilotApp(App[None]):
             return
         try:
             store = ConfigStore.load(self.config_file)
-            store.add_recent_container(profile, container_id)
+            if not store.add_recent_container(profile, container_id):
+                self.notify(
+                    f"a container id of {len(container_id):,} characters is not remembered",
+                    title="Recent container not saved",
+                    markup=False,
+                )
+                return
             store.save()
         except ConfigError as exc:
             self.notify(str(exc), title="Recent container not saved", markup=False)
@@ -285,7 +292,12 @@ class MPilotApp(App[None]):
             ("Toggle order", "Switch between newest first and oldest first",
              browser.action_toggle_order),
             ("Choose purpose", "Only files with one purpose", browser.action_choose_purpose),
-            ("Switch mode", "Files or container files", browser.action_switch_mode),
+            ("Switch mode", "Files, container files or requests", browser.action_switch_mode),
+            ("Requests view", "The gateway's request log and its cache hits",
+             browser.action_requests),
+            ("Request filters", "Cache, status, provider, model, type, period, search, latency",
+             browser.action_request_filters),
+            ("Live mode", "Follow new requests as they arrive", browser.action_live),
             ("Choose container", "Pick the container to list", browser.action_choose_container),
             ("Page size", "Items per request", browser.action_page_size),
             ("Filter loaded rows", "Match id, filename or path", browser.action_filter),
@@ -319,10 +331,13 @@ def binding_groups(keymap: Mapping[str, str]) -> list[tuple[str, list[Binding]]]
         ("Browser", BrowserScreen.BINDINGS),
         ("Table", FileTable.BINDINGS),
         ("Power tools", BrowserTools.BINDINGS),
+        ("Requests", RequestsView.BINDINGS),
         # The secondary screens are imported here, not at start: they cost start-up time.
         ("Request inspector", _screen_bindings("inspector", "InspectorScreen")),
         ("Content preview", _screen_bindings("preview", "PreviewScreen")),
         ("Export", _screen_bindings("export", "ExportScreen")),
+        ("Request log stats", _screen_bindings("request_stats", "RequestStatsScreen")),
+        ("Request filters", _screen_bindings("request_filters", "RequestFilterDialog")),
     ]
     for title, bindings in sources:
         shown = [

@@ -22,7 +22,7 @@ _MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 """The modifiers Textual writes in a key's name (``ctrl+shift+up``)."""
 _SHARED_GROUPS = ("Anywhere", "Built in")
 """Help-screen groups whose bindings work on every screen."""
-_BROWSER_GROUPS = ("Browser", "Table", "Power tools")
+_BROWSER_GROUPS = ("Browser", "Table", "Power tools", "Requests")
 """Help-screen groups whose bindings all work on the browser screen at once."""
 
 

@@ -8,6 +8,7 @@ answers); this screen adds the layout, the sidebar, the filter and the detail pa
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -26,10 +27,11 @@ from ...session import Session
 from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
-from ..widgets.sidebar import ProviderSidebar
+from ..widgets.sidebar import ALL_PROVIDERS, ProviderSidebar
 from .browser_actions import BrowserActions, ContainerUsed
 from .browser_tools import BrowserTools
 from .listing_screen import error_title
+from .requests_view import SERVER_SORTS, RequestsView
 
 __all__ = ["BrowserScreen", "ContainerUsed", "error_title", "first_query"]
 
@@ -37,6 +39,13 @@ NARROW_WIDTH = 140
 """Below this many columns the detail pane goes under the table."""
 DETAIL_DELAY = 0.06
 """Seconds the cursor must rest on a row before the detail pane is redrawn."""
+
+
+REQUESTS_ONLY = frozenset({"request_filters", "live", "cycle_cache", "clear_filters",
+                           "clear_chip"})  # fmt: skip
+"""Actions of the Requests view only (hidden elsewhere)."""
+FILES_ONLY = frozenset({"choose_purpose", "choose_container"})
+"""Actions of the files views only (hidden in the Requests view)."""
 
 
 def first_query(session: Session) -> Query:
@@ -51,8 +60,9 @@ def first_query(session: Session) -> Query:
     )
 
 
-class BrowserScreen(BrowserActions, BrowserTools):
-    """The one main screen (its power tools' keys and actions come from BrowserTools)."""
+class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
+    """The one main screen (its power tools' keys and actions come from BrowserTools, the
+    Requests view's from RequestsView)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh/retry", id="browser.refresh"),
@@ -88,6 +98,7 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     def __init__(self, session: Session, client: GatewayClient) -> None:
         super().__init__(session, client, first_query(session))
+        self.init_requests()
         self.version: str | None = None
         self._detail_timer: Timer | None = None
         self._facts_requested = False
@@ -103,16 +114,18 @@ class BrowserScreen(BrowserActions, BrowserTools):
                     yield ModeBar(id="mode-bar")
                     yield Input(placeholder="filter id / name…  (enter keeps, escape clears)",
                                 id="filter")  # fmt: skip
-                    yield FileTable(id="table")
-                yield DetailPane(id="detail")
+                    yield FileTable(id="table", redactor=self.client.redactor)
+                yield DetailPane(id="detail", redactor=self.client.redactor)
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         self._show_connection()
+        self.table.marked_rows = self.marked_rows
         self.query_one(ProviderSidebar).select_provider(self.selection.provider, announce=False)
         self.table.focus()
         self._apply_width(self.app.size.width)
+        self._sync_sidebar()
         self.start_listing()
         # The version and provider list wait for the first page (which matters more), or a
         # second at most when no listing starts.
@@ -139,10 +152,45 @@ class BrowserScreen(BrowserActions, BrowserTools):
     def select(self, **changes: object) -> None:
         """Change the selection and start its listing (cancelling what is in flight)."""
         super().select(**changes)
+        self._sync_sidebar()
+
+    def _sync_sidebar(self) -> None:
+        """The sidebar shows what is listed (chosen elsewhere too: the palette, a test)."""
         sidebar = self.query_one(ProviderSidebar)
-        if sidebar.selected_provider != self.selection.provider:
-            # Chosen elsewhere (the palette, a script, a test): the sidebar shows it too.
-            sidebar.select_provider(self.selection.provider, announce=False)
+        sidebar.show_all_entry(self.in_requests)
+        if self.in_requests:
+            # Several providers (typed in the filter dialog) are shown by the chip, not here.
+            wanted = self.log_filters.provider or ALL_PROVIDERS
+            if wanted not in sidebar.providers:
+                wanted = ALL_PROVIDERS
+        else:
+            wanted = self.selection.provider
+        if sidebar.selected_provider != wanted:
+            sidebar.select_provider(wanted, announce=False)
+
+    def start_listing(self, query: Query | None = None) -> None:
+        self.marked_rows.clear()
+        super().start_listing(query)
+        if self.live_run and not self.in_requests:
+            self.stop_live()
+        elif self.live_run:
+            self.keep_live_order()
+        self.show_query()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers each view's own keys: no purpose or container for requests, no
+        request filters or live mode for files."""
+        if action in REQUESTS_ONLY:
+            return self.in_requests
+        return not (action in FILES_ONLY and self.in_requests)
+
+    def action_toggle_order(self) -> None:
+        if self.in_requests and self.log_filters.sort_by:
+            order = "asc" if self.log_filters.order == "desc" else "desc"
+            self.set_log_filters(replace(self.log_filters, order=order))
+            return
+        super().action_toggle_order()
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_gateway_facts(self) -> None:
@@ -176,6 +224,13 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     def show_query(self) -> None:
         s = self.selection
+        if self.in_requests:
+            self.query_one(ModeBar).show_requests(
+                self.log_filters.chips(), order=self.log_filters.order or s.order,
+                page_size=s.page_size, local=self.log_filters.is_local(),
+                live=f"{self.live_how} · {self.live_new:,} new" if self.live_how else "",
+            )  # fmt: skip
+            return
         self.query_one(ModeBar).show(
             s.spec.name, provider=s.provider, purpose=s.purpose, order=s.order,
             page_size=s.page_size, container=s.container,
@@ -197,6 +252,9 @@ class BrowserScreen(BrowserActions, BrowserTools):
             return
         if self.last_error is None:
             self.detail.show_error(None)
+        if self.store.kind == "requests":
+            self.show_request_detail(row, f"Request · row {self.table.cursor + 1:,}")
+            return
         record = self.store.page_of(row)
         self.detail.show_item(
             self.store.item(row), extra=record.extra_fields, meta=record.meta,
@@ -210,6 +268,16 @@ class BrowserScreen(BrowserActions, BrowserTools):
     @on(FileTable.HeaderClicked)
     def header_clicked(self, event: FileTable.HeaderClicked) -> None:
         view = self.view
+        if self.in_requests and event.column in SERVER_SORTS:
+            sort_by = self.log_filters.sort_by
+            ascending = self.log_filters.order == "asc"
+            if SERVER_SORTS[event.column] != sort_by:
+                self.server_sort(event.column, reverse=True)
+            elif not ascending:
+                self.server_sort(event.column, reverse=False)
+            else:
+                self.server_sort(None, reverse=False)
+            return
         if view.sort_column == event.column and not view.sort_reverse:
             self.listing.set_sort(event.column, reverse=True)
         elif view.sort_column == event.column:
@@ -221,8 +289,16 @@ class BrowserScreen(BrowserActions, BrowserTools):
 
     @on(ProviderSidebar.Selected)
     def provider_selected(self, event: ProviderSidebar.Selected) -> None:
-        self.select(provider=event.provider)
+        if self.in_requests:
+            provider = None if event.provider == ALL_PROVIDERS else event.provider
+            self.choose_log_provider(provider)
+        elif event.provider != ALL_PROVIDERS:
+            self.select(provider=event.provider)
         self.table.focus()
+
+    @on(ModeBar.ChipClicked)
+    def chip_clicked(self, event: ModeBar.ChipClicked) -> None:
+        self.clear_chip(event.key)
 
     @on(ModeBar.ModeClicked)
     def mode_clicked(self, event: ModeBar.ModeClicked) -> None:

@@ -13,6 +13,7 @@ from textual.message import Message
 
 from ...api import GatewayClient
 from ...api.providers import provider_info
+from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
 from ...listing import KINDS, Kind, Query
 from ...session import Session
 from ...text import visible
@@ -96,10 +97,11 @@ class BrowserActions(ListingScreen):
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            if value in self.recent_containers:
-                self.recent_containers.remove(value)
-            self.recent_containers.insert(0, value)
-            del self.recent_containers[10:]
+            if len(value) <= MAX_CONTAINER_ID_CHARS:
+                if value in self.recent_containers:
+                    self.recent_containers.remove(value)
+                self.recent_containers.insert(0, value)
+                del self.recent_containers[MAX_RECENT_CONTAINERS:]
             self.app.post_message(ContainerUsed(value))
             self.select(kind="container_files", container=value)
 

@@ -16,9 +16,10 @@ from textual.widgets import Footer, Static
 __all__ = ["HelpScreen"]
 
 INTRO = (
-    "mpilot-tui browses the files a gateway holds. It is read-only: nothing here deletes or "
-    "changes data on the gateway. Sidebar markers: F lists files, C container files, "
-    "● configured on this gateway. Rebind any key in the config's [keymap] table by its id."
+    "mpilot-tui browses the files a gateway holds and its request log (R: the Requests view, "
+    "where cache hits are explained). It is read-only: nothing here deletes or changes data "
+    "on the gateway. Sidebar markers: F lists files, C container files, ● configured on this "
+    "gateway. Rebind any key in the config's [keymap] table by its id."
 )
 
 

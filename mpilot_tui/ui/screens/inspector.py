@@ -238,7 +238,8 @@ class InspectorScreen(Screen[None]):
     def _show_record(self, record: RequestRecord) -> None:
         self.selected = record
         facts = self.book.facts(record)
-        body = parse_body(record)
+        # A body's JSON escapes (``\u0073k-…``) decode to what the raw scrub could not see.
+        body = self.client.redactor.scrub_json(parse_body(record))
         self.query_one("#request-summary", Static).update(self._summary(record, facts, body))
         extra = body.get("extra_fields") if isinstance(body, dict) else None
         extra = extra if isinstance(extra, dict) else None
@@ -302,7 +303,7 @@ class InspectorScreen(Screen[None]):
         else:
             row.append(" MISS ", style="bold black on yellow")
         if facts.hit_type:
-            row.append(f" {visible(facts.hit_type)}")
+            row.append(f" {visible(self.client.redactor.scrub(facts.hit_type))}")
         if facts.similarity is not None:
             row.append("  ")
             row.append_text(similarity_bar(facts.similarity, facts.threshold))

@@ -12,6 +12,7 @@ The browser screen builds on it (its layout, bindings, and the actions in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on, work
@@ -120,6 +121,7 @@ class ListingScreen(Screen[None]):
         ask = self.listing.restart(query)
         self.detail.show_error(None)
         table = self.table
+        table.empty_note = None
         table.prefetch_rows = max(50, self.listing.query.page_size)
         table.show_listing(self.listing)
         self.show_query()
@@ -135,12 +137,20 @@ class ListingScreen(Screen[None]):
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def _fetch(self, ask: PageAsk) -> None:
+        adjust = self.page_filter(ask)
         try:
             page = await ask.send(self.client)
         except MPilotError as exc:
             self.post_message(self.PageFailed(ask, exc))
             return
+        if adjust is not None:
+            page = adjust(page)
         self.post_message(self.PageLoaded(ask, page))
+
+    def page_filter(self, ask: PageAsk) -> Callable[[Page[Any]], Page[Any]] | None:
+        """What to do to the page ``ask`` brings before it lands (the Requests view keeps
+        only the entries that pass the part of its filter the gateway cannot apply)."""
+        return None
 
     @on(FileTable.PageWanted)
     def page_wanted(self) -> None:
@@ -216,12 +226,19 @@ class ListingScreen(Screen[None]):
 
     def _show_error(self, error: MPilotError) -> None:
         self.detail.show_error(error)
+        said = self.requests_error(error)
+        self.table.empty_note = said
         if not len(self.listing.store):
             self.table.refresh()
         self.app.notify(
-            visible(str(error)), title=error_title(error), severity="error", markup=False
-        )
+            visible(said or str(error)), title=error_title(error), severity="error",
+            markup=False, timeout=10 if said else 5,
+        )  # fmt: skip
         self._update_status()
+
+    def requests_error(self, error: MPilotError) -> str | None:
+        """A view's own words for ``error``, when it has them (the Requests view does)."""
+        return None
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -250,6 +267,7 @@ class ListingScreen(Screen[None]):
             extra=record.extra_fields if record else None,
             error=str(error) if error else None,
             progress=listing.progress(),
+            page_extras=listing.query.kind != "requests",
         )
 
 

@@ -31,6 +31,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from ...api import GatewayClient, MPilotError
 from ...api.credentials import CredentialKind, clean_credential
 from ...api.errors import CredentialError
+from ...api.redaction import mask_url_password, restore_url_password
 from ...api.settings import ConnectionSettings
 from ...config import ConfigError, ConfigStore, ProfileConfig
 from ...config.models import DEFAULT_MODES, ORDERS
@@ -101,6 +102,9 @@ class ProfileForm(ModalScreen[str | None]):
                 return default
             if key.endswith("_command"):
                 return _command_text(value)
+            if key in ("base_url", "proxy"):
+                # A password in user info is shown masked; saving puts it back (_values).
+                return mask_url_password(str(value))
             return str(value)
 
         def stored_hint(key: str) -> str:
@@ -330,7 +334,9 @@ class ProfileForm(ModalScreen[str | None]):
             verify_text.lower(), verify_text
         )
         values: dict[str, Any] = {
-            "base_url": self._text("#pf-url"),
+            "base_url": restore_url_password(
+                self._text("#pf-url"), self.current.base_url if self.current else ""
+            ),
             "auth": self.query_one("#pf-auth", Select).value,
             "username": self._text("#pf-user") or None,
             "default_provider": self._text("#pf-provider") or "openai",
@@ -339,7 +345,10 @@ class ProfileForm(ModalScreen[str | None]):
             "order": self.query_one("#pf-order", Select).value,
             "timeout": timeout,
             "verify": verify,
-            "proxy": self._text("#pf-proxy") or None,
+            "proxy": restore_url_password(
+                self._text("#pf-proxy"), (self.current.proxy or "") if self.current else ""
+            )
+            or None,
         }
         values.update(self._secret_source("token", "#pf-env", "#pf-token-command", "#pf-token"))
         values.update(

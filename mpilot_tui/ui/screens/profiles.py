@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ...api.redaction import mask_url_password
 from ...config import ConfigError, ConfigStore, describe_token_source
 from ...text import visible
 from .profile_form import ProfileForm
@@ -71,7 +72,7 @@ class ProfileSwitcher(ModalScreen[str | None]):
             profile = store.get_profile(name)
             label = Text("● " if name == self.active else "  ", style="green")
             label.append(visible(name), style="bold")
-            label.append(f"  {visible(profile.base_url)}  {profile.auth} ")
+            label.append(f"  {visible(mask_url_password(profile.base_url))}  {profile.auth} ")
             label.append(visible(describe_token_source(profile)), style="dim")
             if name == store.default_profile:
                 label.append("  (default)", style="italic")

@@ -56,9 +56,57 @@ class ModeBar(Static):
             super().__init__()
             self.mode = mode
 
+    class ChipClicked(Message):
+        """A filter chip of the Requests view was clicked (its filter is cleared)."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []
+        self._chips: list[tuple[int, int, str]] = []
+
+    def _modes(self, mode: str) -> Text:
+        text = Text()
+        self._spans = []
+        self._chips = []
+        for key, label in MODES:
+            start = len(text)
+            text.append(f" {label} ", style="bold reverse" if key == mode else "dim")
+            self._spans.append((start, len(text), key))
+            text.append(" ")
+        text.append(" ")
+        return text
+
+    def show_requests(
+        self,
+        chips: list[tuple[str, str]],
+        *,
+        order: str,
+        page_size: int,
+        live: str,
+        local: bool,
+    ) -> None:
+        """The Requests view: its filters as numbered chips (the digit clears one), the
+        order, the page size and whether live mode is on."""
+        text = self._modes("requests")
+        if live:
+            text.append(f" ● live ({live}) ", style="bold black on green")
+            text.append(" ")
+        if not chips:
+            text.append("no filter (x filters)", style="italic")
+        for number, (key, label) in enumerate(chips, start=1):
+            start = len(text)
+            text.append(f"{number}", style="bold reverse")
+            text.append(f" {label} ", style="bold")
+            self._chips.append((start, len(text), key))
+            text.append(" ")
+        if local:
+            text.append(" misses: loaded rows only", style="italic")
+        text.append(f"  order: {order}  page: {page_size}")
+        self.update(text)
 
     def show(
         self,
@@ -70,14 +118,7 @@ class ModeBar(Static):
         page_size: int,
         container: str | None,
     ) -> None:
-        text = Text()
-        self._spans = []
-        for key, label in MODES:
-            start = len(text)
-            text.append(f" {label} ", style="bold reverse" if key == mode else "dim")
-            self._spans.append((start, len(text), key))
-            text.append(" ")
-        text.append(" ")
+        text = self._modes(mode)
         text.append(ellipsize(visible(provider[:200]), 40), style="bold")
         if mode == "files":
             text.append(f"  purpose: {ellipsize(visible(purpose), 40) if purpose else 'any'}")
@@ -92,6 +133,9 @@ class ModeBar(Static):
         for start, end, key in self._spans:
             if start <= event.x < end:
                 self.post_message(self.ModeClicked(key))
+        for start, end, key in self._chips:
+            if start <= event.x < end:
+                self.post_message(self.ChipClicked(key))
 
 
 class StatusBar(Static):
@@ -109,7 +153,10 @@ class StatusBar(Static):
         error: str | None,
         failed: bool = False,
         progress: Progress | None = None,
+        page_extras: bool = True,
     ) -> None:
+        """``page_extras``: say the gateway latency and ``cache_debug`` of the last page (the
+        files views; the request log's pages carry neither)."""
         text = Text(" ")
         text.append(f"{rows:,} rows", style="bold")
         if shown is not None and shown != rows:
@@ -130,8 +177,11 @@ class StatusBar(Static):
         elif meta is not None:
             text.append("  │  ")
             text.append(f"{meta.status}", style="bold green" if meta.status < 400 else "red")
-            gateway = "?" if extra is None or extra.latency is None else f"{extra.latency:g} ms"
-            text.append(f" · gateway {gateway} · client {meta.elapsed_ms:.0f} ms")
+            if page_extras:
+                latency = None if extra is None else extra.latency
+                gateway = "?" if latency is None else f"{latency:g} ms"
+                text.append(f" · gateway {gateway}")
+            text.append(f" · client {meta.elapsed_ms:.0f} ms")
         cache = extra.cache_debug if extra is not None else None
         if cache is not None:
             text.append("  │  cache ")
@@ -141,6 +191,6 @@ class StatusBar(Static):
                     text.append(f" {visible(cache.hit_type)}")
             else:
                 text.append(" MISS ", style="bold black on yellow")
-        elif meta is not None and error is None:
+        elif meta is not None and error is None and page_extras:
             text.append("  │  no cache_debug", style="dim")
         self.update(text)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Group, RenderableType
 from rich.highlighter import JSONHighlighter
 from rich.table import Table
@@ -22,6 +23,7 @@ from textual.widgets import Collapsible, Static
 from ...api.errors import APIStatusError, MPilotError
 from ...api.models import CacheDebug, ExtraFields
 from ...api.pagination import ResponseMeta
+from ...api.redaction import Redactor
 from ...text import ago, ellipsize, finite_number, human_bytes, local_time, utc_iso, visible
 
 __all__ = ["DetailPane", "clip", "json_text", "similarity_bar"]
@@ -130,6 +132,12 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane Collapsible { padding: 0; border: none; }
     """
 
+    def __init__(self, *, redactor: Redactor | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.redactor = redactor or Redactor()
+        """Masks the connection's secrets in what is shown (a gateway may echo them in any
+        field, JSON-escaped or not), as the request inspector does."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="detail-error")
         yield Static("Highlight a row to see it here.", id="detail-item", classes="detail-section")
@@ -186,6 +194,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         the list answer (Bifrost 2.x drops them there), not that the file never expires.
         """
         item_static = self.query_one("#detail-item", Static)
+        if item is not None:
+            item = self.redactor.scrub_json(item)
+        extra = self._scrubbed(extra)
         if item is None:
             item_static.update(Text("No row highlighted.", style="dim"))
             self.query_one("#detail-extra", Static).update("")
@@ -206,6 +217,27 @@ class DetailPane(VerticalScroll, can_focus=True):
                     grid.add_row(name, Text(note, style="italic dim"))
         item_static.update(Group(Text(title, style="bold underline"), grid))
         self._show_extra(extra, meta, extra_of)
+
+    def show_request(self, body: RenderableType) -> None:
+        """Show a request-log entry (rendered by :mod:`.request_detail`): no page extras."""
+        self.query_one("#detail-item", Static).update(body)
+        self.query_one("#detail-extra", Static).update("")
+        self.query_one("#detail-cache", Static).update("")
+        for name in (*FOLDED_EXTRA, "unknown"):
+            self._fold(name, None)
+
+    def _scrubbed(self, extra: ExtraFields | None) -> ExtraFields | None:
+        """``extra`` with the connection's secrets masked in every string of it."""
+        if extra is None or not self.redactor:
+            return extra
+        dumped = extra.model_dump(by_alias=True, exclude_unset=True)
+        clean = self.redactor.scrub_json(dumped)
+        if clean == dumped:
+            return extra
+        try:
+            return ExtraFields.model_validate(clean)
+        except ValidationError:
+            return ExtraFields()
 
     def _show_extra(
         self, extra: ExtraFields | None, meta: ResponseMeta | None, extra_of: str

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...api.redaction import Redactor
 from ...listing import END, Listing, Query
 from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowView
@@ -51,6 +52,7 @@ class FileTable(ScrollView, can_focus=True):
         "file-table--cursor-blurred",
         "file-table--marker",
         "file-table--empty",
+        "file-table--new",
     }
     DEFAULT_CSS = """
     FileTable { height: 1fr; overflow-x: hidden; background: $surface; }
@@ -60,6 +62,7 @@ class FileTable(ScrollView, can_focus=True):
     FileTable > .file-table--cursor-blurred { background: $block-cursor-blurred-background; }
     FileTable > .file-table--marker { color: $text-muted; text-style: italic; }
     FileTable > .file-table--empty { color: $text-muted; }
+    FileTable > .file-table--new { color: $text-success; text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
@@ -107,14 +110,27 @@ class FileTable(ScrollView, can_focus=True):
             self.table = table
             self.column = column
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.redactor = redactor or Redactor()
+        """Masks the connection's secrets in cells (a gateway may echo them in any field)."""
         self.listing = Listing(Query())
         """The listing shown (the screen's; this widget only reads it and hands it aims)."""
         self.prefetch_rows = 100
         """Ask for the next page when the cursor or the screen's last line is this close."""
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self.marked_rows: set[int] = set()
+        """Store rows drawn as new (live mode's arrivals); the screen owns the set."""
+        self.empty_note: str | None = None
+        """What the marker line says instead when there are no rows (a view's own words for
+        the error that left it empty)."""
         self._pass_style: Style | None = None
         """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
 
@@ -132,6 +148,8 @@ class FileTable(ScrollView, can_focus=True):
         if not listing.started and listing.spec.needs_container:
             return "No container chosen: press b to pick one."
         if listing.last_error is not None and not len(listing.store):
+            if self.empty_note:
+                return f"No rows. {self.empty_note}"
             return "No rows: the request failed (details below; r retries)."
         return "No rows."
 
@@ -224,11 +242,18 @@ class FileTable(ScrollView, can_focus=True):
         row = self.view.row(position)
         store = self.view.store
         cells = [
-            fit_cell(column.show(store.value(column.key, row)), cell_width, column.right)
+            fit_cell(
+                self.redactor.scrub(column.show(store.value(column.key, row))),
+                cell_width,
+                column.right,
+            )
             for column, cell_width in self._columns(width)
         ]
+        marked = row in self.marked_rows
         text = fit_cell((" " * GAP).join(cells), width)
         style = base
+        if marked:
+            style = base + self.get_component_rich_style("file-table--new")
         if position == self.cursor:
             cursor_class = "file-table--cursor" if self.has_focus else "file-table--cursor-blurred"
             style = base + self.get_component_rich_style(cursor_class)

@@ -13,7 +13,10 @@ from textual.widgets.option_list import Option
 from ...api.providers import STANDARD_PROVIDERS, provider_info
 from ...text import cell_width, ellipsize, visible
 
-__all__ = ["ProviderSidebar"]
+__all__ = ["ALL_PROVIDERS", "ProviderSidebar"]
+
+ALL_PROVIDERS = "(all providers)"
+"""The sidebar's first entry in the Requests view: the request log of every provider."""
 
 
 class ProviderSidebar(OptionList):
@@ -42,6 +45,19 @@ class ProviderSidebar(OptionList):
 
     def on_mount(self) -> None:
         self._rebuild()
+
+    def show_all_entry(self, shown: bool) -> None:
+        """Offer "all providers" first (the Requests view) or not (the files views)."""
+        if shown == (ALL_PROVIDERS in self.providers):
+            return
+        current = self.selected_provider
+        if shown:
+            self.providers.insert(0, ALL_PROVIDERS)
+        else:
+            self.providers.remove(ALL_PROVIDERS)
+        self._rebuild()
+        if current is not None and current in self.providers:
+            self.select_provider(current, announce=False)
 
     def set_configured(self, names: list[str] | None) -> None:
         """Mark configured providers and add custom ones (None: the list is not available)."""
@@ -78,6 +94,8 @@ class ProviderSidebar(OptionList):
             self.highlighted = highlighted
 
     def _label(self, name: str) -> Text:
+        if name == ALL_PROVIDERS:
+            return Text("all providers", style="bold")
         info = provider_info(name)
         shown = ellipsize(visible(name[:200]), 11)
         label = Text(shown + " " * (11 - cell_width(shown)))  # cells, not characters

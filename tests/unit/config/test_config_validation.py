@@ -58,7 +58,7 @@ def test_unknown_top_level_key(write_config: Callable[[str], Path]) -> None:
         ('auth = "token"', "auth", '"bearer" | "x-bf-vk" | "basic" | "none"'),
         ("timeout = 0", "timeout", "a number of seconds greater than 0"),
         ("verify = 3", "verify", "true, false, or the path of a CA bundle"),
-        ('default_mode = "folders"', "default_mode", '"files" | "container-files"'),
+        ('default_mode = "folders"', "default_mode", '"files" | "container-files" | "requests"'),
         ('token_env = "NOT-A-NAME"', "token_env", "the name of an environment variable"),
         ("token_command = []", "token_command", "a program and its arguments"),
         ('proxy = "nowhere"', "proxy", "an http://, https:// or socks5:// URL"),

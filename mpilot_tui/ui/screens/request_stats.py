@@ -1,0 +1,260 @@
+"""``C`` in the Requests view: the cache summary of the filtered request log.
+
+The numbers come from ``GET /api/logs/stats`` for the view's filters (hit rate = (direct +
+semantic) / ``cache_hit_rate_total_requests``, success rate, latency, tokens, cost; ``p``
+compares with the previous period), and from the loaded rows: the similarity distribution
+against the threshold and the latency of hits against misses.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from ...api import GatewayClient, MPilotError
+from ...api.logs import LogStatsResult
+from ...reqlog import stats_lines
+from ...rows import MISSING, RowStore
+from ...text import finite_number, visible
+from ..widgets.cache_summary import histogram
+
+__all__ = ["MAX_SCANNED_ROWS", "LoadedFacts", "RequestStatsScreen", "loaded_facts"]
+
+MAX_SCANNED_ROWS = 50_000
+"""Loaded rows whose entries are re-read for their similarity (the newest pages first)."""
+
+
+@dataclass
+class LoadedFacts:
+    """What the loaded rows say about the cache."""
+
+    rows: int = 0
+    scanned: int = 0
+    """Rows whose entry was read for its similarity."""
+    scores: list[tuple[float, bool]] = field(default_factory=list)
+    """(similarity, hit) of every scanned entry that carried a similarity."""
+    threshold: float | None = None
+    latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    """Latencies by ``hit``, ``miss`` and ``none`` (the request skipped the cache)."""
+
+
+def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> LoadedFacts:
+    """Latency by cache outcome over every loaded row (from the columns), and similarity
+    scores from the entries of the newest pages, up to ``max_scanned`` rows."""
+    facts = LoadedFacts(rows=len(store), latency_ms={"hit": [], "miss": [], "none": []})
+    if store.kind != "requests":
+        return facts
+    cache = store.text["cache"]
+    latency = store.ints["latency_us"]
+    for row in range(len(store)):
+        value = latency[row]
+        if value == MISSING:
+            continue
+        outcome = cache[row]
+        group = "none" if not outcome else ("miss" if outcome == "miss" else "hit")
+        facts.latency_ms[group].append(value / 1000)
+    thresholds: list[float] = []
+    for record in reversed(store.pages):
+        if facts.scanned >= max_scanned:
+            break
+        facts.scanned += record.count
+        for item in record.items():
+            debug = item.get("cache_debug") if isinstance(item, dict) else None
+            if not isinstance(debug, dict):
+                continue
+            score = finite_number(debug.get("similarity", debug.get("cache_similarity")))
+            limit = finite_number(debug.get("threshold", debug.get("cache_threshold")))
+            if limit is not None:
+                thresholds.append(limit)
+            if score is not None:
+                facts.scores.append((score, debug.get("cache_hit") is True))
+    facts.scanned = min(facts.scanned, len(store))
+    if thresholds:
+        facts.threshold = statistics.mode(thresholds)
+    return facts
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def render_stats(result: LogStatsResult, compared: bool) -> RenderableType:
+    """The gateway's stats as labelled lines (and the previous period's, when compared)."""
+    lines = stats_lines(result.stats, result.previous if compared else None)
+    grid = _grid()
+    for line in lines:
+        value = Text(visible(line.value))
+        if line.previous is not None:
+            value.append(f"   previous {visible(line.previous)}", style="dim")
+            if line.change:
+                value.append(f"  {visible(line.change)}", style="bold")
+        grid.add_row(visible(line.label), value)
+    parts: list[RenderableType] = [grid]
+    if compared and result.previous is None:
+        parts.append(Text(
+            "No previous period: the gateway compares only a bounded period (set one with x:"
+            " last 1h … 30d, or since and until).", style="italic"))  # fmt: skip
+    return Group(*parts)
+
+
+def render_loaded(facts: LoadedFacts) -> RenderableType:
+    """The loaded rows' similarity distribution and latency by hit and miss."""
+    parts: list[RenderableType] = []
+    title = Text(f"Loaded rows ({facts.rows:,})", style="bold underline")
+    parts.append(title)
+    grid = _grid()
+    if facts.scores:
+        chart = Text("0 ")
+        chart.append_text(histogram([s for s, _ in facts.scores], facts.threshold))
+        chart.append(" 1")
+        if facts.threshold is not None:
+            chart.append(f"   ┃ threshold {facts.threshold:.2f}")
+        grid.add_row("similarity", chart)
+        scores = [s for s, _ in facts.scores]
+        hits = sum(1 for _, hit in facts.scores if hit)
+        line = Text(f"{len(scores):,} scored ({hits:,} hits) · min {min(scores):.3f} · median "
+                    f"{statistics.median(scores):.3f} · max {max(scores):.3f}")  # fmt: skip
+        if facts.threshold is not None:
+            below = [s for s in scores if s < facts.threshold]
+            if below:
+                closest = max(below)
+                line.append(f" · closest below {closest:.3f} "
+                            f"({facts.threshold - closest:.3f} short)")  # fmt: skip
+        grid.add_row("", line)
+        if facts.scanned < facts.rows:
+            grid.add_row("", Text(f"(scores of the newest {facts.scanned:,} rows)", style="dim"))
+    else:
+        grid.add_row("similarity", Text("no loaded entry carried a similarity", style="italic"))
+    medians = {k: statistics.median(v) for k, v in facts.latency_ms.items() if v}
+    largest = max(medians.values(), default=0.0)
+    labels = {"hit": "hits", "miss": "misses", "none": "not cached"}
+    for name, label in labels.items():
+        values = facts.latency_ms.get(name) or []
+        if not values:
+            continue
+        filled = round(24 * medians[name] / largest) if largest > 0 else 0
+        row = Text("█" * filled, style="green" if name == "hit" else "yellow")
+        row.append("░" * (24 - filled), style="dim")
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        row.append(f" median {medians[name]:,.1f} ms · p95 {p95:,.1f} ms · {len(values):,}")
+        grid.add_row(f"latency, {label}", row)
+    if "hit" in medians and "miss" in medians:
+        saved = medians["miss"] - medians["hit"]
+        grid.add_row("", Text(f"a hit is {saved:,.1f} ms faster than a miss (medians)",
+                              style="bold green" if saved > 0 else "bold"))  # fmt: skip
+    parts.append(grid)
+    return Group(*parts)
+
+
+class RequestStatsScreen(ModalScreen[None]):
+    """The request log's cache summary; ``p`` compares with the previous period."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,C", "close", "Close", id="stats.close"),
+        Binding("p", "compare", "Previous period", id="stats.compare"),
+        Binding("r", "reload", "Reload", id="stats.reload"),
+    ]
+    DEFAULT_CSS = """
+    RequestStatsScreen { align: center middle; }
+    RequestStatsScreen #stats-box { width: 110; max-width: 98%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    RequestStatsScreen .stats-part { margin-bottom: 1; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, result: LogStatsResult, compared: bool) -> None:
+            super().__init__()
+            self.result = result
+            self.compared = compared
+
+    class Failed(Message):
+        def __init__(self, error: MPilotError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        client: GatewayClient,
+        params: Mapping[str, str],
+        described: str,
+        facts: LoadedFacts,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.params = dict(params)
+        self.described = described
+        self.facts = facts
+        self.compare = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="stats-box"):
+            yield Static(id="stats-head", classes="stats-part")
+            yield Static(Text("asking the gateway for /api/logs/stats…", style="italic"),
+                         id="stats-gateway", classes="stats-part")  # fmt: skip
+            yield Static(render_loaded(self.facts), id="stats-loaded", classes="stats-part")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#stats-box").border_title = "Cache summary · request log"
+        self._head()
+        self.load()
+
+    def _head(self) -> None:
+        head = Text("Gateway stats for ", style="bold")
+        head.append(visible(self.described) or "every request", style="bold")
+        head.append("  (p: previous period " + ("on" if self.compare else "off") + ")",
+                    style="dim")  # fmt: skip
+        self.query_one("#stats-head", Static).update(head)
+
+    @work(exclusive=True, group="stats", exit_on_error=False)
+    async def load(self) -> None:
+        compare = self.compare
+        try:
+            result = await self.client.log_stats(self.params, compare=compare)
+        except MPilotError as exc:
+            self.post_message(self.Failed(exc))
+            return
+        self.post_message(self.Loaded(result, compare))
+
+    def on_request_stats_screen_loaded(self, message: Loaded) -> None:
+        self.query_one("#stats-gateway", Static).update(
+            render_stats(message.result, message.compared)
+        )
+
+    def on_request_stats_screen_failed(self, message: Failed) -> None:
+        text = Text("The gateway's stats are not available: ", style="bold red")
+        text.append(visible(str(message.error)))
+        self.query_one("#stats-gateway", Static).update(text)
+
+    def action_compare(self) -> None:
+        self.compare = not self.compare
+        self._head()
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def describe(chips: list[tuple[str, str]]) -> str:
+    """The filters in one line, for the summary's heading."""
+    return " · ".join(label for _, label in chips)

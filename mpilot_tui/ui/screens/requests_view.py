@@ -1,0 +1,551 @@
+"""The browser's Requests view: the gateway's request log, its filters, live mode and detail.
+
+:class:`RequestsView` is a base of :class:`~mpilot_tui.ui.screens.browser.BrowserScreen`.
+The rows are the ``requests`` kind's listing (offset pages with a fixed end time, see
+:mod:`mpilot_tui.listing.kinds`); what the user filters by is one
+:class:`~mpilot_tui.reqlog.LogFilters`, sent as the query's ``filters``. The filters the
+gateway has no parameter for (cache misses, "went through the cache") keep only the matching
+entries of each page as it lands, and the mode bar says so.
+
+Live mode (``L``) follows new requests: through the gateway's ``/ws`` feed when it has one
+(each message asks for the newest page: the feed strips ``cache_debug``), else by polling the
+newest page. New entries are added to the rows, kept in time order on top, and marked; the
+cursor stays on the request it was on.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+
+from ...api import AuthenticationError, MPilotError, Page
+from ...api.log_models import LogEntry
+from ...api.logs import LogsUnavailableError
+from ...api.pagination import ITEMS_KEY, items_of
+from ...listing import PageAsk
+from ...reqlog import CACHE_CHOICES, LogFilters
+from ...rows import MISSING, RowStore
+from ...text import visible
+from ..widgets.request_detail import render_request
+from .browser_tools import BrowserTools
+
+__all__ = [
+    "LIVE_POLL_SECONDS",
+    "SERVER_SORTS",
+    "MissLatencies",
+    "RequestsView",
+    "keep_items",
+    "requests_problem",
+]
+
+SERVER_SORTS = {
+    "timestamp": "timestamp",
+    "latency_us": "latency",
+    "total_tokens": "tokens",
+    "cost_nusd": "cost",
+}
+"""Columns the gateway sorts by (``sort_by``): a sort on them restarts the listing."""
+LIVE_POLL_SECONDS = 2.0
+"""How often live mode asks for the newest page when the gateway has no ``/ws`` feed."""
+LIVE_PAGE = 100
+"""Entries asked for in each live poll."""
+MAX_CHIPS = 9
+"""Chips numbered 1..9: the digit clears its filter."""
+ENTRY_CACHE = 64
+"""Whole entries (``GET /api/logs/{id}``) kept for rows visited again."""
+
+
+def keep_items(page: Page[Any], keep: Callable[[LogEntry], bool]) -> Page[Any]:
+    """``page`` with only the entries ``keep`` accepts; the body is rewritten to match (a
+    row's entry is found at its place in it) and the next page's offset is unchanged."""
+    flags = [keep(item) for item in page.items]
+    if all(flags):
+        return page
+    try:
+        body = json.loads(page.raw)
+    except ValueError:
+        body = None
+    raw_items = items_of(page.kind, body)
+    if isinstance(body, dict) and len(raw_items) == len(page.items):
+        key = ITEMS_KEY.get(page.kind, "data")
+        body[key] = [item for item, flag in zip(raw_items, flags, strict=True) if flag]
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    else:
+        raw = page.raw
+    items = [item for item, flag in zip(page.items, flags, strict=True) if flag]
+    next_offset = page.next_offset
+    if next_offset is None and page.offset is not None:
+        next_offset = page.offset + len(page.items)
+    return replace(page, items=items, raw=raw, next_offset=next_offset)
+
+
+def requests_problem(error: MPilotError, has_admin_credentials: bool) -> str | None:
+    """What a failed request-log call means for the user, when it is one of the two cases
+    the Requests view explains (no request log; no or wrong admin credentials)."""
+    if isinstance(error, LogsUnavailableError):
+        return (
+            "This gateway keeps no request log: its /api/logs routes are not there (the logging"
+            " plugin is off or not loaded). The Files views keep working: press m."
+        )
+    if isinstance(error, AuthenticationError):
+        if not has_admin_credentials:
+            return (
+                "The request log needs admin credentials, and only a virtual key is set (it is"
+                " not accepted on /api/…): set MPILOT_ADMIN_USERNAME and MPILOT_ADMIN_PASSWORD,"
+                " or give the profile a username and password_env, then start again."
+            )
+        return (
+            "The gateway refused the admin credentials for the request log: check"
+            " MPILOT_ADMIN_USERNAME/MPILOT_ADMIN_PASSWORD or the profile's username and password."
+        )
+    return None
+
+
+class MissLatencies:
+    """Latencies of the loaded misses by provider/model, kept up to date as rows arrive."""
+
+    def __init__(self) -> None:
+        self.store: RowStore | None = None
+        self.upto = 0
+        self.by_model: dict[str, list[float]] = {}
+
+    def median(self, store: RowStore, provider_model: str) -> float | None:
+        """The median latency (ms) of the loaded misses of ``provider_model``."""
+        if store is not self.store:
+            self.store, self.upto, self.by_model = store, 0, {}
+        if store.kind != "requests":
+            return None
+        cache, models = store.text["cache"], store.text["provider_model"]
+        latency = store.ints["latency_us"]
+        for row in range(self.upto, len(store)):
+            if cache[row] == "miss" and latency[row] != MISSING:
+                self.by_model.setdefault(models[row], []).append(latency[row] / 1000)
+        self.upto = len(store)
+        values = self.by_model.get(provider_model)
+        return statistics.median(values) if values else None
+
+
+class RequestsView(BrowserTools):
+    """The Requests view's keys, filters, live mode and request detail."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("R", "requests", "Requests", id="requests.open"),
+        Binding("x", "request_filters", "Filters", id="requests.filters"),
+        Binding("L", "live", "Live", id="requests.live"),
+        Binding("H", "cycle_cache", "Cache filter: next", show=False, id="requests.cache"),
+        Binding("X", "clear_filters", "Clear every filter", show=False, id="requests.clear_all"),
+        *[
+            Binding(
+                str(n),
+                f"clear_chip({n})",
+                f"Clear filter {n}",
+                show=False,
+                id=f"requests.clear_{n}",
+            )
+            for n in range(1, MAX_CHIPS + 1)
+        ],
+    ]
+
+    class LivePage(Message):
+        """The newest page came, for the live run ``run``."""
+
+        def __init__(self, run: int, page: Page[Any]) -> None:
+            super().__init__()
+            self.run = run
+            self.page = page
+
+    class LiveSignal(Message):
+        """The ``/ws`` feed said something changed (``run``'s feed)."""
+
+        def __init__(self, run: int) -> None:
+            super().__init__()
+            self.run = run
+
+    class LiveFeedEnded(Message):
+        """The ``/ws`` feed could not be opened or closed: live mode polls instead."""
+
+        def __init__(self, run: int, error: MPilotError | None) -> None:
+            super().__init__()
+            self.run = run
+            self.error = error
+
+    class LiveFailed(Message):
+        def __init__(self, run: int, error: MPilotError) -> None:
+            super().__init__()
+            self.run = run
+            self.error = error
+
+    log_filters = LogFilters()
+    """What the request log is filtered and sorted by."""
+    live_run = 0
+    """Which live run is on (0: live mode is off); answers of another run are dropped."""
+    live_how = ""
+    """``ws`` or ``polling`` while live mode is on."""
+    live_new = 0
+
+    def init_requests(self) -> None:
+        """Per-screen state (called from the browser's constructor)."""
+        self.log_filters = LogFilters()
+        self.live_run = 0
+        self.live_how = ""
+        self._live_runs = 0
+        self._live_timer: Timer | None = None
+        self._live_busy = False
+        self._live_again = False
+        self._known_ids: set[str] = set()
+        self._in_flight: dict[str, int] = {}
+        """Ids of loaded rows still ``processing``, and their rows (live mode updates them)."""
+        self.live_new = 0
+        """Requests live mode added since it was turned on."""
+        self._known_upto: tuple[int, int] = (-1, 0)
+        self.marked_rows: set[int] = set()
+        """Store rows that live mode added (the table marks them)."""
+        self.misses = MissLatencies()
+        self._entries: dict[str, LogEntry] = {}
+
+    @property
+    def in_requests(self) -> bool:
+        return self.selection.kind == "requests"
+
+    # -- what is listed ---------------------------------------------------------------------
+
+    def set_log_filters(self, filters: LogFilters) -> None:
+        """Filter the request log by ``filters`` (the listing starts over when it is shown)."""
+        self.log_filters = filters
+        self.select(filters=filters.to_params())
+
+    def action_requests(self) -> None:
+        if not self.in_requests:
+            self.select(kind="requests")
+
+    def action_request_filters(self) -> None:
+        if not self._requests_only("x filters the request log"):
+            return
+        from .request_filters import RequestFilterDialog
+
+        def chosen(filters: LogFilters | None) -> None:
+            if filters is not None and filters != self.log_filters:
+                self.set_log_filters(filters)
+
+        self.app.push_screen(RequestFilterDialog(self.log_filters), chosen)
+
+    def action_cycle_cache(self) -> None:
+        if not self._requests_only("H chooses the cache filter of the request log"):
+            return
+        choices: list[Any] = [None, *CACHE_CHOICES]
+        current = choices.index(self.log_filters.cache)
+        cache = choices[(current + 1) % len(choices)]
+        self.set_log_filters(replace(self.log_filters, cache=cache))
+
+    def action_clear_filters(self) -> None:
+        if not self._requests_only("X clears the request log's filters"):
+            return
+        if self.log_filters != LogFilters():
+            self.set_log_filters(LogFilters())
+
+    def action_clear_chip(self, number: int) -> None:
+        if not self.in_requests:
+            return
+        chips = self.log_filters.chips()
+        if 1 <= number <= len(chips):
+            self.clear_chip(chips[number - 1][0])
+
+    def clear_chip(self, key: str) -> None:
+        """Clear the filter a chip shows (``key`` as :meth:`LogFilters.chips` names it)."""
+        if key == "period":
+            filters = replace(self.log_filters, period=None)
+        else:
+            filters = self.log_filters.cleared(key)
+        if filters != self.log_filters:
+            self.set_log_filters(filters)
+
+    def choose_log_provider(self, provider: str | None) -> None:
+        """The sidebar's choice in the Requests view (None: every provider)."""
+        if provider != self.log_filters.provider:
+            self.set_log_filters(replace(self.log_filters, provider=provider))
+
+    def _requests_only(self, what: str) -> bool:
+        if self.in_requests:
+            return True
+        self.notify(f"{what}; press R for the Requests view.", timeout=3, markup=False)
+        return False
+
+    # -- sorting: by the gateway for time, latency, tokens and cost --------------------------
+
+    def server_sort(self, column: str | None, reverse: bool) -> bool:
+        """Sort by ``column`` on the gateway when it can (restarting the listing); whether it
+        did. Descending is the gateway's default."""
+        if not self.in_requests:
+            return False
+        if column is None:
+            if self.log_filters.sort_by is None:
+                return False
+            self.set_log_filters(replace(self.log_filters, sort_by=None, order=None))
+            return True
+        sort_by = SERVER_SORTS.get(column)
+        if sort_by is None:
+            return False
+        self.set_log_filters(
+            replace(self.log_filters, sort_by=sort_by, order="desc" if reverse else "asc")
+        )
+        self.notify(f"Sorted by {sort_by} {'descending' if reverse else 'ascending'} on the "
+                    "gateway (the listing restarts).", timeout=3, markup=False)  # fmt: skip
+        return True
+
+    # -- the filter the gateway cannot apply --------------------------------------------------
+
+    def page_filter(self, ask: PageAsk) -> Callable[[Page[Any]], Page[Any]] | None:
+        """Keep only the entries of a requests page that pass the local part of the filter,
+        and drop those live mode added already."""
+        if ask.query.kind != "requests":
+            return None
+        filters = self.log_filters
+        known = self._live_known() if self.marked_rows else None
+        if not filters.is_local() and not known:
+            return None
+
+        def keep(entry: LogEntry) -> bool:
+            if known and entry.id in known:
+                return False
+            return filters.keep(entry)
+
+        return lambda page: keep_items(page, keep)
+
+    # -- live mode --------------------------------------------------------------------------
+
+    def action_live(self) -> None:
+        if not self._requests_only("L follows new requests"):
+            return
+        if self.live_run:
+            self.stop_live()
+            self.notify("Live mode off.", timeout=2, markup=False)
+        else:
+            self.start_live()
+        self.show_query()
+
+    def start_live(self) -> None:
+        self._live_runs += 1
+        self.live_run = self._live_runs
+        self.live_new = 0
+        self._live_busy = False
+        self._live_again = False
+        self.keep_live_order()
+        if self.session.demo_config is not None:
+            self._poll_live("polling (the in-process demo has no /ws)")
+        else:
+            self.live_how = "ws"
+            self._follow_feed(self.live_run)
+            self.notify("Live mode: following the gateway's /ws feed.", timeout=3, markup=False)
+
+    def keep_live_order(self) -> None:
+        """Live mode adds new entries to the rows: the view is kept in the gateway's order
+        (time, or the column sorted by on the gateway), which puts new ones in place."""
+        view = self.listing.view
+        if view.sort_column is not None:
+            return
+        by = {name: column for column, name in SERVER_SORTS.items()}
+        column = by.get(self.log_filters.sort_by or "timestamp", "timestamp")
+        descending = (self.log_filters.order or self.selection.order) == "desc"
+        row = self.table.current_row
+        self.listing.set_sort(column, reverse=descending)
+        self.table.show_listing(keep_cursor=True)
+        position = None if row is None else view.position_of(row)
+        if position is not None:
+            self.table.move_cursor(position)  # the same request, wherever the order put it
+
+    def _poll_live(self, why: str) -> None:
+        self.live_how = "polling"
+        if self._live_timer is not None:
+            self._live_timer.stop()
+        self._live_timer = self.set_interval(LIVE_POLL_SECONDS, self._live_tick)
+        self.notify(f"Live mode: {why}, every {LIVE_POLL_SECONDS:g} s.", timeout=3,
+                    markup=False)  # fmt: skip
+        self._live_tick()
+
+    def stop_live(self) -> None:
+        self.live_run = 0
+        self.live_how = ""
+        if self._live_timer is not None:
+            self._live_timer.stop()
+            self._live_timer = None
+        self.workers.cancel_group(self, "live")
+        self.workers.cancel_group(self, "live-feed")
+
+    def _live_tick(self) -> None:
+        if not self.live_run or not self.in_requests:
+            return
+        if self._live_busy:
+            self._live_again = True
+            return
+        self._live_busy = True
+        self._fetch_newest(self.live_run, dict(self.selection.filters))
+
+    @work(exclusive=True, group="live", exit_on_error=False)
+    async def _fetch_newest(self, run: int, params: dict[str, str]) -> None:
+        params.pop("end_time", None)  # the newest entries, past the listing's fixed end
+        if self.log_filters.until is not None:
+            params["end_time"] = self.log_filters.until
+        params.pop("sort_by", None)  # the newest, whatever the rows are sorted by
+        params["order"] = "desc"
+        try:
+            page = await self.client.list_logs(params, LIVE_PAGE, 0)
+        except MPilotError as exc:
+            self.post_message(self.LiveFailed(run, exc))
+            return
+        self.post_message(self.LivePage(run, page))
+
+    @work(exclusive=True, group="live-feed", exit_on_error=False)
+    async def _follow_feed(self, run: int) -> None:
+        try:
+            async for _event in self.client.follow_logs():
+                self.post_message(self.LiveSignal(run))
+        except MPilotError as exc:
+            self.post_message(self.LiveFeedEnded(run, exc))
+            return
+        self.post_message(self.LiveFeedEnded(run, None))
+
+    def on_requests_view_live_signal(self, message: LiveSignal) -> None:
+        if message.run == self.live_run:
+            self._live_tick()
+
+    def on_requests_view_live_feed_ended(self, message: LiveFeedEnded) -> None:
+        if message.run != self.live_run:
+            return
+        why = "the /ws feed closed"
+        if message.error is not None:
+            why = f"no /ws feed ({visible(str(message.error))[:120]})"
+        self._poll_live(f"{why}; polling the newest page")
+        self.show_query()
+
+    def on_requests_view_live_failed(self, message: LiveFailed) -> None:
+        if message.run != self.live_run:
+            return
+        self._live_busy = False
+        self.stop_live()
+        self.show_query()
+        self.notify(visible(str(message.error)), title="Live mode stopped", severity="error",
+                    markup=False)  # fmt: skip
+
+    def on_requests_view_live_page(self, message: LivePage) -> None:
+        if message.run != self.live_run:
+            return
+        self._live_busy = False
+        if self.in_requests and self.listing.started:
+            self.add_live_rows(message.page)
+        if self._live_again:
+            self._live_again = False
+            self._live_tick()
+
+    def _live_known(self) -> set[str]:
+        """The ids of the loaded rows, and which rows are in flight (kept up to date as rows
+        come)."""
+        store = self.listing.store
+        generation, upto = self._known_upto
+        if generation != self.listing.generation or upto > len(store):
+            self._known_ids = set()
+            self._in_flight = {}
+            upto = 0
+        self._known_ids.update(store.ids[upto:])
+        status = store.text["status"] if store.kind == "requests" else []
+        for row in range(upto, len(status)):
+            if status[row] == "processing":
+                self._in_flight[store.ids[row]] = row
+        self._known_upto = (self.listing.generation, len(store))
+        return self._known_ids
+
+    def _finish_rows(self, page: Page[Any]) -> int:
+        """Rows that were in flight and are finished in ``page``: their columns are updated
+        (status, latency, tokens, cost, cache); how many."""
+        store = self.listing.store
+        finished = 0
+        for entry in page.items:
+            row = self._in_flight.get(entry.id)
+            if row is None or entry.status == "processing":
+                continue
+            del self._in_flight[entry.id]
+            self._entries.pop(entry.id, None)
+            store.update_row(row, entry)
+            finished += 1
+        return finished
+
+    def add_live_rows(self, page: Page[Any]) -> int:
+        """Add the entries of ``page`` not loaded yet; the cursor stays on its request."""
+        known = self._live_known()
+        finished = self._finish_rows(page)
+        filters = self.log_filters
+        fresh = keep_items(page, lambda e: e.id not in known and filters.keep(e))
+        listing, table = self.listing, self.table
+        if not fresh.items:
+            if finished:
+                table.refresh()
+                self._show_detail_again()
+            return 0
+        row = table.current_row
+        rows = listing.store.append_page(fresh)
+        listing.view.extend(rows)
+        listing.rows_loaded = len(listing.store)
+        self.marked_rows.update(rows)
+        self.live_new += len(rows)
+        self._live_known()
+        table.show_listing(keep_cursor=True)
+        if row is not None:
+            position = listing.view.position_of(row)
+            if position is not None:
+                table.move_cursor(position)
+        self._update_status()
+        self.show_query()
+        return len(rows)
+
+    def _show_detail_again(self) -> None:
+        """Redraw the highlighted request (a row in flight may have finished)."""
+        row = self.table.current_row
+        if row is not None:
+            self.show_request_detail(row, f"Request · row {self.table.cursor + 1:,}")
+
+    # -- the detail of a request ------------------------------------------------------------
+
+    def show_request_detail(self, row: int, title: str) -> None:
+        """Show the row's entry at once (the trimmed list row, or the whole one fetched
+        before), and fetch the whole entry when it is not at hand."""
+        store = self.listing.store
+        item_id = store.ids[row]
+        whole = self._entries.get(item_id)
+        entry = whole if whole is not None else LogEntry.model_validate(store.item(row))
+        median = self.misses.median(store, store.text["provider_model"][row])
+        self.detail.show_request(
+            render_request(entry, median_miss_ms=median, whole=whole is not None, title=title)
+        )
+        if whole is None:
+            self.fetch_request(item_id)
+
+    def request_fetched(self, entry: Any, row: int | None, title: str) -> None:
+        """The whole entry came: keep it, and show it when its row is still highlighted."""
+        if not isinstance(entry, LogEntry):
+            return
+        self._entries[entry.id] = entry
+        while len(self._entries) > ENTRY_CACHE:
+            del self._entries[next(iter(self._entries))]
+        if row is None:
+            return
+        store = self.listing.store
+        median = self.misses.median(store, store.text["provider_model"][row])
+        self.detail.show_request(
+            render_request(entry, median_miss_ms=median, whole=True, title=title)
+        )
+
+    def chips_for_summary(self) -> list[tuple[str, str]]:
+        return self.log_filters.chips()
+
+    def requests_error(self, error: MPilotError) -> str | None:
+        """The Requests view's own words for ``error`` (see :func:`requests_problem`)."""
+        if not self.in_requests:
+            return None
+        return requests_problem(error, self.session.settings.has_admin_credentials)

@@ -1,0 +1,437 @@
+"""The Requests view, driven like a user on the in-process demo gateway's request log."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from helpers_ui import browser, screen_text, wait_for
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from mpilot_tui.api import GatewayClient
+from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.demo import DemoConfig
+from mpilot_tui.demo import create_app as create_gateway
+from mpilot_tui.reqlog import LogFilters, cache_outcome
+from mpilot_tui.session import Session, demo_session
+from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.screens.browser import BrowserScreen
+from mpilot_tui.ui.screens.help import HelpScreen
+from mpilot_tui.ui.screens.request_filters import RequestFilterDialog
+from mpilot_tui.ui.screens.request_stats import RequestStatsScreen
+from mpilot_tui.ui.widgets.file_table import FileTable
+
+pytestmark = pytest.mark.asyncio
+
+
+def requests_app(
+    mode: str = "requests", session: Session | None = None, **demo: Any
+) -> tuple[MPilotApp, Starlette]:
+    """The app on a demo gateway the test can reach (to let new requests arrive)."""
+    config = DemoConfig(**{"requests": 400, **demo})
+    gateway = create_gateway(config)
+    session = session or demo_session(config, default_mode=mode)
+    client = GatewayClient(session.settings, transport=httpx.ASGITransport(app=gateway))
+    return create_app(session, client), gateway
+
+
+async def listed(pilot: Any, screen: BrowserScreen, rows: int = 1) -> None:
+    await wait_for(
+        pilot,
+        lambda: (
+            screen.store.kind == "requests"
+            and screen.inflight is None
+            and (len(screen.store) >= rows or not screen.has_more)
+        ),
+    )
+    await pilot.pause(0.05)
+
+
+def log_params(app: MPilotApp) -> dict[str, str]:
+    """The query of the last ``GET /api/logs`` page the app sent."""
+    urls = [r.url for r in app.client.history if urlsplit(r.url).path == "/api/logs"]
+    assert urls, "no /api/logs request was made"
+    return {k: v[-1] for k, v in parse_qs(urlsplit(urls[-1]).query).items()}
+
+
+def column(screen: BrowserScreen, name: str) -> list[Any]:
+    return [screen.store.value(name, screen.view.row(p)) for p in range(len(screen.view))]
+
+
+# -- opening the view ------------------------------------------------------------------------
+
+
+async def test_view_flag_opens_the_app_on_a_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpilot_tui.cli import main
+
+    seen: list[Session] = []
+    monkeypatch.setattr("mpilot_tui.ui.app.run_app", lambda session: seen.append(session) or 0)
+    result = CliRunner().invoke(main, ["--demo", "--view", "requests"])
+    assert result.exit_code == 0, result.output
+    assert seen[0].default_mode == "requests"
+    result = CliRunner().invoke(main, ["--demo", "--view", "logs"])
+    assert result.exit_code == 2
+    assert "files" in result.output and "container-files" in result.output
+
+
+async def test_view_requests_opens_on_the_request_log() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        text = screen_text(app)
+        assert "Requests" in text and "Cache" in text and "Provider/model" in text
+        assert "HIT direct" in text or "HIT semantic" in text
+        assert "all providers" in text
+        params = log_params(app)
+        assert "end_time" in params  # a fixed end: new requests do not shift the offsets
+
+
+async def test_m_cycles_to_requests_and_R_opens_it() -> None:
+    app, _ = requests_app(mode="files", files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: len(screen.store) == 30)
+        await pilot.press("R")
+        await listed(pilot, screen, 50)
+        assert screen.selection.kind == "requests"
+        await pilot.press("m")  # requests -> files
+        await wait_for(pilot, lambda: screen.store.kind == "files" and len(screen.store) == 30)
+        await pilot.press("m")  # files -> container files (no container yet: the picker)
+        await wait_for(pilot, lambda: screen.selection.kind == "container_files")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await pilot.press("m")  # container files -> requests
+        await listed(pilot, screen, 50)
+        assert "Requests" in screen_text(app)
+
+
+async def test_end_follows_to_the_true_end_without_repeats() -> None:
+    app, _ = requests_app(requests=950)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: not screen.has_more and screen.inflight is None, 10)
+        assert len(screen.store) == 950
+        assert len(set(screen.store.ids)) == 950
+        assert screen.table.cursor == 949
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filters", "param", "value"),
+    [
+        (LogFilters(cache="hits"), "cache_hit_types", "direct,semantic"),
+        (LogFilters(cache="direct"), "cache_hit_types", "direct"),
+        (LogFilters(cache="semantic"), "cache_hit_types", "semantic"),
+        (LogFilters(status="error"), "status", "error"),
+        (LogFilters(model="gpt-4o-mini"), "models", "gpt-4o-mini"),
+        (LogFilters(object="embedding"), "objects", "embedding"),
+        (LogFilters(period="7d"), "period", "7d"),
+        (LogFilters(since="2026-10-14T00:00:00.000Z"), "start_time", "2026-10-14T00:00:00.000Z"),
+        (LogFilters(until="2026-10-14T00:00:00.000Z"), "end_time", "2026-10-14T00:00:00.000Z"),
+        (LogFilters(search="sentiment"), "content_search", "sentiment"),
+        (LogFilters(min_latency=1000), "min_latency", "1000"),
+        (LogFilters(max_latency=50), "max_latency", "50"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+async def test_each_filter_goes_to_the_gateway_shows_a_chip_and_clears_with_one_key(
+    filters: LogFilters, param: str, value: str
+) -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        screen.set_log_filters(filters)
+        await listed(pilot, screen)
+        assert log_params(app)[param] == value
+        chips = filters.chips()
+        assert len(chips) == 1
+        assert chips[0][1] in screen_text(app)
+        store = screen.store
+        for row in range(len(store)):
+            entry = store.item(row)
+            if param == "cache_hit_types":
+                assert entry["cache_debug"]["hit_type"] in value.split(",")
+            elif param == "status":
+                assert entry["status"] == "error"
+            elif param == "objects":
+                assert entry["object"] == "embedding"
+            elif param == "min_latency":
+                assert entry["latency"] >= 1000
+            elif param == "max_latency":
+                assert entry["latency"] <= 50
+        await pilot.press("1")  # the chip's digit clears its filter
+        await listed(pilot, screen)
+        assert screen.log_filters == LogFilters()
+        assert param not in log_params(app) or param == "end_time"
+        assert "no filter" in screen_text(app)
+
+
+async def test_misses_and_any_filter_the_loaded_rows_and_say_so() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await pilot.press("H", "H", "H", "H", "H")  # any, hits, direct, semantic, misses
+        await listed(pilot, screen, 20)
+        assert screen.log_filters.cache == "misses"
+        assert "cache_hit_types" not in log_params(app)
+        assert len(screen.store) >= 20
+        assert all(cache_outcome(screen.store.item(r)) == "miss" for r in range(len(screen.store)))
+        text = screen_text(app)
+        assert "loaded rows" in text
+        screen.set_log_filters(LogFilters(cache="any"))
+        await listed(pilot, screen, 20)
+        outcomes = {cache_outcome(screen.store.item(r)) for r in range(len(screen.store))}
+        assert "skipped" not in outcomes and "miss" in outcomes
+        await pilot.press("X")
+        await listed(pilot, screen, 20)
+        outcomes = {cache_outcome(screen.store.item(r)) for r in range(len(screen.store))}
+        assert "skipped" in outcomes
+
+
+async def test_sidebar_provider_filters_the_requests_and_all_providers_clears_it() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await pilot.click("#sidebar")
+        sidebar = screen.query_one("#sidebar")
+        sidebar.focus()
+        await pilot.press("down", "enter")  # the entry under "all providers": openai
+        await listed(pilot, screen)
+        assert screen.log_filters.provider == "openai"
+        assert log_params(app)["providers"] == "openai"
+        assert set(column(screen, "provider_model")) and all(
+            pm.startswith("openai/") for pm in column(screen, "provider_model")
+        )
+        assert "provider: openai" in screen_text(app)
+        sidebar.focus()
+        await pilot.press("home", "enter")
+        await listed(pilot, screen)
+        assert screen.log_filters.provider is None
+        assert "providers" not in log_params(app)
+
+
+async def test_filter_dialog_applies_every_field_and_refuses_bad_values() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, RequestFilterDialog))
+        dialog = app.screen
+        assert isinstance(dialog, RequestFilterDialog)
+        from textual.widgets import Input, Label, Select
+
+        dialog.query_one("#f-min_latency", Input).value = "fast"
+        dialog.action_apply()
+        await pilot.pause(0.05)
+        error = dialog.query_one("#filters-error", Label)
+        assert error.has_class("shown") and isinstance(app.screen, RequestFilterDialog)
+        dialog.query_one("#f-min_latency", Input).value = "10"
+        dialog.query_one("#f-max_latency", Input).value = "5000"
+        dialog.query_one("#f-provider", Input).value = "openai"
+        dialog.query_one("#f-model", Input).value = "gpt-4o-mini"
+        dialog.query_one("#f-object", Input).value = "chat.completion"
+        dialog.query_one("#f-search", Input).value = "review"
+        dialog.query_one("#f-since", Input).value = "2026-10-01"
+        dialog.query_one("#f-cache", Select).value = "misses"
+        dialog.query_one("#f-status", Select).value = "success"
+        dialog.action_apply()
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await listed(pilot, screen)
+        filters = screen.log_filters
+        assert filters.cache == "misses" and filters.status == "success"
+        assert filters.since == "2026-10-01T00:00:00.000Z"
+        params = log_params(app)
+        assert params["models"] == "gpt-4o-mini" and params["providers"] == "openai"
+        assert params["objects"] == "chat.completion" and params["content_search"] == "review"
+        assert params["min_latency"] == "10" and params["max_latency"] == "5000"
+        assert params["status"] == "success" and params["start_time"] == filters.since
+        assert len(filters.chips()) == 9
+        await pilot.press("X")
+        await listed(pilot, screen)
+        assert screen.log_filters == LogFilters()
+
+
+# -- sorting ---------------------------------------------------------------------------------
+
+
+async def test_sorting_by_latency_asks_the_gateway_other_columns_sort_the_loaded_rows() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        table = screen.query_one(FileTable)
+        table.post_message(FileTable.HeaderClicked(table, "latency_us"))
+        await wait_for(pilot, lambda: screen.log_filters.sort_by == "latency")
+        await listed(pilot, screen, 100)
+        params = log_params(app)
+        assert params["sort_by"] == "latency" and params["order"] == "desc"
+        latencies = [v for v in column(screen, "latency_us") if v is not None]
+        assert latencies == sorted(latencies, reverse=True)
+        assert "sort: latency desc" in screen_text(app)
+        sent = len(app.client.history)
+        table.post_message(FileTable.HeaderClicked(table, "status"))
+        await wait_for(pilot, lambda: screen.view.sort_column == "status")
+        assert len(app.client.history) == sent  # nothing refetched
+        statuses = column(screen, "status")
+        assert statuses == sorted(statuses)
+
+
+# -- live mode -------------------------------------------------------------------------------
+
+
+async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None:
+    app, gateway = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("j", "j", "j")
+        await pilot.pause(0.1)
+        chosen = screen.store.ids[screen.table.current_row or 0]
+        before = len(screen.store)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        assert "live (polling · 0 new)" in screen_text(app)
+        gateway.state.log_feed.arrive(4)
+        await wait_for(pilot, lambda: len(screen.store) >= before + 4, 10)
+        row = screen.table.current_row
+        assert row is not None and screen.store.ids[row] == chosen
+        assert screen.table.cursor == 7  # four new rows above it
+        marked = sorted(screen.marked_rows)
+        assert len(marked) >= 4
+        assert [screen.view.row(p) for p in range(len(marked))] == sorted(
+            marked, key=lambda r: screen.store.value("timestamp", r), reverse=True
+        )
+        assert "live (polling · 4 new)" in screen_text(app)
+        assert len(set(screen.store.ids)) == len(screen.store)
+        newest = screen.view.row(0)
+        assert screen.store.value("status", newest) == "processing"  # the newest is in flight
+        gateway.state.log_feed.arrive(1)  # ... and finishes when the next one comes
+        await wait_for(pilot, lambda: screen.store.value("status", newest) != "processing", 10)
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
+        await pilot.press("L")
+        assert screen.live_run == 0 and "live" not in screen_text(app).split("│")[0]
+
+
+# -- the detail of a request: the cache explained ------------------------------------------
+
+
+async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str:
+    for position in range(len(screen.view)):
+        row = screen.view.row(position)
+        if cache_outcome(screen.store.item(row)) == outcome:
+            screen.table.move_cursor(position)
+            item_id = screen.store.ids[row]
+            await wait_for(pilot, lambda wanted=item_id: wanted in screen._entries)  # type: ignore[misc]
+            await pilot.pause(0.1)
+            return item_id
+    raise AssertionError(f"no {outcome} row loaded")
+
+
+async def test_detail_explains_hits_and_misses() -> None:
+    app, _ = requests_app(requests=600)
+    async with app.run_test(size=(180, 60)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 200)
+        await _show_row_with(pilot, screen, "semantic")
+        text = screen_text(app)
+        assert "HIT (semantic)" in text and "vs threshold" in text and "margin" in text
+        assert "embedding model" in text and "median miss" in text
+        await _show_row_with(pilot, screen, "direct")
+        text = screen_text(app)
+        assert "HIT (direct): the same request" in text
+        await _show_row_with(pilot, screen, "miss")
+        assert "MISS: the answer came from the provider" in screen_text(app)
+        await _show_row_with(pilot, screen, "skipped")
+        assert "skipped the cache" in screen_text(app)
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+async def test_a_gateway_without_a_request_log_says_so_and_files_still_work() -> None:
+    app, _ = requests_app(logging=False, files=20)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "keeps no request log" in text
+        await pilot.press("m")
+        await wait_for(pilot, lambda: screen.store.kind == "files" and len(screen.store) == 20)
+        assert screen.last_error is None
+
+
+async def test_401_with_only_a_virtual_key_says_admin_credentials_are_needed() -> None:
+    config = DemoConfig(auth="admin", requests=50)
+    settings = ConnectionSettings(
+        base_url=DEMO_BASE_URL, auth="x-bf-vk", token=SecretStr(config.virtual_key), retries=0
+    )
+    session = Session(settings=settings, default_mode="requests")
+    app, _ = requests_app(session=session, auth="admin", requests=50)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "needs admin credentials" in text
+        assert "MPILOT_ADMIN_USERNAME" in text
+        assert config.virtual_key not in text
+
+
+# -- the cache summary, help --------------------------------------------------------------
+
+
+async def test_cache_summary_uses_stats_of_the_filtered_set_and_compares_on_p() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        screen.set_log_filters(LogFilters(period="30d"))
+        await listed(pilot, screen, 100)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, RequestStatsScreen))
+        await wait_for(pilot, lambda: "Cache hit rate" in screen_text(app))
+        text = screen_text(app)
+        assert "Direct hits" in text and "Semantic hits" in text and "Success rate" in text
+        assert "Loaded rows" in text and "similarity" in text and "latency, hits" in text
+        stats = [r.url for r in app.client.history if "/api/logs/stats" in r.url]
+        assert "period=30d" in stats[-1]
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "previous" in screen_text(app).split("Loaded rows")[0])
+        stats = [r.url for r in app.client.history if "/api/logs/stats" in r.url]
+        assert "compare_to_previous=true" in stats[-1]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+
+
+async def test_help_and_footer_list_the_requests_keys() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await wait_for(pilot, lambda: "? Help" in screen_text(app))
+        footer = [line for line in screen_text(app).splitlines() if "? Help" in line][-1]
+        assert "Filters" in footer and "Live" in footer and "Purpose" not in footer
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(0.1)
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        groups = dict(help_screen.groups)
+        ids = {b.id: b.key for b in groups["Requests"]}
+        assert ids["requests.open"] == "R" and ids["requests.live"] == "L"
+        assert ids["requests.filters"] == "x" and ids["requests.clear_1"] == "1"
+        assert "stats.compare" in {b.id for b in groups["Request log stats"]}
+        assert "request log" in screen_text(app)
