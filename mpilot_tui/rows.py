@@ -32,7 +32,7 @@ TEXT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("filename", "purpose", "status"),
     "container_files": ("path", "source"),
     "containers": ("name", "status"),
-    "requests": ("provider_model", "status", "object", "cache"),
+    "requests": ("provider_model", "timestamp", "status", "object", "cache"),
 }
 """String columns besides ``id``; short repeated values share one string object."""
 INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
