@@ -16,7 +16,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any, Literal, TextIO
 
@@ -87,17 +86,12 @@ def _time(value: Any) -> str:
     return local_time(value) if isinstance(value, int | float) else _plain(value)
 
 
-def _iso_time(value: Any) -> str:
-    """An RFC 3339 time (the request log's) as local time to the second."""
-    if not isinstance(value, str) or not value:
+def _ms_time(value: Any) -> str:
+    """Unix milliseconds (the request log's time column) as local time to the second."""
+    number = loose_float(value)
+    if number is None:
         return _plain(value)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except (ValueError, OverflowError, OSError):
-        return _plain(value)
+    return local_time(number / 1000, "%Y-%m-%d %H:%M:%S")
 
 
 def _latency(value: Any) -> str:
@@ -150,14 +144,14 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("LAST ACTIVE", "last_active_at", _time, 16, 16, 3),
     ),
     "requests": (
-        Column("TIME", "timestamp", _iso_time, 19, 19, 0),
+        Column("TIME", "time_ms", _ms_time, 19, 19, 0),
         Column("STATUS", "status", _plain, 7, 10, 1),
-        Column("PROVIDER/MODEL", "provider_model", _plain, 20, 50, 0),
+        Column("PROVIDER/MODEL", "provider_model", _plain, 16, 50, 0),
         Column("TYPE", "object", _plain, 9, 15, 3),
         Column("LATENCY", "latency_us", _latency, 8, 8, 1, right=True),
         Column("TOKENS", "total_tokens", _count, 6, 7, 2, right=True),
         Column("COST", "cost_nusd", _cost, 9, 9, 4, right=True),
-        Column("CACHE", "cache", _plain, 10, 17, 0),
+        Column("CACHE", "cache", _plain, 17, 17, 0),
     ),
 }
 """The columns of each listing, in the CLI's table and the browser alike."""

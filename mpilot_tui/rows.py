@@ -39,7 +39,7 @@ INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("bytes", "created_at", "expires_at"),
     "container_files": ("bytes", "created_at"),
     "containers": ("created_at", "last_active_at"),
-    "requests": ("latency_us", "total_tokens", "cost_nusd"),
+    "requests": ("time_ms", "latency_us", "total_tokens", "cost_nusd"),
 }
 SHARED_COLUMNS = frozenset({"purpose", "status", "source", "provider_model", "object", "cache"})
 """Columns with few distinct values, interned so each row holds only a reference."""

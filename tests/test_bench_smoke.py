@@ -24,6 +24,7 @@ SCRIPTS = {
     "headless_listing.py": "5",
     "perceived_paging.py": "6",
     "interactive.py": "1-5",
+    "request_log.py": "R",
 }
 """Each script and the target it reports on."""
 

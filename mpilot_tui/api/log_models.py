@@ -10,19 +10,28 @@ and the detail pane shows; these models are what the client computes with.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 __all__ = [
     "LOG_ENTRY",
     "LOG_FILTER_DATA",
     "LOG_LIST",
+    "LOG_PAGE_FAST",
     "LOG_STATS",
     "LogCacheDebug",
     "LogEntry",
     "LogFilterData",
     "LogList",
+    "LogPageFast",
     "LogPagination",
     "LogStats",
     "LogTokenUsage",
@@ -62,43 +71,87 @@ def _id_text(value: Any) -> str:
     return ""
 
 
-def _loose_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+Num = float | None
+"""A finite number (NaN and infinities are refused, then dropped: see :class:`_LogModel`)."""
+Int = int | None
+Str = str | None
+Bool = bool | None
+Obj = dict[str, Any] | None
+Arr = list[Any] | None
 
 
-def _loose_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
+MAX_REPAIRS = 20
+"""Rounds of dropping failed values before an object is taken as empty."""
+_GONE = object()
+"""What :func:`_drop` returns for the value it removed."""
 
 
-def _loose_dict(value: Any) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _loose_list(value: Any) -> list[Any] | None:
-    return value if isinstance(value, list) else None
-
-
-Num = Annotated[float | None, BeforeValidator(loose_float)]
-Int = Annotated[int | None, BeforeValidator(loose_int)]
-Str = Annotated[str | None, BeforeValidator(_loose_str)]
-Bool = Annotated[bool | None, BeforeValidator(_loose_bool)]
-Obj = Annotated[dict[str, Any] | None, BeforeValidator(_loose_dict)]
-Arr = Annotated[list[Any] | None, BeforeValidator(_loose_list)]
+def _drop(value: Any, path: tuple[int | str, ...], top: bool = True) -> Any:
+    """``value`` without what ``path`` (a validation error's location) points at; copies
+    only along the path. A top-level ``id`` that is a number becomes its text instead."""
+    if not path:
+        return _GONE
+    key = path[0]
+    if isinstance(value, dict) and isinstance(key, str) and key in value:
+        copy = dict(value)
+        if top and key == "id" and len(path) == 1:
+            copy["id"] = _id_text(copy["id"])
+            return copy
+        inner = _drop(copy[key], path[1:], top=False)
+        if inner is _GONE:
+            del copy[key]
+        else:
+            copy[key] = inner
+        return copy
+    if isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+        items = list(value)
+        inner = _drop(items[key], path[1:], top=False)
+        if inner is _GONE:
+            del items[key]
+        else:
+            items[key] = inner
+        return items
+    return _GONE
 
 
 class _LogModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    """Strict fields, checked in pydantic-core alone (fast: a page of 1000 entries is one
+    pass in Rust), and tolerance on top: :meth:`model_validate` of a value that fails is
+    done again without the values that failed, at any depth (those fields take their
+    defaults), so one odd value never costs the whole entry or page."""
+
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False
+    )
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            return cls._tolerant(obj, exc)
+
+    @classmethod
+    def _tolerant(cls, obj: Any, exc: ValidationError) -> Self:
+        current = obj if isinstance(obj, dict) else {}
+        for _ in range(MAX_REPAIRS):
+            for error in exc.errors(include_url=False, include_input=False):
+                cleaned = _drop(current, tuple(error["loc"]))
+                current = {} if cleaned is _GONE else cleaned
+            try:
+                return super().model_validate(current)
+            except ValidationError as again:
+                exc = again
+        return super().model_validate({})  # pragma: no cover - each round removes a value
 
     def unknown_fields(self) -> dict[str, Any]:
         """Fields the gateway sent that this model does not name."""
         return dict(self.model_extra or {})
 
-
-def _model_or_none(model: type[_LogModel]) -> Any:
-    def check(value: Any) -> Any:
-        return value if isinstance(value, dict | model) else None
-
-    return BeforeValidator(check)
+    def _sent(self, name: str, kind: type[Any]) -> Any:
+        """An undeclared field as the gateway sent it, when it has the type ``kind``."""
+        value = (self.model_extra or {}).get(name)
+        return value if isinstance(value, kind) else None
 
 
 class LogCacheDebug(_LogModel):
@@ -148,6 +201,35 @@ class LogCacheDebug(_LogModel):
         return self.similarity if self.similarity is not None else self.cache_similarity
 
     @property
+    def outcome(self) -> str:
+        """``direct``, ``semantic``, ``hit`` (type unsaid), ``miss``, or ``skipped`` (no
+        ``cache_hit`` at all)."""
+        if self.cache_hit is None:
+            return "skipped"
+        if not self.cache_hit:
+            return "miss"
+        kind = self.kind
+        return kind if kind in ("direct", "semantic") else "hit"
+
+    @property
+    def column(self) -> str:
+        """The cache column's text: ``HIT direct``, ``HIT semantic 0.93``, ``HIT``, ``miss``,
+        or ``""`` when the request skipped the cache."""
+        outcome = self.outcome
+        if outcome == "skipped":
+            return ""
+        if outcome == "miss":
+            return "miss"
+        if outcome == "direct":
+            return "HIT direct"
+        if outcome == "semantic":
+            value = self.similarity_value
+            if value is None:
+                return "HIT semantic"
+            return f"HIT semantic {value:.2f}" if abs(value) < 1e6 else f"HIT semantic {value:.3g}"
+        return "HIT"
+
+    @property
     def lookup_ran(self) -> bool:
         """A semantic (embedding) lookup ran: the gateway names its model or its tokens."""
         return bool(self.model_used or self.provider_used) or self.input_tokens is not None
@@ -185,7 +267,7 @@ class LogTokenUsage(_LogModel):
 class LogEntry(_LogModel):
     """One request-log entry (T2 ``Log``): a trimmed list row, or the whole detail."""
 
-    id: Annotated[str, BeforeValidator(_id_text)] = ""
+    id: str = ""
     timestamp: Str = None
     created_at: Str = None
     object: Str = None
@@ -210,27 +292,77 @@ class LogEntry(_LogModel):
     virtual_key_name: Str = None
     routing_rule_id: Str = None
     routing_rule_name: Str = None
-    routing_engines_used: Arr = None
     routing_engine_logs: Str = None
     stop_reason: Str = None
     content_summary: Str = None
-    token_usage: Annotated[LogTokenUsage | None, _model_or_none(LogTokenUsage)] = None
-    cache_debug: Annotated[LogCacheDebug | None, _model_or_none(LogCacheDebug)] = None
-    error_details: Obj = None
-    selected_key: Obj = None
-    virtual_key: Obj = None
-    routing_rule: Obj = None
-    input_history: Arr = None
-    responses_input_history: Arr = None
-    output_message: Obj = None
-    responses_output: Arr = None
-    embedding_output: Arr = None
-    params: Obj = None
-    tools: Arr = None
-    tool_calls: Arr = None
-    metadata: Obj = None
-    raw_request: Str = None
-    raw_response: Str = None
+    token_usage: LogTokenUsage | None = None
+    cache_debug: LogCacheDebug | None = None
+
+    # -- the heavy fields: kept as sent (not copied by validation), typed on the way out -----
+
+    @property
+    def error_details(self) -> dict[str, Any] | None:
+        return self._sent("error_details", dict)  # type: ignore[no-any-return]
+
+    @property
+    def selected_key(self) -> dict[str, Any] | None:
+        return self._sent("selected_key", dict)  # type: ignore[no-any-return]
+
+    @property
+    def virtual_key(self) -> dict[str, Any] | None:
+        return self._sent("virtual_key", dict)  # type: ignore[no-any-return]
+
+    @property
+    def routing_rule(self) -> dict[str, Any] | None:
+        return self._sent("routing_rule", dict)  # type: ignore[no-any-return]
+
+    @property
+    def input_history(self) -> list[Any] | None:
+        return self._sent("input_history", list)  # type: ignore[no-any-return]
+
+    @property
+    def responses_input_history(self) -> list[Any] | None:
+        return self._sent("responses_input_history", list)  # type: ignore[no-any-return]
+
+    @property
+    def output_message(self) -> dict[str, Any] | None:
+        return self._sent("output_message", dict)  # type: ignore[no-any-return]
+
+    @property
+    def responses_output(self) -> list[Any] | None:
+        return self._sent("responses_output", list)  # type: ignore[no-any-return]
+
+    @property
+    def embedding_output(self) -> list[Any] | None:
+        return self._sent("embedding_output", list)  # type: ignore[no-any-return]
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        return self._sent("params", dict)  # type: ignore[no-any-return]
+
+    @property
+    def tools(self) -> list[Any] | None:
+        return self._sent("tools", list)  # type: ignore[no-any-return]
+
+    @property
+    def tool_calls(self) -> list[Any] | None:
+        return self._sent("tool_calls", list)  # type: ignore[no-any-return]
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        return self._sent("metadata", dict)  # type: ignore[no-any-return]
+
+    @property
+    def routing_engines_used(self) -> list[Any] | None:
+        return self._sent("routing_engines_used", list)  # type: ignore[no-any-return]
+
+    @property
+    def raw_request(self) -> str | None:
+        return self._sent("raw_request", str)  # type: ignore[no-any-return]
+
+    @property
+    def raw_response(self) -> str | None:
+        return self._sent("raw_response", str)  # type: ignore[no-any-return]
 
     # -- derived values: the columns of the requests listing ---------------------------------
 
@@ -256,9 +388,12 @@ class LogEntry(_LogModel):
     @property
     def cache(self) -> str:
         """The cache column's text (``HIT direct``, ``HIT semantic 0.93``, ``miss``, ``""``)."""
-        from ..reqlog.explain import cache_column
+        return self.cache_debug.column if self.cache_debug is not None else ""
 
-        return cache_column(self)
+    @property
+    def time_ms(self) -> int | None:
+        """``timestamp`` as unix milliseconds (an integer column sorts and stores cheaply)."""
+        return _unix_ms(self.timestamp)
 
     @property
     def error_message(self) -> str | None:
@@ -269,6 +404,21 @@ class LogEntry(_LogModel):
             return str(inner["message"])
         message = details.get("message")
         return message if isinstance(message, str) else None
+
+
+def _unix_ms(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return round(moment.timestamp() * 1000)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _scaled(value: float | None, factor: int) -> int | None:
@@ -309,7 +459,7 @@ class LogStats(_LogModel):
     direct_cache_hits: Int = None
     semantic_cache_hits: Int = None
     has_previous_period: Bool = None
-    previous: Annotated[LogStats | None, BeforeValidator(_loose_dict)] = None
+    previous: LogStats | None = None
 
     @property
     def has_cache_fields(self) -> bool:
@@ -336,16 +486,24 @@ class LogStats(_LogModel):
 class LogList(_LogModel):
     """The ``GET /api/logs`` envelope (``SearchResult``)."""
 
-    logs: Annotated[list[Any], BeforeValidator(lambda v: v if isinstance(v, list) else [])] = Field(
-        default_factory=list
-    )
-    pagination: Annotated[LogPagination | None, _model_or_none(LogPagination)] = None
-    stats: Annotated[LogStats | None, _model_or_none(LogStats)] = None
+    logs: list[Any] = Field(default_factory=list)
+    pagination: LogPagination | None = None
+    stats: LogStats | None = None
     has_logs: Bool = None
 
     def entries(self) -> list[LogEntry]:
         """The entries that are objects (anything else in ``logs`` is dropped)."""
         return [LogEntry.model_validate(item) for item in self.logs if isinstance(item, dict)]
+
+
+class LogPageFast(_LogModel):
+    """A ``GET /api/logs`` envelope whose every entry is well formed: validated in one pass
+    in pydantic-core. An answer that does not fit goes the tolerant way (:class:`LogList`)."""
+
+    logs: list[LogEntry] | None = None
+    pagination: LogPagination | None = None
+    stats: LogStats | None = None
+    has_logs: Bool = None
 
 
 class LogFilterData(_LogModel):
@@ -390,6 +548,7 @@ class LogFilterData(_LogModel):
 
 
 LOG_LIST: TypeAdapter[LogList] = TypeAdapter(LogList)
+LOG_PAGE_FAST: TypeAdapter[LogPageFast] = TypeAdapter(LogPageFast)
 LOG_ENTRY: TypeAdapter[LogEntry] = TypeAdapter(LogEntry)
 LOG_STATS: TypeAdapter[LogStats] = TypeAdapter(LogStats)
 LOG_FILTER_DATA: TypeAdapter[LogFilterData] = TypeAdapter(LogFilterData)

@@ -45,20 +45,7 @@ def as_entry(entry: LogEntry | Mapping[str, Any]) -> LogEntry:
 def cache_outcome(entry: LogEntry | Mapping[str, Any]) -> CacheOutcome:
     """What the cache did: a direct or semantic hit, a miss, or skipped (no ``cache_debug``)."""
     debug = as_entry(entry).cache_debug
-    if debug is None or debug.cache_hit is None:
-        return "skipped"
-    if not debug.hit:
-        return "miss"
-    kind = debug.kind
-    if kind == "direct":
-        return "direct"
-    if kind == "semantic":
-        return "semantic"
-    return "hit"
-
-
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}" if abs(value) < 1e6 else f"{value:.3g}"
+    return "skipped" if debug is None else debug.outcome  # type: ignore[return-value]
 
 
 def _score(value: float) -> str:
@@ -69,19 +56,7 @@ def _score(value: float) -> str:
 def cache_column(entry: LogEntry | Mapping[str, Any]) -> str:
     """The cache column: ``HIT direct``, ``HIT semantic 0.93``, ``miss``, or ``""`` when the
     request skipped the cache."""
-    model = as_entry(entry)
-    outcome = cache_outcome(model)
-    if outcome == "skipped":
-        return ""
-    if outcome == "miss":
-        return "miss"
-    if outcome == "direct":
-        return "HIT direct"
-    if outcome == "semantic":
-        assert model.cache_debug is not None
-        similarity = model.cache_debug.similarity_value
-        return f"HIT semantic {_ratio(similarity)}".rstrip()
-    return "HIT"
+    return as_entry(entry).cache
 
 
 @dataclass(frozen=True)

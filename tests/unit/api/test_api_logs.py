@@ -141,6 +141,8 @@ async def test_admin_credentials_open_the_log() -> None:
         page = await client.list_logs({}, 10, 0)
         ticket = await client.ws_ticket()
     assert len(page.items) == 10 and ticket
+    shown = b"".join(record.body or b"" for record in client.history)
+    assert ticket.encode() not in shown and b"<redacted>" in shown
 
 
 async def test_odd_list_shapes_are_tolerated(gw: Any) -> None:
