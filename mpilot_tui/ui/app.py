@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from rich.console import RenderableType
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -74,6 +76,8 @@ class MPilotApp(App[None]):
         client_factory: Callable[[ConnectionSettings], GatewayClient] | None = None,
     ) -> None:
         super().__init__()
+        self.quitting = False
+        """Set when the app was asked to exit; input arriving after that is dropped."""
         self.session = session
         self.client_factory = client_factory
         """Builds clients for other profiles (tests inject transports here)."""
@@ -212,6 +216,23 @@ class MPilotApp(App[None]):
         stopper = threading.Timer(SHUTDOWN_GRACE, os._exit, args=(code,))
         stopper.daemon = True
         stopper.start()
+
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        self.quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed at once after q (``qe``, ``qi``, ``qP`` …) would open a screen on an app
+        # that is taking its screens down; its on_mount would find no widgets and crash the
+        # exit. Once quitting, input is dropped.
+        if self.quitting and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
 
     def action_interrupt(self) -> None:
         """Ctrl-C: quit with the CLI's exit code for an interrupt."""

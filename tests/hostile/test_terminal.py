@@ -168,3 +168,14 @@ def test_an_unexpected_crash_exits_non_zero_and_says_the_rows_are_lost(tmp_path:
         assert "RuntimeError" in text
         assert "mpilot-tui: error: the app stopped on an unexpected error" in text
         assert "loaded rows were lost" in text
+
+
+@pytest.mark.parametrize("key", ["e", "P"])
+def test_a_key_right_after_q_still_quits_cleanly(tmp_path: Path, key: str) -> None:
+    """``q`` and a key that opens a screen, typed at once (one write): the app exits 0 with
+    no ``NoMatches`` traceback (the screen would mount on an app taking its screens down)."""
+    with app_in_pty(tmp_path) as terminal:
+        terminal.read_until(b"file-")
+        os.write(terminal.fd, b"q" + key.encode())
+        assert terminal.exit_code() == 0
+        assert "Traceback" not in terminal.text() and "NoMatches" not in terminal.text()
