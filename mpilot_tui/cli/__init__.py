@@ -17,6 +17,7 @@ from .. import __version__
 from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
 from .demo_server import register as register_demo_server
 from .listing import register as register_listing
+from .streams import fit_streams_to_encoding
 
 __all__ = ["main"]
 
@@ -57,6 +58,7 @@ def main(ctx: click.Context, /, **connection: Any) -> None:
     Without a command, opens the browser. The token comes from MPILOT_TOKEN or a saved
     profile, never from the command line.
     """
+    fit_streams_to_encoding()
     ctx.obj = connection
     if ctx.invoked_subcommand is not None:
         return
