@@ -8,13 +8,13 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import click
 
 from ..api import Page
 from ..listing import KINDS, Kind, Listing, Query
-from ..output import FILE_FORMATS, FORMATS, FileFormat, ListingWriter, write_table
+from ..output import FILE_FORMATS, FORMATS, ListingWriter, write_table
 from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
@@ -81,8 +81,7 @@ class _Printer:
         self.count += len(page.items)
         if self._format in FILE_FORMATS:
             if self._writer is None:
-                fmt = cast(FileFormat, self._format)
-                self._writer = ListingWriter(fmt, self.kind, self.out, array=self._every_page)
+                self._writer = ListingWriter(self._format, self.kind, self.out, array=self._every_page)
             self._writer.add_envelope(json.loads(page.raw))
         else:
             self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
