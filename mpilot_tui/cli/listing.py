@@ -81,7 +81,9 @@ class _Printer:
         self.count += len(page.items)
         if self._format in FILE_FORMATS:
             if self._writer is None:
-                self._writer = ListingWriter(self._format, self.kind, self.out, array=self._every_page)
+                self._writer = ListingWriter(
+                    self._format, self.kind, self.out, array=self._every_page
+                )
             self._writer.add_envelope(json.loads(page.raw))
         else:
             self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
