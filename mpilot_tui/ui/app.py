@@ -255,11 +255,15 @@ class MPilotApp(App[None]):
             if k in known and not any(key_problem(key.strip()) for key in v.split(","))
         }
         self.set_keymap(self.user_keymap)
-        if theme and theme in self.available_themes:
-            self.theme = theme
-        elif theme:
-            self.notify(f"No theme called {theme!r}; keeping {self.theme}.", title="Config",
-                        severity="warning", markup=False)  # fmt: skip
+        if theme:
+            from .themes import theme_problem
+
+            problem = theme_problem(theme, tuple(sorted(self.available_themes)))
+            if problem is None:
+                self.theme = theme
+            else:
+                self.notify(f"{problem}; keeping {self.theme}.", title="Config",
+                            severity="warning", markup=False)  # fmt: skip
         if history_size is not None:
             self.history_size = history_size
             self.client.history.resize(history_size)
