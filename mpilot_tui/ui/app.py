@@ -258,11 +258,11 @@ class MPilotApp(App[None]):
         if theme:
             from .themes import theme_problem
 
-            problem = theme_problem(theme, tuple(sorted(self.available_themes)))
-            if problem is None:
+            wrong = theme_problem(theme, tuple(sorted(self.available_themes)))
+            if wrong is None:
                 self.theme = theme
             else:
-                self.notify(f"{problem}; keeping {self.theme}.", title="Config",
+                self.notify(f"{wrong}; keeping {self.theme}.", title="Config",
                             severity="warning", markup=False)  # fmt: skip
         if history_size is not None:
             self.history_size = history_size
