@@ -16,6 +16,7 @@ from ..api import Page
 from ..listing import KINDS, Kind, Listing, Query
 from ..output import FILE_FORMATS, FORMATS, ListingWriter, write_table
 from ..session import Session, resolve_session
+from ..text import counted
 from .common import (
     EXIT_CODES_HELP,
     connection_options,
@@ -147,15 +148,15 @@ def _run_listing(
     asyncio.run(main())
     what, pages = spec.noun, listing.pages_loaded
     if fetch_all:
-        narrate(f"{printer.count} {what} in {pages} page{'s' if pages != 1 else ''}")
+        narrate(f"{counted(printer.count, what)} in {counted(pages, 'pages')}")
     elif listing.has_more:
         flag = "--after" if spec.paging.name == "cursor" else "--offset"
         narrate(
-            f"{printer.count} {what}; more available: add {flag} {listing.next_position} "
+            f"{counted(printer.count, what)}; more available: add {flag} {listing.next_position} "
             "for the next page, or --all for everything"
         )
     else:
-        narrate(f"{printer.count} {what}; that is all")
+        narrate(f"{counted(printer.count, what)}; that is all")
 
 
 def register(group: click.Group) -> None:

@@ -215,7 +215,7 @@ class ListingScreen(Screen[None]):
         """A find run moved on or ended (None: nothing to tell); the browser shows it."""
 
     def _show_error(self, error: MPilotError) -> None:
-        self.detail.show_error(error)
+        self.detail.show_error(error, rows_loaded=len(self.store))
         if not len(self.listing.store):
             self.table.refresh()
         self.app.notify(
@@ -238,7 +238,12 @@ class ListingScreen(Screen[None]):
         self._update_position()
         listing = self.listing
         store = listing.store
-        record = store.pages[-1] if store.pages else None
+        # The facts (cache badge, extra fields) of the page the cursor row came in.
+        row = self.table.current_row
+        if row is not None and row < len(store):
+            record = store.page_of(row)
+        else:
+            record = store.pages[-1] if store.pages else None
         error = listing.last_error
         self.query_one(StatusBar).show(
             rows=len(store),

@@ -29,6 +29,7 @@ from textual.strip import Strip
 from ...listing import END, Listing, Query
 from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowView
+from ...text import counted
 
 __all__ = ["FileTable"]
 
@@ -237,10 +238,12 @@ class FileTable(ScrollView, can_focus=True):
     def _marker_strip(self, width: int, base: Style) -> Strip:
         total = len(self.view)
         listing = self.listing
-        # A first page that failed has no "more" to offer: r starts over.
-        more = listing.has_more and (len(listing.store) > 0 or listing.last_error is None)
+        # A page that failed offers no "more": r retries it (or starts over, on the first).
+        more = listing.has_more and listing.last_error is None
         if listing.loading:
             text = "  loading more…"
+        elif listing.last_error is not None and len(listing.store):
+            text = "  stopped by an error: the next page failed (r retries it)"
         elif total == 0 and not more:
             text = f"  {self.empty_message}"
         elif more and not listing.paging_paused:
@@ -248,7 +251,7 @@ class FileTable(ScrollView, can_focus=True):
         elif more:
             text = "  more available (filter on: paging paused)"
         else:
-            text = f"  all {total:,} rows loaded" if not self.view.active else ""
+            text = f"  all {counted(total, 'rows')} loaded" if not self.view.active else ""
         style = base + self.get_component_rich_style("file-table--marker")
         return Strip([Segment(fit_cell(text, width), style)], width)
 
