@@ -27,7 +27,7 @@ from ...api import (
     TransportError,
 )
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query
-from ...rows import RowStore, RowView
+from ...rows import PageRecord, RowStore, RowView
 from ...session import Session
 from ...text import visible
 from ..widgets.bars import StatusBar
@@ -240,10 +240,11 @@ class ListingScreen(Screen[None]):
         store = listing.store
         # The facts (cache badge, extra fields) of the page the cursor row came in.
         row = self.table.current_row
+        record: PageRecord | None = None
         if row is not None and row < len(store):
             record = store.page_of(row)
-        else:
-            record = store.pages[-1] if store.pages else None
+        elif store.pages:
+            record = store.pages[-1]
         error = listing.last_error
         self.query_one(StatusBar).show(
             rows=len(store),
