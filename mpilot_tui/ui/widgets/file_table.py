@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -35,12 +36,17 @@ __all__ = ["FileTable"]
 
 
 def _browser_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
-    """The CLI's columns, with ids allowed to shrink: the detail pane shows them whole."""
-    return tuple(replace(c, minimum=12) if c.key == "id" else c for c in columns)
+    """The CLI's columns; an id may shrink (last of all, and only when the terminal is too
+    narrow to show it whole): the detail pane shows it whole anyway."""
+    return tuple(replace(c, minimum=12, maximum=64) if c.key == "id" else c for c in columns)
 
 
 TABLE_COLUMNS = {kind: _browser_columns(columns) for kind, columns in COLUMNS.items()}
 """The browser's columns for each listing."""
+WHOLE_COLUMNS = ("id",)
+"""Columns shown whole whenever the width allows: ids are what users copy."""
+MEASURED_ROWS = 500
+"""Rows of the view whose cells set the column widths (the first ones, in view order)."""
 
 
 class FileTable(ScrollView, can_focus=True):
@@ -116,6 +122,8 @@ class FileTable(ScrollView, can_focus=True):
         """Ask for the next page when the cursor or the screen's last line is this close."""
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self._measured = 0
+        """How many rows the current layout was measured on."""
         self._pass_style: Style | None = None
         """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
 
@@ -152,6 +160,9 @@ class FileTable(ScrollView, can_focus=True):
 
     def rows_appended(self) -> None:
         """More rows were added to the view; the cursor and scroll position stay put."""
+        if self._measured < MEASURED_ROWS and len(self.view) != self._measured:
+            self._layout_width = -1  # the widths were measured on fewer rows than now shown
+            self.refresh()
         before = self.virtual_size.height
         self._update_virtual_size()
         body = self._body_height()
@@ -185,9 +196,29 @@ class FileTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
-            self._layout = layout_columns(TABLE_COLUMNS[self.view.store.kind], width)
+            columns = TABLE_COLUMNS[self.view.store.kind]
+            self._layout = layout_columns(
+                columns, width, self._widest(columns), whole=WHOLE_COLUMNS, cut_whole=True
+            )
             self._layout_width = width
+            self._measured = len(self.view)
         return self._layout
+
+    def _widest(self, columns: tuple[Column, ...]) -> dict[str, int]:
+        """The widest cell of each column among the rows shown (the first of them): widths
+        come from what is there, so an empty column takes no room from the others."""
+        view, store = self.view, self.view.store
+        widest = dict.fromkeys((c.key for c in columns), 0)
+        for position in range(min(len(view), MEASURED_ROWS)):
+            row = view.row(position)
+            for column in columns:
+                value = store.value(column.key, row)
+                if value is None or value == "":
+                    continue
+                length = cell_len(column.show(value))
+                if length > widest[column.key]:
+                    widest[column.key] = length
+        return widest
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._pass_style = self.rich_style
