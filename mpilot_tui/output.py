@@ -14,7 +14,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, Literal, TextIO
@@ -37,6 +37,7 @@ __all__ = [
     "csv_safe",
     "fit_cell",
     "layout_columns",
+    "widest_cells",
     "write_csv",
     "write_json",
     "write_ndjson",
@@ -160,49 +161,111 @@ GAP = 2
 """Cells between two columns."""
 
 
-def layout_columns(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
+def layout_columns(
+    columns: Sequence[Column],
+    width: int,
+    shown: Mapping[str, int] | None = None,
+    *,
+    whole: Collection[str] = (),
+    cut_whole: bool = False,
+) -> list[tuple[Column, int]]:
     """The columns that fit ``width``, in order, with their widths.
+
+    ``shown`` holds, by column key, the widest cell among the rows shown: a column then
+    wants just that (within its maximum), and a column with nothing to show gets only its
+    header's width and is the first to go. Without ``shown`` the columns' own minimum and
+    maximum decide.
 
     Columns are dropped from the highest priority number down until the minimums fit; if
     even the first-priority columns do not fit, they shrink evenly (to 6 cells at least).
-    The spare width fills the short columns first, then the long ones in priority order.
+    The ``whole`` columns (ids, which users copy) get their widest cell whenever it fits:
+    they shrink only after every other column is down to 6 cells, and only if ``cut_whole``
+    (the CLI never cuts them: its table is then wider than ``width``). The spare width fills
+    the short columns first, then the long ones in priority order.
     """
-    chosen = sorted(columns, key=lambda c: c.priority)
-    while len(chosen) > 1 and chosen[-1].priority > 0 and _needed(chosen) > width:
+    least: dict[str, int] = {}
+    want: dict[str, int] = {}
+    empty: set[str] = set()
+    for c in columns:
+        if shown is None:
+            least[c.key], want[c.key] = c.minimum, c.maximum
+            continue
+        head = cell_len(c.header)
+        content = shown.get(c.key, 0)
+        if content <= 0:
+            empty.add(c.key)
+            least[c.key] = want[c.key] = head
+        elif c.key in whole:
+            least[c.key] = want[c.key] = max(head, content)
+        else:
+            want[c.key] = max(head, min(c.maximum, content))
+            least[c.key] = min(c.minimum, want[c.key])
+    if shown is not None:
+        for key in whole:
+            if key in least and key not in empty:
+                least[key] = want[key]
+
+    def needed(chosen: Sequence[Column]) -> int:
+        return sum(least[c.key] for c in chosen) + GAP * (len(chosen) - 1)
+
+    # The last in this order goes first: empty columns, then the highest priority numbers.
+    chosen = sorted(columns, key=lambda c: (c.key in empty and c.priority > 0, c.priority))
+    if sum(want[c.key] for c in chosen) + GAP * (len(chosen) - 1) > width:
+        # An empty column is shown only where every other column is whole beside it.
+        chosen = [c for c in chosen if c.key not in empty or c.priority == 0]
+    while len(chosen) > 1 and chosen[-1].priority > 0 and needed(chosen) > width:
         chosen.pop()
     kept = [c for c in columns if c in chosen]
-    widths = {c.key: c.minimum for c in kept}
-    while sum(widths.values()) + GAP * (len(kept) - 1) > width:
-        widest = max(kept, key=lambda c: widths[c.key])
-        if widths[widest.key] <= 6:
-            break
-        widths[widest.key] -= 1
-    spare = width - sum(widths.values()) - GAP * (len(kept) - 1)
+    widths = dict(least)
+
+    def total() -> int:
+        return sum(widths[c.key] for c in kept) + GAP * (len(kept) - 1)
+
+    for shrinkable in (
+        [c for c in kept if c.key not in whole],
+        [c for c in kept if c.key in whole] if cut_whole or shown is None else [],
+    ):
+        while shrinkable and total() > width:
+            widest = max(shrinkable, key=lambda c: widths[c.key])
+            if widths[widest.key] <= 6:
+                break
+            widths[widest.key] -= 1
+    spare = width - total()
     # Short columns (purpose, status) are filled first: a few cells make them whole, while
     # the long ones (id, filename, path) take what is left, in priority order.
     for column in sorted(kept, key=lambda c: (c.maximum - c.minimum > 10, c.priority)):
         if spare <= 0:
             break
-        grow = max(0, min(spare, column.maximum - widths[column.key]))
+        grow = max(0, min(spare, want[column.key] - widths[column.key]))
         widths[column.key] += grow
         spare -= grow
     return [(c, widths[c.key]) for c in kept]
 
 
-def _needed(columns: Sequence[Column]) -> int:
-    return sum(c.minimum for c in columns) + GAP * (len(columns) - 1)
+def widest_cells(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The widest shown cell of each column over ``rows`` (0 where every cell is empty)."""
+    widest = dict.fromkeys((c.key for c in columns), 0)
+    for row in rows:
+        for c in columns:
+            value = row.get(c.key)
+            if value is not None and value != "":
+                length = cell_len(c.show(value))
+                if length > widest[c.key]:
+                    widest[c.key] = length
+    return widest
 
 
-def fit_cell(text: str, width: int, right: bool = False) -> str:
+def fit_cell(text: str, width: int, right: bool = False, ellipsis: str = "…") -> str:
     """Exactly ``width`` cells: cut with an ellipsis, never wrapped; wide characters count 2."""
     if width <= 0:
         return ""
+    mark = ellipsis if len(ellipsis) < width else "…"
     if len(text) > 4 * width + 64:
         # Far more characters than cells: cut before measuring (a redraw must stay cheap).
-        return str(set_cell_size(text[: 4 * width + 64], width - 1)) + "…"
+        return str(set_cell_size(text[: 4 * width + 64], width - len(mark))) + mark
     length: int = cell_len(text)
     if length > width:
-        return str(set_cell_size(text, width - 1)) + "…"
+        return str(set_cell_size(text, width - len(mark))) + mark
     if right:
         return " " * (width - length) + text
     return text + " " * (width - length)
@@ -260,14 +323,26 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def write_table(rows: Iterable[dict[str, Any]], kind: Kind, out: TextIO, width: int = 80) -> int:
-    """A fixed-width table fitted to ``width``; returns the number of rows written."""
-    layout = layout_columns(COLUMNS[kind], width)
+TABLE_WHOLE = ("id",)
+"""Columns the CLI's table never cuts: an id is what a user pastes into the next command."""
+
+
+def write_table(
+    rows: Iterable[dict[str, Any]], kind: Kind, out: TextIO, width: int = 80, ellipsis: str = "…"
+) -> int:
+    """A table fitted to ``width`` from what the rows hold; returns the number of rows written.
+
+    Ids are never cut: when they do not fit with the other columns at their narrowest, the
+    table is wider than ``width``.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    shown = widest_cells(COLUMNS[kind], rows)
+    layout = layout_columns(COLUMNS[kind], width, shown, whole=TABLE_WHOLE)
     gap = " " * GAP
-    out.write(gap.join(fit_cell(c.header, w, c.right) for c, w in layout).rstrip() + "\n")
+    out.write(gap.join(fit_cell(c.header, w, c.right, ellipsis) for c, w in layout).rstrip() + "\n")
     count = 0
     for row in rows:
-        cells = (fit_cell(c.show(row.get(c.key)), w, c.right) for c, w in layout)
+        cells = (fit_cell(c.show(row.get(c.key)), w, c.right, ellipsis) for c, w in layout)
         out.write(gap.join(cells).rstrip() + "\n")
         count += 1
     return count

@@ -18,6 +18,7 @@ __all__ = [
     "ago",
     "cell_width",
     "clock",
+    "counted",
     "ellipsize",
     "finite_number",
     "human_bytes",
@@ -55,6 +56,12 @@ def _escape_rest(char: str) -> str:
         return char
     code = ord(char)
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def counted(count: int, plural: str) -> str:
+    """``count`` and a plural noun that agrees with it: "1 file", "1,200 files", "0 rows"."""
+    noun = plural[:-1] if count == 1 and plural.endswith("s") else plural
+    return f"{count:,} {noun}"
 
 
 def visible(text: object) -> str:

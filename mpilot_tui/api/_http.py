@@ -534,6 +534,12 @@ def _describe_connect_error(host: str, exc: httpx.ConnectError) -> str:
         return f"could not connect to {host}: connection refused"
     reason = "; ".join(dict.fromkeys(_reason(c) for c in causes))
     lowered = reason.lower()
+    if "wrong_version_number" in lowered or "wrong version number" in lowered:
+        # The TLS hello was answered with something that is not TLS: a plain-HTTP server.
+        return (
+            f"TLS failed with {host}: the server answered in plain HTTP, not TLS"
+            f" ({reason}); use an http:// base URL for it"
+        )
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return f"TLS failed with {host}: {reason} (use a CA bundle with `verify`, or fix the cert)"
     if (

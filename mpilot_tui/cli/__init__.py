@@ -19,6 +19,7 @@ from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_c
 from .demo_server import register as register_demo_server
 from .listing import register as register_listing
 from .logs import register as register_logs
+from .streams import fit_streams_to_encoding
 
 __all__ = ["VIEWS", "main"]
 
@@ -67,6 +68,7 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
     Without a command, opens the browser. The token comes from MPILOT_TOKEN or a saved
     profile, never from the command line.
     """
+    fit_streams_to_encoding()
     ctx.obj = connection
     if ctx.invoked_subcommand is not None:
         return

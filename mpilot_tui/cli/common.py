@@ -118,7 +118,20 @@ def merged_connection(ctx: click.Context, **local: Any) -> dict[str, Any]:
     root: dict[str, Any] = dict(ctx.find_root().obj or {})
     merged = {k: v for k, v in root.items() if v is not None}
     merged.update({k: v for k, v in local.items() if v is not None})
+    if merged.get("demo"):
+        # The demo gateway runs in-process: a second place to connect to is a contradiction
+        # the user should hear about, not a flag that is silently dropped.
+        clashing = [f"--{name.replace('_', '-')}" for name in DEMO_CONFLICTS if merged.get(name)]
+        if clashing:
+            raise click.UsageError(
+                f"--demo uses the in-process demo gateway; it cannot be combined with "
+                f"{' or '.join(clashing)}"
+            )
     return merged
+
+
+DEMO_CONFLICTS = ("base_url", "auth", "profile")
+"""Connection options that name another gateway or its credentials: an error beside --demo."""
 
 
 def handle_errors(func: F) -> F:

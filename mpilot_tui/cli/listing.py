@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from ..api import Page
 from ..listing import KINDS, Kind, Listing, Query
 from ..output import FILE_FORMATS, FORMATS, ListingWriter, write_table
 from ..session import Session, resolve_session
+from ..text import counted
 from .common import (
     EXIT_CODES_HELP,
     connection_options,
@@ -23,6 +25,7 @@ from .common import (
     narrate,
     warn,
 )
+from .streams import holds_unicode, use_json_escapes
 
 __all__ = ["register"]
 
@@ -67,26 +70,41 @@ class _Printer:
         self.out = out
         self.count = 0
         self._rows: list[dict[str, Any]] = []
-        self._writer = (
-            ListingWriter(output_format, kind, out, array=every_page)
-            if output_format in FILE_FORMATS
-            else None
-        )
+        self._format = output_format
+        self._every_page = every_page
+        if output_format in ("json", "ndjson"):
+            use_json_escapes(out)
+        self._writer: ListingWriter | None = None
+        """Made with the first page: a listing whose first page fails writes nothing (not
+        even a CSV header) to stdout."""
 
     def add(self, page: Page[Any]) -> None:
         self.count += len(page.items)
-        if self._writer is not None:
+        if self._format in FILE_FORMATS:
+            if self._writer is None:
+                self._writer = ListingWriter(
+                    self._format, self.kind, self.out, array=self._every_page
+                )
             self._writer.add_envelope(json.loads(page.raw))
         else:
             self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
 
     def finish(self) -> None:
-        if self._writer is not None:
-            self._writer.finish()
+        if self._format in FILE_FORMATS:
+            if self._writer is not None:
+                self._writer.finish()
         else:
-            width = shutil.get_terminal_size((80, 24)).columns if self.out.isatty() else 80
-            write_table(self._rows, self.kind, self.out, width)
+            ellipsis = "…" if holds_unicode(self.out) else "..."
+            write_table(self._rows, self.kind, self.out, _table_width(self.out), ellipsis)
         self.out.flush()
+
+
+def _table_width(out: TextIO) -> int:
+    """``COLUMNS`` when set, else the terminal's width, else 80 (a pipe)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size((80, 24)).columns if out.isatty() else 80
 
 
 def _run_listing(
@@ -124,21 +142,21 @@ def _run_listing(
                 async for page in listing.walk(client, max_pages=None if fetch_all else 1):
                     printer.add(page)
             finally:
-                if fetch_all or listing.pages_loaded:
+                if listing.pages_loaded:
                     printer.finish()
 
     asyncio.run(main())
     what, pages = spec.noun, listing.pages_loaded
     if fetch_all:
-        narrate(f"{printer.count} {what} in {pages} page{'s' if pages != 1 else ''}")
+        narrate(f"{counted(printer.count, what)} in {counted(pages, 'pages')}")
     elif listing.has_more:
         flag = "--after" if spec.paging.name == "cursor" else "--offset"
         narrate(
-            f"{printer.count} {what}; more available: add {flag} {listing.next_position} "
+            f"{counted(printer.count, what)}; more available: add {flag} {listing.next_position} "
             "for the next page, or --all for everything"
         )
     else:
-        narrate(f"{printer.count} {what}; that is all")
+        narrate(f"{counted(printer.count, what)}; that is all")
 
 
 def register(group: click.Group) -> None:

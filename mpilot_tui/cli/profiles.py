@@ -419,10 +419,14 @@ def show_config_path(config_file: Path | None) -> None:
 @_config_option
 @_config_errors_exit
 def check_config(config_file: Path | None) -> None:
-    """Validate the config file and print warnings (runs no token command).
+    """Validate the config file: every problem found, one line each (runs no token command).
 
-    A ``[keymap]`` is checked against the app's bindings: unknown binding ids, keys that are
-    not keys, and a key given to a binding while another in the same place has it.
+    Errors (exit status 2): a file that does not parse or validate, a theme the app does not
+    have, and in ``[keymap]`` an unknown binding id, a key that is not a key, or a key given
+    to a binding while another in the same place has it. Warnings (exit status 0): secrets in
+    a file others can read, plain http or verify = false with credentials, a missing CA
+    bundle, a token_env/password_env that is not set, settings that have no effect, tables
+    the app does not read.
     """
     path = _path_in_use(config_file)
     store = ConfigStore.load(path)
@@ -431,17 +435,31 @@ def check_config(config_file: Path | None) -> None:
         return
     names = store.profile_names()
     default = store.default_profile or "(none)"
-    _echo(f"{path}: ok, {len(names)} profile(s), default: {default}")
     warnings = [*store.warnings(), *permission_warnings(path)]
     for name in names:
         warnings += profile_warnings(name, store.get_profile(name), os.environ)
+    problems: list[str] = []
     keymap = store.config.keymap
     if keymap:
         # The bindings and what a key is are the UI's (Textual's): loaded only when needed.
         from mpilot_tui.ui.keys import keymap_problems
 
-        warnings += keymap_problems(keymap)
+        problems += keymap_problems(keymap)
+    theme = store.config.theme
+    if theme:
+        from mpilot_tui.ui.themes import theme_problem
+
+        problem = theme_problem(theme)
+        if problem is not None:
+            problems.append(f"theme: {problem}")
     _warn(warnings)
+    if problems:
+        for problem in problems:
+            _echo(f"{PROG}: error: {problem}", err=True)
+        count = f"{len(problems)} error{'s' if len(problems) != 1 else ''}"
+        _echo(f"{path}: {count}, {len(names)} profile(s), default: {default}")
+        raise click.exceptions.Exit(CONFIG_ERROR_EXIT)
+    _echo(f"{path}: ok, {len(names)} profile(s), default: {default}")
 
 
 def register(group: click.Group) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from mpilot_tui.api.settings import DEMO_BASE_URL, is_loopback_url
 from mpilot_tui.config.models import ProfileConfig
 
-__all__ = ["connection_warnings", "permission_warnings", "profile_warnings"]
+__all__ = ["connection_warnings", "permission_warnings", "profile_warnings", "route_suffix"]
 
 _SECRET_KEY = re.compile(r"(?<![\w-])(token|password)\s*=")
 
@@ -61,6 +61,17 @@ def permission_warnings(path: Path) -> list[str]:
     ]
 
 
+ROUTE_SUFFIXES = ("/openai/v1", "/openai", "/v1")
+"""Route prefixes the client adds itself: a base URL ending in one is a gateway URL copied
+from an SDK setting (``OPENAI_BASE_URL``)."""
+
+
+def route_suffix(base_url: str) -> str | None:
+    """The route prefix ``base_url`` ends in (``/openai``, ``/v1``), or None."""
+    path = urlsplit(base_url).path.rstrip("/").lower()
+    return next((suffix for suffix in ROUTE_SUFFIXES if path.endswith(suffix)), None)
+
+
 def connection_warnings(
     base_url: str,
     *,
@@ -81,6 +92,14 @@ def connection_warnings(
         warnings.append(
             f"{where}the token would travel unencrypted over plain http to {parts.hostname};"
             " use an https:// base URL"
+        )
+    route = route_suffix(base_url)
+    if route is not None:
+        root = base_url.rstrip("/")[: -len(route)] or base_url
+        warnings.append(
+            f"{where}the base URL ends in {route}, but the routes are added to it"
+            f" ({route}/openai/v1/files would be asked for, not /openai/v1/files);"
+            f" use the gateway's root: {root}"
         )
     if verify is False:
         warnings.append(

@@ -57,6 +57,7 @@ ALLOWED: dict[str, str] = {
     "default_profile": "the name of a profile defined under [profiles.NAME]",
     "theme": "a theme name (a string)",
     "inspector_history": "a whole number from 10 to 100000",
+    "confirm_quit": "true (the default) or false",
     "keymap": 'a table of binding id = key string, e.g. quit = "ctrl+q"',
     "profiles": "tables [profiles.NAME], NAME made of letters, digits, '-' and '_'",
     "base_url": 'an http:// or https:// URL with a host, e.g. "http://localhost:8080"',
@@ -229,6 +230,8 @@ class ConfigFile(BaseModel):
     """The UI theme's name."""
     inspector_history: Annotated[int, Field(ge=10, le=100_000)] | None = None
     """How many of the last requests the request inspector keeps (default 500)."""
+    confirm_quit: bool | None = None
+    """Ask before ``q`` drops more than one page of loaded rows (default true)."""
     keymap: dict[_NonEmpty, _NonEmpty] = {}
     """Binding id -> key string, overriding the default bindings."""
     profiles: dict[Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)], ProfileConfig] = {}

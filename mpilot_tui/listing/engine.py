@@ -193,15 +193,21 @@ class Listing:
     # -- what the user asks for -------------------------------------------------------------
 
     def restart(self, query: Query | None = None) -> PageAsk | None:
-        """Start the listing over (a new query, or the same one): a new run, no rows."""
+        """Start the listing over (a new query, or the same one): a new run, no rows.
+
+        The filter stays, and so does the sort when the kind (and so its columns) stays."""
+        kind = self.query.kind
         if query is not None:
             self.query = query
         self.generation += 1
         filter_text = self.view.filter_text
+        sort_column, sort_reverse = self.view.sort_column, self.view.sort_reverse
         self.store = RowStore(self.query.kind)
         self.view = RowView(self.store)
         if filter_text:
             self.view.set_filter(filter_text)
+        if sort_column is not None and self.query.kind == kind:
+            self.view.set_sort(sort_column, sort_reverse)
         self.guard = PageGuard()
         self.pages_loaded = 0
         self.rows_loaded = 0

@@ -88,6 +88,8 @@ class MPilotApp(App[None]):
         self.handle_signals = False
         """Turn SIGTERM and SIGHUP into a clean exit (:func:`run_app` sets it; tests that run
         the app inside pytest do not)."""
+        self.confirm_quit = True
+        """Ask before quitting drops more than a page of rows (the config's ``confirm_quit``)."""
         self.crash: str | None = None
         """What an unexpected error cost, said on stderr once the terminal is back."""
 
@@ -135,6 +137,8 @@ class MPilotApp(App[None]):
             self.notify(str(exc), title="Config not applied", severity="warning", markup=False)
             return
         self.apply_settings(config.keymap, config.theme, config.inspector_history)
+        if config.confirm_quit is not None:
+            self.confirm_quit = config.confirm_quit
 
     def action_profiles(self) -> None:
         from .screens.profiles import ProfileSwitcher
@@ -234,6 +238,30 @@ class MPilotApp(App[None]):
             return
         await super().on_event(event)
 
+    async def action_quit(self) -> None:
+        """``q``: in a dialog or a screen over the browser, close it (as its escape does);
+        in the browser, quit, asking first when more than one page of rows would be lost."""
+        screen = self.screen
+        if not isinstance(screen, BrowserScreen) and len(self.screen_stack) > 2:
+            escape = self.active_bindings.get("escape")
+            if escape is not None and escape.enabled:
+                await self.run_action(escape.binding.action, escape.node)
+            else:
+                screen.dismiss(None)
+            return
+        rows = len(screen.store) if isinstance(screen, BrowserScreen) else 0
+        page_size = screen.selection.page_size if isinstance(screen, BrowserScreen) else 0
+        if not self.confirm_quit or rows <= page_size:
+            self.exit()
+            return
+        from .screens.confirm import QuitConfirm
+
+        def answered(quit_app: bool | None) -> None:
+            if quit_app:
+                self.exit()
+
+        self.push_screen(QuitConfirm(rows), answered)
+
     def action_interrupt(self) -> None:
         """Ctrl-C: quit with the CLI's exit code for an interrupt."""
         self.exit(return_code=EXIT_INTERRUPTED)
@@ -283,11 +311,15 @@ class MPilotApp(App[None]):
             if k in known and not any(key_problem(key.strip()) for key in v.split(","))
         }
         self.set_keymap(self.user_keymap)
-        if theme and theme in self.available_themes:
-            self.theme = theme
-        elif theme:
-            self.notify(f"No theme called {theme!r}; keeping {self.theme}.", title="Config",
-                        severity="warning", markup=False)  # fmt: skip
+        if theme:
+            from .themes import theme_problem
+
+            wrong = theme_problem(theme, tuple(sorted(self.available_themes)))
+            if wrong is None:
+                self.theme = theme
+            else:
+                self.notify(f"{wrong}; keeping {self.theme}.", title="Config",
+                            severity="warning", markup=False)  # fmt: skip
         if history_size is not None:
             self.history_size = history_size
             self.client.history.resize(history_size)

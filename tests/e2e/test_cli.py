@@ -26,8 +26,11 @@ def gateway() -> Iterator[str]:
         yield base_url
 
 
-def run(tmp_path: Path, *args: str, token: str | None = VK) -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path, *args: str, token: str | None = VK, **env: str
+) -> subprocess.CompletedProcess[str]:
     extra = {"MPILOT_TOKEN": token} if token else {}
+    extra.update(env)
     return subprocess.run(
         [sys.executable, "-m", "mpilot_tui", *args],
         capture_output=True,
@@ -126,3 +129,59 @@ def test_demo_flag_counts_the_documented_default(tmp_path: Path) -> None:
                  "ndjson", token=None)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1200
+
+
+def test_a_failed_first_page_writes_nothing_to_stdout(tmp_path: Path) -> None:
+    for fmt in ("csv", "json", "ndjson", "table"):
+        result = run(tmp_path, "containers", "--demo", "--provider", "azure", "--format", fmt,
+                     "--all", token=None)  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == "", fmt
+        assert "not supported by azure" in result.stderr
+
+
+@pytest.mark.parametrize("flag", [["--base-url", "http://127.0.0.1:9"], ["--profile", "work"]])
+def test_demo_with_another_gateway_is_a_usage_error(tmp_path: Path, flag: list[str]) -> None:
+    result = run(tmp_path, "files", "--demo", *flag, token=None)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"cannot be combined with {flag[0]}" in result.stderr
+    before = run(tmp_path, "--demo", *flag, "files", token=None)
+    assert before.returncode == 2 and flag[0] in before.stderr
+
+
+@pytest.mark.parametrize("columns", ["200", "80", "40"])
+def test_cli_tables_never_cut_an_id(tmp_path: Path, columns: str) -> None:
+    containers = run(tmp_path, "containers", "--demo", "--format", "ndjson", token=None)
+    ids = [json.loads(line)["id"] for line in containers.stdout.splitlines()]
+    table = run(tmp_path, "containers", "--demo", token=None, COLUMNS=columns)
+    assert table.returncode == 0, table.stderr
+    shown = [line.split()[0] for line in table.stdout.splitlines()[1:]]
+    assert shown == ids
+    files = run(tmp_path, "container-files", ids[0], "--demo", "--format", "ndjson", token=None)
+    file_ids = [json.loads(line)["id"] for line in files.stdout.splitlines()]
+    files_table = run(tmp_path, "container-files", ids[0], "--demo", token=None, COLUMNS=columns)
+    assert [line.split()[0] for line in files_table.stdout.splitlines()[1:]] == file_ids
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "latin-1"},
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""},
+    ],
+)
+def test_cli_on_a_non_utf8_output_writes_what_it_can_hold(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    table = run(tmp_path, "files", "--demo", "--limit", "20", token=None, COLUMNS="80", **env)
+    assert table.returncode == 0, table.stderr
+    assert "Traceback" not in table.stderr
+    lines = table.stdout.splitlines()
+    assert len(lines) == 21 and "..." in table.stdout
+    assert len({len(line) for line in lines[1:]}) == 1  # the stand-in keeps the columns aligned
+    shown = run(tmp_path, "files", "--demo", "--format", "ndjson", "--limit", "3", token=None,
+                **env)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    for line in shown.stdout.splitlines():
+        json.loads(line)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,6 +68,8 @@ def test_browse_page_and_quit_in_tmux(tmp_path: Path) -> None:
             tmux("send-keys", "-t", session, "Escape")
             time.sleep(0.3)
             tmux("send-keys", "-t", session, "q")
+            wait_screen(session, "Quit mpilot-tui?")  # more than a page would be lost
+            tmux("send-keys", "-t", session, "q")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
@@ -74,3 +80,107 @@ def test_browse_page_and_quit_in_tmux(tmp_path: Path) -> None:
                 raise AssertionError("the app did not quit on q")
         finally:
             subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+# -- what a new user ran into -------------------------------------------------------------
+
+ID = re.compile(r"\b(?:file|cntr|cfile)[-_][A-Za-z0-9]{24}\b")
+"""A whole demo id (a cut one ends in an ellipsis and does not match)."""
+
+
+@pytest.fixture(scope="module")
+def several_pages() -> Iterator[str]:
+    with demo_server("--files", "450", "--keys", "3") as base_url:
+        yield base_url
+
+
+def _shell_env(tmp_path: Path, **extra: str) -> str:
+    env = cli_env(str(tmp_path / "config.toml"), **extra)
+    keep = ("MPILOT_", "PATH", "HOME", "LANG", "TERM", "PYTHON", "LC_", "COLUMNS")
+    return " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items() if k.startswith(keep))
+
+
+@contextmanager
+def in_tmux(command: str, width: int = 120, height: int = 36) -> Iterator[str]:
+    session = f"mpilot-e2e-{uuid.uuid4().hex[:8]}"
+    # The pane stays after the command ends, so what a CLI printed can be read.
+    tmux("new-session", "-d", "-x", str(width), "-y", str(height), "-s", session,
+         f"{command}; echo '<<exit '$?'>>'; sleep 30")  # fmt: skip
+    try:
+        yield session
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def _app(tmp_path: Path, base_url: str) -> str:
+    exports = _shell_env(tmp_path, MPILOT_BASE_URL=base_url)
+    return f"env {exports} {shlex.quote(sys.executable)} -m mpilot_tui"
+
+
+def _cli(tmp_path: Path, *args: str, **env: str) -> str:
+    exports = _shell_env(tmp_path, **env)
+    quoted = " ".join(shlex.quote(a) for a in args)
+    return f"env {exports} {shlex.quote(sys.executable)} -m mpilot_tui {quoted}"
+
+
+def test_end_lands_on_the_true_last_row_of_several_pages(
+    tmp_path: Path, several_pages: str
+) -> None:
+    with in_tmux(_app(tmp_path, several_pages)) as session:
+        wait_screen(session, "more available")
+        tmux("send-keys", "-t", session, "End")  # once: the listing follows to its end
+        screen = wait_screen(session, "row 450 of 450", timeout=30)
+        assert "450 rows · all loaded" in screen
+
+
+def test_an_id_is_shown_whole_at_120_columns(tmp_path: Path, several_pages: str) -> None:
+    with in_tmux(_app(tmp_path, several_pages)) as session:
+        screen = wait_screen(session, "more available")
+        rows = [line for line in screen.splitlines() if "file-" in line]
+        assert rows, screen
+        assert all(ID.search(line) for line in rows), screen
+
+
+def test_typing_in_the_page_size_dialog_and_q_closing_a_dialog(
+    tmp_path: Path, several_pages: str
+) -> None:
+    with in_tmux(_app(tmp_path, several_pages)) as session:
+        wait_screen(session, "more available")
+        tmux("send-keys", "-t", session, "s")
+        wait_screen(session, "Page size")
+        tmux("send-keys", "-t", session, "250", "Enter")
+        wait_screen(session, "page: 250")
+        tmux("send-keys", "-t", session, "s")
+        wait_screen(session, "type a value")
+        tmux("send-keys", "-t", session, "Down")  # to the list, where q is not typed
+        time.sleep(0.3)
+        tmux("send-keys", "-t", session, "q")
+        deadline = time.monotonic() + 10
+        while "type a value" in (screen := capture(session)):
+            assert time.monotonic() < deadline, f"q did not close the dialog:\n{screen}"
+            time.sleep(0.2)
+        assert "page: 250" in screen and "<<exit" not in screen, "the app is still there"
+
+
+def test_cli_containers_table_in_a_terminal_shows_whole_ids(tmp_path: Path) -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "mpilot_tui", "containers", "--demo", "--format", "ndjson"],
+        capture_output=True, text=True, timeout=60,
+        env=cli_env(str(tmp_path / "config.toml")),
+    )  # fmt: skip
+    ids = [json.loads(line)["id"] for line in listed.stdout.splitlines()]
+    assert ids
+    for width in (120, 80):
+        with in_tmux(_cli(tmp_path, "containers", "--demo"), width=width) as session:
+            screen = wait_screen(session, "<<exit 0>>")
+            for container_id in ids:
+                assert container_id in screen, screen
+
+
+def test_cli_under_a_latin1_encoding_writes_what_it_can(tmp_path: Path) -> None:
+    command = _cli(tmp_path, "files", "--demo", "--limit", "10", PYTHONIOENCODING="latin-1")
+    with in_tmux(command, width=80) as session:
+        screen = wait_screen(session, "<<exit 0>>")
+        assert "Traceback" not in screen and "UnicodeEncodeError" not in screen
+        assert "..." in screen
+        assert len([line for line in screen.splitlines() if ID.search(line)]) == 10

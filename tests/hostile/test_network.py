@@ -30,7 +30,7 @@ from helpers_hostile import (
     tui_settings,
     wait_for,
 )
-from helpers_net import free_port
+from helpers_net import demo_server, free_port
 
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api._http import RETRY_AFTER_CAP, parse_retry_after
@@ -162,6 +162,16 @@ def test_cli_tls_verification_is_on_unless_a_profile_turns_it_off(
     verify_off = run_cli(tmp_path, "--profile", "off")
     assert verify_off.code == EXIT_OK, verify_off.stderr
     assert "verification is off" in verify_off.stderr
+
+
+def test_cli_https_to_a_plain_http_server_says_to_use_http(tmp_path: Path) -> None:
+    with demo_server() as plain:
+        assert plain.startswith("http://")
+        result = run_cli(tmp_path, base_url="https://" + plain.removeprefix("http://"))
+    assert result.code == EXIT_CONNECTION
+    line = one_error_line(result)
+    assert "answered in plain HTTP, not TLS" in line and "use an http:// base URL" in line
+    assert "CA bundle" not in line
 
 
 # -- broken answers -------------------------------------------------------------------------

@@ -112,8 +112,7 @@ async def test_page_size_prompt_says_what_is_wrong_and_stays_open() -> None:
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
         picker = app.screen
-        await pilot.press("tab")
-        assert app.focused is picker.query_one("#picker-input")
+        assert app.focused is picker.query_one("#picker-input"), "typing goes to the field"
         for typed in ("abc", "0", "10001"):
             await pilot.press("ctrl+u", *typed, "enter")
             await pilot.pause(0.1)
@@ -137,12 +136,93 @@ async def test_page_size_prompt_escape_keeps_the_size() -> None:
         await loaded(pilot, screen, 30)
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
-        await pilot.press("tab", *"x1", "enter")
+        await pilot.press(*"x1", "enter")
         await pilot.pause(0.1)
         assert isinstance(app.screen, OptionPicker)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
         assert screen.selection.page_size == 100
+
+
+async def test_typing_in_the_page_size_and_purpose_dialogs_goes_to_the_field() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
+        picker = app.screen
+        await pilot.press("down")
+        assert isinstance(app.focused, OptionList), "down goes to the list"
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.screen is not picker)
+        assert screen.selection.page_size != 100, "the list still picks"
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
+        await pilot.press(*"250", "enter")
+        await wait_for(pilot, lambda: screen.selection.page_size == 250)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
+        await pilot.press(*"vision", "enter")
+        await wait_for(pilot, lambda: screen.selection.purpose == "vision")
+
+
+async def test_q_in_a_dialog_closes_the_dialog_not_the_app() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        from mpilot_tui.ui.screens.export import ExportScreen
+        from mpilot_tui.ui.screens.inspector import InspectorScreen
+
+        dialogs = (("s", OptionPicker), ("question_mark", HelpScreen), ("e", ExportScreen),
+                   ("i", InspectorScreen), ("b", ContainerPicker))  # fmt: skip
+        for key, dialog in dialogs:
+            await pilot.press(key)
+            await wait_for(pilot, lambda d=dialog: isinstance(app.screen, d))  # type: ignore[misc]
+            if dialog in (OptionPicker, ContainerPicker, ExportScreen):
+                await pilot.press("tab")  # off the text field, where q is typed
+            await pilot.press("q")
+            await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+            assert app.is_running
+        assert screen.selection.page_size == 100
+        assert len(screen.store) == 30
+
+
+async def test_quit_asks_once_when_more_than_a_page_is_loaded() -> None:
+    from mpilot_tui.ui.screens.confirm import QuitConfirm
+
+    app = demo_app(page_size=10, files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await pilot.press("end")
+        await loaded(pilot, screen, 30)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        assert "The 30 loaded rows will be dropped" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        assert app.is_running
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitConfirm))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_quit_does_not_ask_with_confirm_quit_off_or_one_page() -> None:
+    app = demo_app(page_size=10, files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await pilot.press("end")
+        await loaded(pilot, screen, 30)
+        app.confirm_quit = False
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+    one_page = demo_app(files=30)
+    async with one_page.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot, browser(one_page), 30)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not one_page.is_running)
 
 
 # -- container picker ---------------------------------------------------------------------

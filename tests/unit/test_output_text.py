@@ -313,9 +313,19 @@ def test_table_fits_the_width_with_an_ellipsis(width: int) -> None:
         _file(id="file-" + "x" * 90, filename="日本語のファイル名" * 8),
     ]
     text = render_table(rows, "files", width=width)
+    id_width = len(rows[1]["id"])
     for line in _lines(text):
-        assert cell_width(line) <= width, line
+        # The ids are never cut: the table is wider than asked only by what they need.
+        assert cell_width(line) <= max(width, id_width + GAP + 6), line
+    assert rows[1]["id"] in text
     assert "…" in text
+
+
+def test_table_widths_come_from_what_is_shown() -> None:
+    rows = [_file(filename="chart.png", purpose="assistants", status="processed")]
+    rows[0].pop("expires_at", None)
+    line = _lines(render_table(rows, "files", width=100))[1]
+    assert "assistants" in line and "processed" in line and "…" not in line
 
 
 def test_table_short_rows_are_not_cut() -> None:

@@ -260,6 +260,7 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
             self.store.item(row), extra=record.extra_fields, meta=record.meta,
             title=f"Row {self.table.cursor + 1:,}",
         )  # fmt: skip
+        self._update_status()  # the cache badge is the cursor row's page's
 
     @on(FileTable.Chosen)
     def chosen(self) -> None:
@@ -319,8 +320,13 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         # The filter runs in slices: keys typed meanwhile land, and narrow what it found.
+        row = self.table.current_row
         self.after_find(self.listing.set_filter(event.value.strip(), sliced=True))
         self.table.show_listing()
+        # The cursor stays on the same item when it is still shown (a cleared filter).
+        position = self.listing.view.position_of(row) if row is not None else None
+        if position is not None:
+            self.table.move_cursor(position)
         self._update_status()  # "N rows (M shown)": a toast per keystroke would pile up
         if self.listing.view.pending:
             self._run_filter(self.listing.view)

@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 from ...api import ItemResult, MPilotError, Page
 from ...listing import FindOutcome, Listing, Query
-from ...text import visible
+from ...text import counted, visible
 from ..widgets.detail import DetailPane
 from .listing_screen import ListingScreen
 from .pickers import OptionPicker
@@ -92,7 +92,8 @@ class BrowserTools(ListingScreen):
         run = self.listing.finding
         box = self.query_one("#filter", Input)
         subtitle = (
-            f"finding: {self.listing.rows_loaded:,} rows loaded, {run.pages:,} more pages · "
+            f"finding: {counted(self.listing.rows_loaded, 'rows')} loaded, "
+            f"{counted(run.pages, 'pages')} fetched so far · "
             "escape stops"
             if run is not None
             else ""
@@ -218,7 +219,7 @@ class BrowserTools(ListingScreen):
         if message.generation != self.generation:
             return
         if message.item_id == self._current_id() and self.last_error is None:
-            self.query_one(DetailPane).show_error(message.error)
+            self.query_one(DetailPane).show_error(message.error, rows_loaded=len(self.store))
         self.notify(visible(str(message.error)), title="Item not fetched", severity="error",
                     markup=False)  # fmt: skip
 

@@ -95,7 +95,7 @@ class ExportScreen(ModalScreen[None]):
         Binding("ctrl+s", "start", "Export", id="export.start"),
         # A priority binding: the radio sets would take enter for themselves otherwise.
         Binding("enter", "start", "Export", show=False, priority=True),
-        Binding("escape", "cancel", "Cancel/close", id="export.cancel"),
+        Binding("escape,q", "cancel", "Cancel/close", id="export.cancel"),
     ]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }

@@ -28,7 +28,7 @@ from ...api import (
     TransportError,
 )
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query
-from ...rows import RowStore, RowView
+from ...rows import PageRecord, RowStore, RowView
 from ...session import Session
 from ...text import visible
 from ..widgets.bars import StatusBar
@@ -225,7 +225,7 @@ class ListingScreen(Screen[None]):
         """A find run moved on or ended (None: nothing to tell); the browser shows it."""
 
     def _show_error(self, error: MPilotError) -> None:
-        self.detail.show_error(error)
+        self.detail.show_error(error, rows_loaded=len(self.store))
         said = self.requests_error(error)
         self.table.empty_note = said
         if not len(self.listing.store):
@@ -255,7 +255,13 @@ class ListingScreen(Screen[None]):
         self._update_position()
         listing = self.listing
         store = listing.store
-        record = store.pages[-1] if store.pages else None
+        # The facts (cache badge, extra fields) of the page the cursor row came in.
+        row = self.table.current_row
+        record: PageRecord | None = None
+        if row is not None and row < len(store):
+            record = store.page_of(row)
+        elif store.pages:
+            record = store.pages[-1]
         error = listing.last_error
         self.query_one(StatusBar).show(
             rows=len(store),

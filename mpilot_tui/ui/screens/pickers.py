@@ -46,12 +46,15 @@ def page_size_problem(value: str) -> str | None:
 class OptionPicker(ModalScreen[str | None]):
     """Pick one of a few values, or type another; Escape cancels.
 
-    A typed value that ``validate`` finds wrong (it returns why) keeps the picker open with
-    the reason shown under the field.
+    With free entry, typing goes to the field from the first key (as in the container
+    picker): enter takes what was typed, or the highlighted value when nothing was; down
+    moves to the list. A typed value that ``validate`` finds wrong (it returns why) keeps the
+    picker open with the reason shown under the field.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel")
+        Binding("escape,q", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "to_list", "To the list", show=False),
     ]
     DEFAULT_CSS = """
     OptionPicker #picker-error { width: 1fr; height: auto; color: $text-error; display: none; }
@@ -76,17 +79,28 @@ class OptionPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker"):
             yield Label(self.title_text, classes="picker-title")
-            yield OptionList(*[Option(Text(visible(v))) for v in self.values], id="picker-list")
             if self.free:
-                yield Input(placeholder="or type a value and press enter", id="picker-input")
+                yield Input(
+                    placeholder="type a value and press enter, or ↓ to the list",
+                    id="picker-input",
+                )
                 yield Label(id="picker-error")
+            yield OptionList(*[Option(Text(visible(v))) for v in self.values], id="picker-list")
         yield Footer()  # this dialog's keys, not the browser's underneath
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
         if self.current in self.values:
             options.highlighted = self.values.index(self.current)
-        options.focus()
+        if self.free:
+            self.query_one(Input).focus()
+        else:
+            options.focus()
+
+    def action_to_list(self) -> None:
+        """Down from the field goes to the list (the list's own down moves in it)."""
+        if self.free and isinstance(self.focused, Input):
+            self.query_one(OptionList).focus()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -96,6 +110,9 @@ class OptionPicker(ModalScreen[str | None]):
     def typed(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         if not value:
+            highlighted = self.query_one(OptionList).highlighted
+            if highlighted is not None:
+                self.dismiss(self.values[highlighted])
             return
         problem = self.validate(value) if self.validate is not None else None
         if problem is None:
@@ -142,7 +159,7 @@ class ContainerPicker(ModalScreen[str | None]):
     """Containers from ``GET /v1/containers``, the recently used ones, or a typed id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "to_list", "To the list", show=False),
     ]
     DEFAULT_CSS = """

@@ -72,7 +72,7 @@ class ProfileForm(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="profile_form.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="profile_form.cancel"),
         Binding("ctrl+s", "save", "Save", id="profile_form.save"),
         Binding("ctrl+t", "test", "Test connection", id="profile_form.test"),
     ]

@@ -30,7 +30,7 @@ class ProfileSwitcher(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="profiles.cancel"),
+        Binding("escape,q", "cancel", "Cancel", id="profiles.cancel"),
         # Priority: acted on as the key arrives, so the keys typed behind it go to the form.
         Binding("a", "add", "Add profile", id="profiles.add", priority=True),
         Binding("e", "edit", "Edit profile", id="profiles.edit", priority=True),

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
 from ...listing import KINDS, Progress
-from ...text import ellipsize, visible
+from ...text import counted, ellipsize, visible
 
 __all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
 
@@ -158,7 +158,7 @@ class StatusBar(Static):
         """``page_extras``: say the gateway latency and ``cache_debug`` of the last page (the
         files views; the request log's pages carry neither)."""
         text = Text(" ")
-        text.append(f"{rows:,} rows", style="bold")
+        text.append(counted(rows, "rows"), style="bold")
         if shown is not None and shown != rows:
             text.append(f" ({shown:,} shown)")
         if progress is not None:

@@ -153,7 +153,9 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     # -- errors -------------------------------------------------------------------------------
 
-    def show_error(self, error: MPilotError | None) -> None:
+    def show_error(self, error: MPilotError | None, *, rows_loaded: int = 0) -> None:
+        """Show ``error`` above the item (None hides it); ``rows_loaded`` says whether there
+        are rows that stay."""
         panel = self.query_one("#detail-error", Static)
         if error is None:
             panel.remove_class("shown")
@@ -171,7 +173,10 @@ class DetailPane(VerticalScroll, can_focus=True):
             grid.add_row("message", Text(visible(clip(error.message))))
             if error.url:
                 grid.add_row("url", Text(visible(clip(error.url))))
-        hint = Text("r retries · rows already loaded stay", style="italic dim")
+        hint = Text(
+            "r retries · the rows already loaded stay" if rows_loaded else "r retries",
+            style="italic dim",
+        )
         panel.update(Group(grid, hint))
         panel.add_class("shown")
 

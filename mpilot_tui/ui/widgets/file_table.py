@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -30,17 +31,23 @@ from ...api.redaction import Redactor
 from ...listing import END, Listing, Query
 from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowView
+from ...text import counted
 
 __all__ = ["FileTable"]
 
 
 def _browser_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
-    """The CLI's columns, with ids allowed to shrink: the detail pane shows them whole."""
-    return tuple(replace(c, minimum=12) if c.key == "id" else c for c in columns)
+    """The CLI's columns; an id may shrink (last of all, and only when the terminal is too
+    narrow to show it whole): the detail pane shows it whole anyway."""
+    return tuple(replace(c, minimum=12, maximum=64) if c.key == "id" else c for c in columns)
 
 
 TABLE_COLUMNS = {kind: _browser_columns(columns) for kind, columns in COLUMNS.items()}
 """The browser's columns for each listing."""
+WHOLE_COLUMNS = ("id",)
+"""Columns shown whole whenever the width allows: ids are what users copy."""
+MEASURED_ROWS = 500
+"""Rows of the view whose cells set the column widths (the first ones, in view order)."""
 
 
 class FileTable(ScrollView, can_focus=True):
@@ -131,6 +138,8 @@ class FileTable(ScrollView, can_focus=True):
         self.empty_note: str | None = None
         """What the marker line says instead when there are no rows (a view's own words for
         the error that left it empty)."""
+        self._measured = 0
+        """How many rows the current layout was measured on."""
         self._pass_style: Style | None = None
         """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
 
@@ -169,6 +178,9 @@ class FileTable(ScrollView, can_focus=True):
 
     def rows_appended(self) -> None:
         """More rows were added to the view; the cursor and scroll position stay put."""
+        if self._measured < MEASURED_ROWS and len(self.view) != self._measured:
+            self._layout_width = -1  # the widths were measured on fewer rows than now shown
+            self.refresh()
         before = self.virtual_size.height
         self._update_virtual_size()
         body = self._body_height()
@@ -202,9 +214,29 @@ class FileTable(ScrollView, can_focus=True):
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         if width != self._layout_width:
-            self._layout = layout_columns(TABLE_COLUMNS[self.view.store.kind], width)
+            columns = TABLE_COLUMNS[self.view.store.kind]
+            self._layout = layout_columns(
+                columns, width, self._widest(columns), whole=WHOLE_COLUMNS, cut_whole=True
+            )
             self._layout_width = width
+            self._measured = len(self.view)
         return self._layout
+
+    def _widest(self, columns: tuple[Column, ...]) -> dict[str, int]:
+        """The widest cell of each column among the rows shown (the first of them): widths
+        come from what is there, so an empty column takes no room from the others."""
+        view, store = self.view, self.view.store
+        widest = dict.fromkeys((c.key for c in columns), 0)
+        for position in range(min(len(view), MEASURED_ROWS)):
+            row = view.row(position)
+            for column in columns:
+                value = store.value(column.key, row)
+                if value is None or value == "":
+                    continue
+                length = cell_len(column.show(value))
+                if length > widest[column.key]:
+                    widest[column.key] = length
+        return widest
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._pass_style = self.rich_style
@@ -262,10 +294,12 @@ class FileTable(ScrollView, can_focus=True):
     def _marker_strip(self, width: int, base: Style) -> Strip:
         total = len(self.view)
         listing = self.listing
-        # A first page that failed has no "more" to offer: r starts over.
-        more = listing.has_more and (len(listing.store) > 0 or listing.last_error is None)
+        # A page that failed offers no "more": r retries it (or starts over, on the first).
+        more = listing.has_more and listing.last_error is None
         if listing.loading:
             text = "  loading more…"
+        elif listing.last_error is not None and len(listing.store):
+            text = "  stopped by an error: the next page failed (r retries it)"
         elif total == 0 and not more:
             text = f"  {self.empty_message}"
         elif more and not listing.paging_paused:
@@ -273,7 +307,7 @@ class FileTable(ScrollView, can_focus=True):
         elif more:
             text = "  more available (filter on: paging paused)"
         else:
-            text = f"  all {total:,} rows loaded" if not self.view.active else ""
+            text = f"  all {counted(total, 'rows')} loaded" if not self.view.active else ""
         style = base + self.get_component_rich_style("file-table--marker")
         return Strip([Segment(fit_cell(text, width), style)], width)
 

@@ -454,14 +454,33 @@ def test_config_check_warns_about_a_broken_keymap(cli: Cli, user_file: Path) -> 
         + '"app.help" = "f1"\n'
     )
     result = cli("config", "check")
-    assert result.exit_code == 0
-    assert result.stdout == f"{user_file}: ok, 2 profile(s), default: local\n"
+    assert result.exit_code == 2
+    assert result.stdout == f"{user_file}: 3 errors, 2 profile(s), default: local\n"
     warnings = [line for line in result.stderr.splitlines() if "[keymap]" in line]
-    assert all(line.startswith("mpilot-tui: warning: [keymap] ") for line in warnings)
+    assert all(line.startswith("mpilot-tui: error: [keymap] ") for line in warnings)
     assert len(warnings) == 3, result.stderr
     assert "no such binding: browser.nope;" in warnings[0]
     assert "browser.refresh = 'f55': 'f55' is not a key Textual knows" in warnings[1]
     assert "'o' is given to table.down (Down), but browser.order (Order)" in warnings[2]
+
+
+def test_config_check_reports_every_problem_and_exits_2(cli: Cli, user_file: Path) -> None:
+    user_file.write_text(
+        'theme = "no-such-theme"\n' + USER_FILE + '\n[keymap]\n"browser.nope" = "x"\n'
+    )
+    user_file.chmod(0o644)
+    result = cli("config", "check")
+    assert result.exit_code == 2
+    assert "ok" not in result.stdout
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 2, result.stderr
+    assert "No theme called 'no-such-theme'; the themes are: " in errors[0] + errors[1]
+    assert "textual-dark" in result.stderr
+    assert "no such binding: browser.nope" in result.stderr
+    assert "token_env names MPILOT_LOCAL_TOKEN, which is not set" in result.stderr  # a warning
+    good = 'theme = "nord"\n' + USER_FILE
+    user_file.write_text(good)
+    assert cli("config", "check").exit_code == 0
 
 
 def test_config_check_is_quiet_about_a_good_keymap(cli: Cli, user_file: Path) -> None:

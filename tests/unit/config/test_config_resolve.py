@@ -317,3 +317,21 @@ def test_config_file_argument_beats_the_environment(two_profiles: Path, tmp_path
 def test_env_defaults_to_os_environ(two_profiles: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MPILOT_TOKEN", ENV_TOKEN)
     assert token_of(resolve_connection()) == ENV_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [
+        ("http://gw:8080/openai", "http://gw:8080"),
+        ("https://gw.example.com/openai/v1/", "https://gw.example.com"),
+        ("http://gw:8080/v1", "http://gw:8080"),
+        ("http://gw:8080/proxy/openai", "http://gw:8080/proxy"),
+    ],
+)
+def test_a_base_url_ending_in_a_route_says_what_it_should_be(url: str, root: str) -> None:
+    from mpilot_tui.config.checks import connection_warnings
+
+    warnings = connection_warnings(url, sends_credentials=False, verify=True)
+    assert len(warnings) == 1
+    assert warnings[0].endswith(f"use the gateway's root: {root}")
+    assert connection_warnings(root, sends_credentials=False, verify=True) == []
