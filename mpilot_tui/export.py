@@ -26,7 +26,7 @@ from typing import IO, Any, Self
 
 from pydantic_core import from_json
 
-from .api.pagination import Page
+from .api.pagination import Page, items_of
 from .output import FileFormat, Kind, ListingWriter
 from .rows import RowStore
 
@@ -201,8 +201,7 @@ def shown_items(store: RowStore, rows: Sequence[int]) -> list[dict[str, Any]]:
         if not needed:
             continue
         body = json.loads(zlib.decompress(record.compressed))
-        data = body.get("data") if isinstance(body, dict) else None
-        items = data if isinstance(data, list) else []
+        items = items_of(store.kind, body)
         for position, row in needed:
             offset = row - record.start
             item = items[offset] if 0 <= offset < len(items) else None

@@ -16,13 +16,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any, Literal, TextIO
 
 from pydantic_core import PydanticSerializationError, to_json
 from rich.cells import cell_len, set_cell_size
 
-from .api.pagination import PageKind
+from .api.log_models import LogEntry, loose_float, loose_int
+from .api.pagination import ITEMS_KEY, PageKind, items_of
 from .text import human_bytes, local_time, visible
 
 __all__ = [
@@ -85,6 +87,44 @@ def _time(value: Any) -> str:
     return local_time(value) if isinstance(value, int | float) else _plain(value)
 
 
+def _iso_time(value: Any) -> str:
+    """An RFC 3339 time (the request log's) as local time to the second."""
+    if not isinstance(value, str) or not value:
+        return _plain(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, OverflowError, OSError):
+        return _plain(value)
+
+
+def _latency(value: Any) -> str:
+    """Microseconds (the store's integer latency column) as ms or s."""
+    number = loose_float(value)
+    if number is None:
+        return _plain(value)
+    ms = number / 1000
+    if ms >= 10_000:
+        return f"{ms / 1000:.1f} s"
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def _count(value: Any) -> str:
+    number = loose_int(value)
+    return _plain(value) if number is None else f"{number:,}"
+
+
+def _cost(value: Any) -> str:
+    """Nano-dollars (the store's integer cost column) as USD."""
+    number = loose_float(value)
+    if number is None:
+        return _plain(value)
+    usd = number / 1e9
+    return "$0" if usd == 0 else f"${usd:.6f}" if abs(usd) < 0.01 else f"${usd:,.4f}"
+
+
 COLUMNS: dict[Kind, tuple[Column, ...]] = {
     "files": (
         Column("ID", "id", _plain, 29, 29, 0),
@@ -108,6 +148,16 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("STATUS", "status", _plain, 7, 10, 2),
         Column("CREATED", "created_at", _time, 16, 16, 1),
         Column("LAST ACTIVE", "last_active_at", _time, 16, 16, 3),
+    ),
+    "requests": (
+        Column("TIME", "timestamp", _iso_time, 19, 19, 0),
+        Column("STATUS", "status", _plain, 7, 10, 1),
+        Column("PROVIDER/MODEL", "provider_model", _plain, 20, 50, 0),
+        Column("TYPE", "object", _plain, 9, 15, 3),
+        Column("LATENCY", "latency_us", _latency, 8, 8, 1, right=True),
+        Column("TOKENS", "total_tokens", _count, 6, 7, 2, right=True),
+        Column("COST", "cost_nusd", _cost, 9, 9, 4, right=True),
+        Column("CACHE", "cache", _plain, 10, 17, 0),
     ),
 }
 """The columns of each listing, in the CLI's table and the browser alike."""
@@ -171,8 +221,40 @@ CSV_FIELDS: dict[Kind, tuple[str, ...]] = {
     ),
     "container_files": ("id", "container_id", "path", "source", "bytes", "created_at"),
     "containers": ("id", "name", "status", "created_at", "last_active_at", "memory_limit"),
+    "requests": (
+        "id", "timestamp", "status", "provider", "model", "object", "latency", "total_tokens",
+        "cost", "cache", "cache_hit_type", "similarity", "threshold", "cache_id",
+    ),
 }  # fmt: skip
-"""CSV columns: raw values (bytes, unix seconds) for scripts."""
+"""CSV columns: raw values (bytes, unix seconds; ms and USD for requests) for scripts."""
+
+
+def table_row(kind: Kind, item: Any) -> dict[str, Any]:
+    """The values a table row of ``kind`` shows, from a parsed item (a model)."""
+    if kind == "requests" and isinstance(item, LogEntry):
+        return {column.key: getattr(item, column.key) for column in COLUMNS["requests"]}
+    dumped: dict[str, Any] = item.model_dump(exclude_unset=True)
+    return dumped
+
+
+def _request_csv_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A request-log entry with the derived CSV fields (tokens, the cache's facts) added."""
+    entry = LogEntry.model_validate(item)
+    debug = entry.cache_debug
+    row = dict(item)
+    row["total_tokens"] = entry.total_tokens
+    row["cache"] = entry.cache
+    row["cache_hit_type"] = debug.kind if debug is not None and debug.hit else None
+    row["similarity"] = debug.similarity_value if debug is not None else None
+    row["threshold"] = debug.threshold_value if debug is not None else None
+    row["cache_id"] = debug.cache_id if debug is not None else None
+    return row
+
+
+CSV_ROWS: dict[Kind, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "requests": _request_csv_row,
+}
+"""Kinds whose CSV rows hold fields derived from the item (not just its own)."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -277,6 +359,7 @@ class CsvWriter:
 
     def __init__(self, kind: Kind, out: TextIO) -> None:
         self.fields = CSV_FIELDS[kind]
+        self._derive = CSV_ROWS.get(kind)
         self._out = out
         # With "\r\n" as terminator the csv module quotes cells holding a bare CR too (with
         # "\n" it leaves them unquoted and readers split the row); rows still end in "\n".
@@ -294,6 +377,9 @@ class CsvWriter:
         items = items if isinstance(items, list) else list(items)
         if not items:
             return 0
+        if self._derive is not None:
+            derive = self._derive
+            items = [derive(item) if isinstance(item, dict) else item for item in items]
         if set(map(type, items)) != {dict}:
             return self.write_rows(items)
         # A column at a time (C loops, not a Python call per cell), then all rows at once;
@@ -368,6 +454,7 @@ class ListingWriter:
 
     def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO, *, array: bool = False) -> None:
         self.format = fmt
+        self.kind: Kind = kind
         self.out = out
         self.array = array
         """JSON: an array of envelopes even when there is one (``files --all`` promises it)."""
@@ -391,8 +478,7 @@ class ListingWriter:
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
-        data = envelope.get("data") if isinstance(envelope, dict) else None
-        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        items = [item for item in items_of(self.kind, envelope) if isinstance(item, dict)]
         if self.format == "json":
             self._envelopes.append(envelope)
             self.rows += len(items)
@@ -405,7 +491,13 @@ class ListingWriter:
         if self.format == "json" and (self._envelopes or self._loose or empty_document):
             envelopes = self._envelopes
             if self._loose or not envelopes:
-                envelopes = [*envelopes, {"object": "list", "data": self._loose, "has_more": False}]
+                key = ITEMS_KEY.get(self.kind)
+                loose = (
+                    {key: self._loose}
+                    if key
+                    else {"object": "list", "data": self._loose, "has_more": False}
+                )
+                envelopes = [*envelopes, loose]
             write_json(envelopes, self.out, array=self.array)
 
     def clear(self) -> None:

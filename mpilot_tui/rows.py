@@ -17,10 +17,10 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import compress
-from typing import Any
+from typing import Any, cast
 
 from .api.models import ExtraFields
-from .api.pagination import Page, PageKind, ResponseMeta
+from .api.pagination import Page, PageKind, ResponseMeta, items_of
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 
@@ -32,14 +32,16 @@ TEXT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("filename", "purpose", "status"),
     "container_files": ("path", "source"),
     "containers": ("name", "status"),
+    "requests": ("provider_model", "timestamp", "status", "object", "cache"),
 }
 """String columns besides ``id``; short repeated values share one string object."""
 INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("bytes", "created_at", "expires_at"),
     "container_files": ("bytes", "created_at"),
     "containers": ("created_at", "last_active_at"),
+    "requests": ("latency_us", "total_tokens", "cost_nusd"),
 }
-SHARED_COLUMNS = frozenset({"purpose", "status", "source"})
+SHARED_COLUMNS = frozenset({"purpose", "status", "source", "provider_model", "object", "cache"})
 """Columns with few distinct values, interned so each row holds only a reference."""
 
 
@@ -90,8 +92,8 @@ class _RecentExtras:
 class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
-    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "meta",
-                 "start")  # fmt: skip
+    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "kind",
+                 "meta", "start")  # fmt: skip
 
     def __init__(
         self,
@@ -101,7 +103,9 @@ class PageRecord:
         meta: ResponseMeta,
         compressed: bytes,
         recent: _RecentExtras | None = None,
+        kind: Kind = "files",
     ) -> None:
+        self.kind: Kind = kind
         self.start = start
         self.count = count
         self.meta = meta
@@ -135,8 +139,7 @@ class PageRecord:
     def items(self) -> list[dict[str, Any]]:
         if self._items is None:
             body = json.loads(zlib.decompress(self.compressed))
-            data = body.get("data") if isinstance(body, dict) else None
-            self._items = data if isinstance(data, list) else []
+            self._items = cast(list[dict[str, Any]], items_of(self.kind, body))
         return self._items
 
     def forget(self) -> None:
@@ -196,6 +199,7 @@ class RowStore:
             meta=page.meta,
             compressed=zlib.compress(page.raw, 1),
             recent=self._recent_extras,
+            kind=self.kind,
         )
         self.pages.append(record)
         self._page_starts.append(start)

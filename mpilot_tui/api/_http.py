@@ -244,6 +244,12 @@ class RequestLoop:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def post(self, path: str, params: Mapping[str, Any] | None = None) -> HttpResponse:
+        """POST ``path`` with no body (``/api/session/ws-ticket``), once: a POST is not
+        retried, since it may have done its work."""
+        clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        return await self._send("POST", path, clean, 1)
+
     async def _send(
         self,
         method: str,

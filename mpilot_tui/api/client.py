@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, unquote
@@ -12,10 +12,12 @@ import httpx
 import pydantic
 from pydantic import TypeAdapter
 
-from . import errors, models
+from . import errors, logs, models
 from ._http import HttpResponse, RequestLoop, Sink
 from .decoding import Decoder
 from .history import RequestHistory
+from .log_models import LogEntry, LogFilterData
+from .logs import LogEvent, LogStatsResult
 from .models import (
     ContainerFileList,
     ContainerFileObject,
@@ -52,9 +54,11 @@ class ProvidersResult:
 class ItemResult:
     """One retrieved item with the ``extra_fields`` of its own response."""
 
-    item: FileObject | ContainerFileObject
+    item: FileObject | ContainerFileObject | LogEntry
     extra_fields: ExtraFields
     meta: ResponseMeta
+    raw: bytes = field(default=b"", repr=False)
+    """The body as the gateway sent it (kept for a request-log entry, shown whole)."""
 
 
 class GatewayClient:
@@ -202,6 +206,37 @@ class GatewayClient:
             return self.list_containers(provider, limit, cursor, order)
 
         return iter_pages(fetch, after)
+
+    # -- the request log (the management API: admin credentials) --------------------------
+
+    async def list_logs(self, params: Mapping[str, str], limit: int, offset: int) -> Page[LogEntry]:
+        """One page of ``GET /api/logs`` (``limit`` 1..1000) from ``offset``, filtered by
+        ``params`` (see :meth:`mpilot_tui.reqlog.LogFilters.to_params`)."""
+        return await logs.list_logs(self._http, self._decoder, params, limit, offset)
+
+    async def get_log(self, log_id: str) -> ItemResult:
+        """``GET /api/logs/{id}``: the whole entry (``raw`` holds it as sent)."""
+        entry, raw, meta = await logs.get_log(self._http, self._decoder, log_id)
+        return ItemResult(entry, ExtraFields(), meta, raw)
+
+    async def log_stats(
+        self, params: Mapping[str, str], *, compare: bool = False
+    ) -> LogStatsResult:
+        """``GET /api/logs/stats`` for the filtered set (``compare``: the previous period)."""
+        return await logs.log_stats(self._http, self._decoder, params, compare=compare)
+
+    async def log_filterdata(self) -> LogFilterData:
+        """``GET /api/logs/filterdata``."""
+        return await logs.log_filterdata(self._http, self._decoder)
+
+    async def ws_ticket(self) -> str:
+        """``POST /api/session/ws-ticket``: a one-time ticket for ``/ws``."""
+        return await logs.ws_ticket(self._http, self._decoder)
+
+    def follow_logs(self, *, open_timeout: float | None = None) -> AsyncIterator[LogEvent]:
+        """Request-log events from ``/ws`` as they arrive (a real socket: not the in-process
+        demo, whose transport carries no WebSocket; poll the first page there)."""
+        return logs.follow_logs(self._http, self._decoder, open_timeout=open_timeout)
 
     # -- single items and gateway facts --------------------------------------------------
 

@@ -7,19 +7,30 @@ The gateway's cursor is opaque: the next request sends back the response's ``aft
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Literal, TypeVar
 
 from .errors import PaginationError
 from .history import upstream_latency
+from .log_models import LogEntry
 from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObject
 
-__all__ = ["Page", "PageGuard", "ResponseMeta", "iter_pages"]
+__all__ = ["ITEMS_KEY", "Page", "PageGuard", "ResponseMeta", "items_of", "iter_pages"]
 
-ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject)
-PageKind = Literal["files", "container_files", "containers"]
+ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject, LogEntry)
+PageKind = Literal["files", "container_files", "containers", "requests"]
+ITEMS_KEY: dict[str, str] = {"requests": "logs"}
+"""The envelope key that holds a page's items, where it is not ``data`` (``/api/logs``)."""
+
+
+def items_of(kind: str, envelope: object) -> list[object]:
+    """The items list of a page's envelope (as parsed JSON); empty when it has none."""
+    items = envelope.get(ITEMS_KEY.get(kind, "data")) if isinstance(envelope, dict) else None
+    return items if isinstance(items, list) else []
+
 
 MAX_EMPTY_PAGES = 20
 """Consecutive empty pages with ``has_more`` true after which paging stops."""
@@ -66,6 +77,13 @@ class Page(Generic[ItemT]):
     meta: ResponseMeta
     raw: bytes
     """The response body as received, for lazy re-parsing and the inspector."""
+    offset: int | None = None
+    """Offset-paged kinds (the request log): the offset this page was asked for at."""
+    next_offset: int | None = None
+    """Offset-paged kinds: where the next page starts (the offset plus the entries sent,
+    counting any dropped as repeats)."""
+    total_count: int | None = None
+    """Offset-paged kinds: how many entries match, as the gateway counted them."""
 
     def has_next_page(self) -> bool:
         return self.has_more and bool(self.next_cursor)
@@ -105,6 +123,36 @@ class PageGuard:
                     url=page.meta.url,
                 )
         self._recent_ids.append(page_ids)
+
+    def drop_repeats(self, page: Page[ItemT]) -> Page[ItemT]:
+        """``page`` without the items already seen in the recent pages (or earlier in the
+        page itself), for offset paging: a result that grows or shrinks while it is read
+        shifts the offsets, so an entry may come again on the next page. The offset of the
+        next page is unchanged; the body is rewritten without the repeats (so a row's item
+        is still found at its place in it). Nothing is copied when nothing repeats."""
+        seen: set[str] = set()
+        for earlier in self._recent_ids:
+            seen.update(earlier)
+        keep: list[bool] = []
+        for item in page.items:
+            fresh = item.id not in seen
+            keep.append(fresh)
+            seen.add(item.id)
+        if all(keep):
+            return page
+        try:
+            body = json.loads(page.raw)
+        except ValueError:
+            body = None
+        raw_items = items_of(page.kind, body)
+        key = ITEMS_KEY.get(page.kind, "data")
+        if isinstance(body, dict) and len(raw_items) == len(page.items):
+            body[key] = [item for item, fresh in zip(raw_items, keep, strict=True) if fresh]
+            raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        else:
+            raw = page.raw
+        items = [item for item, fresh in zip(page.items, keep, strict=True) if fresh]
+        return replace(page, items=items, raw=raw)
 
     def check_next(self, page: Page[ItemT]) -> None:
         """Raise :class:`PaginationError` when the page after ``page`` must not be fetched."""

@@ -17,6 +17,7 @@ from .. import __version__
 from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
 from .demo_server import register as register_demo_server
 from .listing import register as register_listing
+from .logs import register as register_logs
 
 __all__ = ["main"]
 
@@ -73,4 +74,5 @@ def main(ctx: click.Context, /, **connection: Any) -> None:
 
 
 register_listing(main)
+register_logs(main)
 register_demo_server(main)

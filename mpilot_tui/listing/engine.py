@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
@@ -108,6 +108,8 @@ class Landed:
     """The page to send now (already in flight), when a run pages on."""
     refused: bool = False
     """The guard refused the page itself (it repeats items): none of its rows were taken."""
+    page: Page[Any] | None = None
+    """The page as taken in (offset paging drops entries seen already)."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,10 @@ class Listing:
             return None
         self.inflight = None
         paging = self.spec.paging
+        if paging.name == "offset":
+            # Offsets shift when entries come or go while the listing is read: an entry seen
+            # on the page before may come again. It is dropped, not taken as a loop.
+            page = self.guard.drop_repeats(page)
         try:
             self.guard.check_items(page)
         except PaginationError as exc:
@@ -326,11 +332,11 @@ class Listing:
         try:
             paging.check_next(self.guard, page, ask.position)
         except PaginationError as exc:
-            return self._guard_stopped(exc, rows)
+            return replace(self._guard_stopped(exc, rows), page=page)
         find = self._find_step()
         cursor_to = self._goal_step()
         next_ask = self._ask() if self.finding is not None or self.goal is not None else None
-        return Landed(rows, find=find, cursor_to=cursor_to, next=next_ask)
+        return Landed(rows, find=find, cursor_to=cursor_to, next=next_ask, page=page)
 
     def page_failed(self, ask: PageAsk, error: MPilotError) -> Failed | None:
         """A request failed: the rows stay, ``retry`` asks for it again. None when stale."""
@@ -366,6 +372,8 @@ class Listing:
                 return
             if landed.refused and landed.error is not None:
                 raise landed.error
+            if landed.page is not None:
+                page = landed.page
             yield page
             taken += 1
             last = max_pages is not None and taken >= max_pages

@@ -19,8 +19,10 @@ from typing import Any, Literal, Protocol
 from ..api import GatewayClient, ItemResult, Page, PageGuard, PaginationError
 from ..api._http import HttpResponse, Sink
 from ..api.client import CONTAINER_PAGE_LIMIT
+from ..api.logs import LOG_PAGE_LIMIT
 from ..api.pagination import PageKind
 from ..output import COLUMNS, CSV_FIELDS, Column
+from ..reqlog.filters import with_end_time
 
 __all__ = [
     "CONTAINER_PAGE_LIMIT",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 Kind = PageKind
-"""A kind's internal name (``files``, ``container_files``, ``containers``)."""
+"""A kind's internal name (``files``, ``container_files``, ``containers``, ``requests``)."""
 Position = str | int | None
 """Where a page starts: an opaque cursor (None: the first page) or an offset."""
 Order = Literal["asc", "desc"]
@@ -63,7 +65,9 @@ class Query:
     start: Position = None
     """Where the first page starts (the CLI's ``--after``)."""
     filters: Mapping[str, str] = field(default_factory=dict)
-    """Further query parameters of kinds that have them (the request log's filters)."""
+    """Further query parameters of kinds that have them: the request log's filters, as
+    :meth:`mpilot_tui.reqlog.LogFilters.to_params` makes them (without ``end_time``: each page
+    is sent with the listing's start time, :attr:`PageAsk.as_of`, as the end)."""
 
     @property
     def spec(self) -> KindSpec:
@@ -143,10 +147,12 @@ class OffsetPaging:
         return page.has_more
 
     def next(self, page: Page[Any], asked: Position) -> Position:
+        if page.next_offset is not None:
+            return page.next_offset  # counts entries dropped as repeats too
         return (asked if isinstance(asked, int) else 0) + len(page.items)
 
     def check_next(self, guard: PageGuard, page: Page[Any], asked: Position) -> None:
-        if page.has_more and not page.items:
+        if page.has_more and self.next(page, asked) == (asked if isinstance(asked, int) else 0):
             raise PaginationError(
                 f"page {guard.pages} is empty but says more follow (offset {asked}); "
                 "paging stopped",
@@ -237,6 +243,19 @@ def _list_containers(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]
     return client.list_containers(q.provider, q.limit, _cursor(ask.position), q.order)
 
 
+def _list_requests(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
+    q = ask.query
+    params = dict(q.filters)
+    params.setdefault("order", q.order)
+    params = with_end_time(params, ask.as_of or None)
+    offset = ask.position if isinstance(ask.position, int) else 0
+    return client.list_logs(params, q.limit, offset)
+
+
+def _retrieve_request(client: GatewayClient, q: Query, item_id: str) -> Awaitable[ItemResult]:
+    return client.get_log(item_id)
+
+
 def _retrieve_file(client: GatewayClient, q: Query, item_id: str) -> Awaitable[ItemResult]:
     return client.retrieve_file(item_id, q.provider)
 
@@ -276,6 +295,12 @@ KINDS: dict[Kind, KindSpec] = {
         kind="containers", name="containers", title="Containers", noun="containers",
         fetch=_list_containers, max_limit=CONTAINER_PAGE_LIMIT, name_column="name",
         in_browser=False,
+    ),
+    # in_browser turns True with the Requests view (it adds the mode to every screen's bar).
+    "requests": KindSpec(
+        kind="requests", name="requests", title="Requests", noun="requests",
+        fetch=_list_requests, paging=OffsetPaging(), max_limit=LOG_PAGE_LIMIT,
+        name_column="provider_model", retrieve=_retrieve_request, in_browser=False,
     ),
 }  # fmt: skip
 """The one table of kinds."""

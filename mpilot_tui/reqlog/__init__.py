@@ -1,0 +1,31 @@
+"""The request log's logic without I/O or Textual: filters, cache explanations, stats."""
+
+from .explain import (
+    CacheExplanation,
+    CacheOutcome,
+    cache_column,
+    cache_outcome,
+    explain_cache,
+    median_miss_latency,
+    similarity_bar,
+)
+from .filters import CACHE_CHOICES, PERIODS, SORTS, STATUSES, LogFilters, parse_time
+from .stats import StatLine, stats_lines
+
+__all__ = [
+    "CACHE_CHOICES",
+    "PERIODS",
+    "SORTS",
+    "STATUSES",
+    "CacheExplanation",
+    "CacheOutcome",
+    "LogFilters",
+    "StatLine",
+    "cache_column",
+    "cache_outcome",
+    "explain_cache",
+    "median_miss_latency",
+    "parse_time",
+    "similarity_bar",
+    "stats_lines",
+]

@@ -1,0 +1,229 @@
+"""What the cache did for one request, in words: the badge, the cache column, the lines.
+
+Everything here reads a :class:`~mpilot_tui.api.log_models.LogEntry` (or a raw entry dict)
+and is plain text: the view styles it, the CLI prints it. Gateway values are untrusted, so
+every string that came from the gateway goes through :func:`mpilot_tui.text.visible`, and
+numbers that are not finite numbers are treated as absent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any, Literal
+
+from ..api.log_models import LogCacheDebug, LogEntry, loose_float
+from ..text import visible
+
+__all__ = [
+    "CacheExplanation",
+    "CacheOutcome",
+    "as_entry",
+    "cache_column",
+    "cache_outcome",
+    "explain_cache",
+    "median_miss_latency",
+    "similarity_bar",
+]
+
+CacheOutcome = Literal["direct", "semantic", "hit", "miss", "skipped"]
+"""``hit``: a hit whose type the gateway did not say; ``skipped``: no ``cache_debug``."""
+
+MAX_SHOWN = 80
+"""Characters of a gateway string an explanation line shows."""
+
+
+def as_entry(entry: LogEntry | Mapping[str, Any]) -> LogEntry:
+    """A :class:`LogEntry` from a model or a raw entry (a dict as the gateway sent it)."""
+    if isinstance(entry, LogEntry):
+        return entry
+    return LogEntry.model_validate(dict(entry) if isinstance(entry, Mapping) else {})
+
+
+def cache_outcome(entry: LogEntry | Mapping[str, Any]) -> CacheOutcome:
+    """What the cache did: a direct or semantic hit, a miss, or skipped (no ``cache_debug``)."""
+    debug = as_entry(entry).cache_debug
+    if debug is None or debug.cache_hit is None:
+        return "skipped"
+    if not debug.hit:
+        return "miss"
+    kind = debug.kind
+    if kind == "direct":
+        return "direct"
+    if kind == "semantic":
+        return "semantic"
+    return "hit"
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}" if abs(value) < 1e6 else f"{value:.3g}"
+
+
+def _score(value: float) -> str:
+    """A similarity, threshold or margin: four decimals (a gateway's absurd one, short)."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4g}"
+
+
+def cache_column(entry: LogEntry | Mapping[str, Any]) -> str:
+    """The cache column: ``HIT direct``, ``HIT semantic 0.93``, ``miss``, or ``""`` when the
+    request skipped the cache."""
+    model = as_entry(entry)
+    outcome = cache_outcome(model)
+    if outcome == "skipped":
+        return ""
+    if outcome == "miss":
+        return "miss"
+    if outcome == "direct":
+        return "HIT direct"
+    if outcome == "semantic":
+        assert model.cache_debug is not None
+        similarity = model.cache_debug.similarity_value
+        return f"HIT semantic {_ratio(similarity)}".rstrip()
+    return "HIT"
+
+
+@dataclass(frozen=True)
+class CacheExplanation:
+    """The cache section of a request's detail."""
+
+    outcome: CacheOutcome
+    badge: str
+    """The cache column's text (``HIT semantic 0.93``); ``""`` when the cache was skipped."""
+    lines: list[str] = field(default_factory=list)
+    """Plain-text lines, in order: what happened, then the facts."""
+    similarity: float | None = None
+    threshold: float | None = None
+    margin: float | None = None
+    """similarity minus threshold (positive: above the threshold)."""
+    saved_ms: float | None = None
+    """The median miss latency of the same model minus this hit's latency."""
+
+    @property
+    def is_hit(self) -> bool:
+        return self.outcome in ("direct", "semantic", "hit")
+
+
+def similarity_bar(similarity: float, threshold: float | None, width: int = 20) -> str:
+    """A text bar of ``similarity`` (0..1) with ``|`` at the threshold: ``[#######|###   ]``."""
+    width = max(4, width)
+    clamp = min(max(similarity, 0.0), 1.0)
+    filled = round(clamp * width)
+    cells = ["#" if i < filled else "." for i in range(width)]
+    if threshold is not None and 0.0 <= threshold <= 1.0:
+        cells[min(width - 1, round(threshold * width))] = "|"
+    return "[" + "".join(cells) + "]"
+
+
+def _shown(value: str) -> str:
+    text = visible(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _ms(value: float) -> str:
+    if abs(value) >= 1e9:
+        return f"{value:.3g} ms"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.1f} s"
+    return f"{value:.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
+
+
+def explain_cache(
+    entry: LogEntry | Mapping[str, Any], median_miss_latency_ms: float | None = None
+) -> CacheExplanation:
+    """Explain what the cache did for ``entry``.
+
+    ``median_miss_latency_ms`` is the median latency of misses for the same model (from the
+    loaded rows, see :func:`median_miss_latency`): a hit's latency is compared with it to say
+    how much time the cache saved.
+    """
+    model = as_entry(entry)
+    outcome = cache_outcome(model)
+    badge = cache_column(model)
+    debug = model.cache_debug
+    if debug is None or outcome == "skipped":
+        skipped = ["The request skipped the cache: the gateway recorded no cache lookup for it."]
+        if model.tools:
+            skipped.append("It carries tools (tool use), which the semantic cache does not serve.")
+        elif model.stream:
+            skipped.append("It was streamed; some gateway versions record no cache details then.")
+        return CacheExplanation("skipped", badge, skipped)
+    similarity, threshold = debug.similarity_value, debug.threshold_value
+    margin = similarity - threshold if similarity is not None and threshold is not None else None
+    margin = margin if margin is not None and math.isfinite(margin) else None
+    lines: list[str] = []
+    saved: float | None = None
+    if outcome == "direct":
+        lines.append("HIT (direct): the same request was answered from the cache.")
+    elif outcome == "semantic":
+        lines.append("HIT (semantic): a similar request's answer was served from the cache.")
+    elif outcome == "hit":
+        lines.append("HIT: answered from the cache (the gateway did not say how).")
+    else:
+        lines.append("MISS: the answer came from the provider.")
+        lines.append(_miss_reason(debug, similarity, threshold))
+    if similarity is not None:
+        text = f"similarity {_score(similarity)}"
+        if threshold is not None:
+            text += f" vs threshold {_score(threshold)}"
+        if margin is not None:
+            side = "above" if margin >= 0 else "below"
+            text += f": {_score(abs(margin))} {side}"
+        lines.append(text)
+        lines.append(similarity_bar(similarity, threshold))
+    elif threshold is not None:
+        lines.append(f"threshold {_score(threshold)}")
+    if debug.cache_id:
+        lines.append(f"cache id {_shown(debug.cache_id)}")
+    requested = "/".join(p for p in (debug.requested_provider, debug.requested_model) if p)
+    if requested:
+        lines.append(f"cached for {_shown(requested)}")
+    embedding = "/".join(p for p in (debug.provider_used, debug.model_used) if p)
+    if embedding or debug.input_tokens is not None:
+        text = f"embedding model {_shown(embedding)}" if embedding else "embedding lookup"
+        if debug.input_tokens is not None:
+            text += f", {debug.input_tokens} input tokens"
+        lines.append(text)
+    latency = debug.cache_hit_latency if debug.cache_hit_latency is not None else model.latency
+    if outcome in ("direct", "semantic", "hit") and latency is not None:
+        median_ms = loose_float(median_miss_latency_ms)
+        if median_ms is not None and math.isfinite(median_ms - latency):
+            saved = median_ms - latency
+            verdict = "saved" if saved >= 0 else "cost"
+            lines.append(
+                f"latency {_ms(latency)} vs median miss {_ms(median_ms)} for this"
+                f" model: {_ms(abs(saved))} {verdict}"
+            )
+        else:
+            lines.append(f"latency {_ms(latency)} (no misses of this model loaded to compare)")
+    return CacheExplanation(outcome, badge, lines, similarity, threshold, margin, saved)
+
+
+def _miss_reason(debug: LogCacheDebug, similarity: float | None, threshold: float | None) -> str:
+    if similarity is not None and threshold is not None and similarity < threshold:
+        return (
+            f"The closest cached request scored {_score(similarity)}, below the threshold"
+            f" {_score(threshold)}."
+        )
+    if debug.lookup_ran:
+        return (
+            "An embedding lookup ran but found no cached request close enough (the gateway"
+            " does not say how close the nearest one was)."
+        )
+    return (
+        "No embedding lookup ran: only the exact (direct) lookup was tried, and it found nothing."
+    )
+
+
+def median_miss_latency(
+    entries: Iterable[LogEntry | Mapping[str, Any]], model: str | None
+) -> float | None:
+    """The median latency (ms) of the misses of ``model`` among ``entries``."""
+    latencies: list[float] = []
+    for item in entries:
+        entry = as_entry(item)
+        if entry.model != model or cache_outcome(entry) != "miss" or entry.latency is None:
+            continue
+        latencies.append(entry.latency)
+    return median(latencies) if latencies else None
