@@ -47,11 +47,11 @@ class Session:
     def client(self, history: RequestHistory | None = None) -> GatewayClient:
         """A new client for this session; its owner closes it."""
         if self.demo_config is not None:
-            import httpx
-
+            from .api._asgi import StreamingASGITransport
             from .demo import create_app
 
-            transport = httpx.ASGITransport(app=create_app(self.demo_config))
+            # Streamed, not buffered: a 2.x demo answers a preview with the whole file.
+            transport = StreamingASGITransport(create_app(self.demo_config))
             return GatewayClient(self.settings, transport=transport, history=history)
         return GatewayClient(self.settings, history=history)
 

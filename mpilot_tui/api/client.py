@@ -84,11 +84,13 @@ class GatewayClient:
 
     @classmethod
     def for_demo(cls, app: Any, settings: ConnectionSettings | None = None) -> GatewayClient:
-        """A client on an in-process ASGI app (the demo gateway), through ``ASGITransport``."""
+        """A client on an in-process ASGI app (the demo gateway); answers stream as the app
+        sends them (:class:`~mpilot_tui.api._asgi.StreamingASGITransport`)."""
+        from ._asgi import StreamingASGITransport
         from .settings import DEMO_BASE_URL
 
         settings = settings or ConnectionSettings(base_url=DEMO_BASE_URL, auth="none")
-        return cls(settings, transport=httpx.ASGITransport(app=app))
+        return cls(settings, transport=StreamingASGITransport(app))
 
     async def __aenter__(self) -> GatewayClient:
         return self
