@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from helpers_ui import SCENARIOS, make_app  # noqa: E402
+from helpers_ui import LIST_CACHE_DEBUG_DEMO, SCENARIOS, make_app  # noqa: E402
 
 import mpilot_tui.text as text  # noqa: E402
 from mpilot_tui.api import _http  # noqa: E402
@@ -33,7 +33,8 @@ SIZES = {"requests-semantic-hit": (170, 44), "requests-cache-summary": (170, 44)
 
 async def render(name: str, size: tuple[int, int] | None = None) -> Path:
     size = size or SIZES.get(name, (140, 40))
-    app = make_app(files=500, containers=3, container_files=25)
+    # With cache_debug on lists (as the MPilot pages document), so the cache views have data.
+    app = make_app(files=500, containers=3, container_files=25, **LIST_CACHE_DEBUG_DEMO)
     async with app.run_test(size=size) as pilot:
         await SCENARIOS[name](pilot)
         await pilot.pause(0.3)

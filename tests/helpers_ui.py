@@ -16,6 +16,11 @@ from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.export import ExportScreen
 
+LIST_CACHE_DEBUG_DEMO: dict[str, Any] = {"bifrost": "1.5", "list_cache_debug": True}
+"""Demo settings with ``cache_debug`` on list answers, as the MPilot pages document it (and a
+1.5 gateway's field names): what the snapshots and screenshots of the cache views show.
+Today's gateway (the demo's default, 2.2) never sends it on lists."""
+
 
 def make_app(**demo: object) -> MPilotApp:
     return create_app(demo_session(DemoConfig(**demo)))  # type: ignore[arg-type]

@@ -90,11 +90,13 @@ class GatewayClient:
         settings: ConnectionSettings | None = None,
         history: RequestHistory | None = None,
     ) -> GatewayClient:
-        """A client on an in-process ASGI app (the demo gateway), through ``ASGITransport``."""
+        """A client on an in-process ASGI app (the demo gateway); answers stream as the app
+        sends them (:class:`~mpilot_tui.api._asgi.StreamingASGITransport`)."""
+        from ._asgi import StreamingASGITransport
         from .settings import DEMO_BASE_URL
 
         settings = settings or ConnectionSettings(base_url=DEMO_BASE_URL, auth="none")
-        return cls(settings, transport=httpx.ASGITransport(app=app), history=history)
+        return cls(settings, transport=StreamingASGITransport(app), history=history)
 
     async def __aenter__(self) -> GatewayClient:
         return self

@@ -52,7 +52,9 @@ def banner(config: Any, url: str) -> list[str]:
         "admin": "admin (admin credentials on /api/..."
         + ("; on 1.4 also on inference" if config.bifrost == "1.4" else "")
         + ")",
-        "vk+admin": "vk+admin (a virtual key on inference, admin credentials on /api/...)",
+        "vk+admin": "vk+admin (a virtual key on inference, admin credentials on /api/..."
+        + ("; on 1.4 also on inference" if config.bifrost == "1.4" else "")
+        + ")",
     }[config.auth]
     file_providers = "every provider with file support"
     logging = (
@@ -74,6 +76,11 @@ def banner(config: Any, url: str) -> list[str]:
         f"  seed {config.seed}"
         + (f", {config.latency_ms} ms added latency" if config.latency_ms else "")
         + (", cache_debug on lists" if config.list_cache_debug else "")
+        + (
+            f", content waits {config.content_delay_ms} ms for its first byte"
+            if config.content_delay_ms
+            else ""
+        )
         + ". Ctrl-C stops it.",
     ]
     return lines
@@ -99,8 +106,8 @@ def register(group: click.Group) -> None:
     @click.option(
         "--bifrost",
         default=None,
-        type=click.Choice(["1.4", "1.5"]),
-        help="Gateway generation to follow (default 1.5; 2.2 is not emulated yet).",
+        type=click.Choice(["1.4", "1.5", "2.2"]),
+        help="Gateway generation to follow (default 2.2).",
     )
     @click.option(
         "--requests",
@@ -118,15 +125,30 @@ def register(group: click.Group) -> None:
     @click.option(
         "--no-logging", "no_logging", is_flag=True, help="No request log: /api/logs is absent."
     )
+    @click.option(
+        "--list-cache-debug",
+        "list_cache_debug",
+        is_flag=True,
+        default=None,
+        help="cache_debug on file and container answers, as the MPilot pages document.",
+    )
+    @click.option(
+        "--content-delay-ms",
+        default=None,
+        type=click.IntRange(min=0),
+        metavar="N",
+        help="Wait N ms before a file content's first byte.",
+    )
     @click.option("--access-log", is_flag=True, help="Print one line a request (stderr).")
     def demo_server(
         host: str, port: int, no_logging: bool, access_log: bool, **options: object
     ) -> None:
         """Serve the demo gateway over HTTP (127.0.0.1:8080 by default).
 
-        Defaults: Bifrost 1.5, open auth, 1200 files for each provider with file support,
+        Defaults: Bifrost 2.2, open auth, 1200 files for each provider with file support,
         3 containers for openai and for azure with 40 files each, 1 provider key, 5000
-        request-log entries and none arriving, seed 7, no added latency.
+        request-log entries and none arriving, seed 7, no added latency, no cache_debug on
+        lists, content at once.
         """
         from dataclasses import fields
 

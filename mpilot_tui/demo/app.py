@@ -2,12 +2,14 @@
 
 Routes (all GET):
 
-- files: ``/openai/v1/files`` (also ``/openai/files``; native ``/v1/files`` needs
-  ``provider``), ``…/{file_id}``, ``…/{file_id}/content``;
-- containers: ``/v1/containers`` and ``/openai/v1/containers``, ``…/{container_id}``,
-  ``…/{container_id}/files``, ``…/files/{file_id}``, ``…/files/{file_id}/content``;
-- ``/api/providers`` (admin credentials when auth is on), ``/health`` and ``/api/version``
-  (no auth, no added latency);
+- files: ``/openai/v1/files`` (also ``/openai/files``, and on 2.2 ``/openai/openai/files``;
+  native ``/v1/files`` needs ``provider``, on 2.2 also from ``x-model-provider``),
+  ``…/{file_id}``, ``…/{file_id}/content``;
+- containers: ``/v1/containers``, ``/openai/v1/containers`` (and on 2.2 ``/openai/containers``),
+  ``…/{container_id}``, ``…/{container_id}/files``, ``…/files/{file_id}``,
+  ``…/files/{file_id}/content``;
+- ``/api/providers`` (admin credentials when auth is on), ``/health`` (2.2: with its
+  components) and ``/api/version`` (no auth, no added latency);
 - the request log (unless logging is off): ``/api/logs``, ``/api/logs/{id}``,
   ``/api/logs/stats``, ``/api/logs/filterdata`` and the ``/ws`` feed; the dashboard's
   session routes ``/api/session/login``, ``/api/session/ws-ticket``,
@@ -111,6 +113,8 @@ def _api(gateway: DemoGateway, handler: Handler, *, native: bool, request_type: 
 
 
 def _provider_entry(config: DemoConfig, name: str) -> dict[str, Any]:
+    """One ``/api/providers`` entry (never with keys); 2.2 adds ``proxy_config`` and
+    ``store_raw_request_response``."""
     entry: dict[str, Any] = {
         "name": name,
         "network_config": {
@@ -125,6 +129,9 @@ def _provider_entry(config: DemoConfig, name: str) -> dict[str, Any]:
         "provider_status": "active",
         "config_hash": digest("config", config.seed, name)[:8].hex(),
     }
+    if config.modern:
+        entry["proxy_config"] = None
+        entry["store_raw_request_response"] = False
     if name in config.custom_providers:
         entry["network_config"]["base_url"] = f"https://{name}.llm.example/openai"
         entry["custom_provider_config"] = {
@@ -153,7 +160,12 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
         return Route(path, endpoint, methods=["GET"])
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        if not config.modern:
+            return JSONResponse({"status": "ok"})
+        components = {"config_store": "ok", "vector_store": "ok"}
+        if config.logging:
+            components["log_store"] = "ok"
+        return JSONResponse({"status": "ok", "components": components})
 
     async def version(request: Request) -> Response:
         return JSONResponse(config.version)
@@ -161,10 +173,15 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
     async def providers(request: Request) -> Response:
         await _added_latency(config)
         try:
-            authorize_management(config, request.headers)
+            authorize_management(
+                config, sessions, request.headers, request.cookies.get("token", "")
+            )
         except GatewayError as err:
             return err.response(native=True, event_id=_event_id(gateway, request))
-        entries = [_provider_entry(config, name) for name in config.configured_providers]
+        names = list(config.configured_providers)
+        if config.modern:
+            names.sort()
+        entries = [_provider_entry(config, name) for name in names]
         return JSONResponse({"providers": entries, "total": len(entries)})
 
     async def dashboard(request: Request) -> Response:
@@ -230,13 +247,19 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
     if config.logging:
         routes += log_routes(LogService(config, store, sessions))
         routes.append(WebSocketRoute("/ws", ws_endpoint(feed, sessions)))
-    for prefix in ("/openai/v1", "/openai", "/v1"):
+    file_prefixes = ["/openai/v1", "/openai", "/v1"]
+    if config.modern:
+        file_prefixes.insert(2, "/openai/openai")  # the Azure SDK's path
+    for prefix in file_prefixes:
         routes += [
             api(f"{prefix}/files", gateway.list_files, "file_list"),
             api(f"{prefix}/files/{{file_id}}", gateway.retrieve_file, "file_retrieve"),
             api(f"{prefix}/files/{{file_id}}/content", gateway.file_content, "file_content"),
         ]
-    for prefix in ("/openai/v1", "/v1"):
+    container_prefixes = (
+        ["/openai/v1", "/openai", "/v1"] if config.modern else ["/openai/v1", "/v1"]
+    )
+    for prefix in container_prefixes:
         base = f"{prefix}/containers"
         one = f"{base}/{{container_id}}"
         routes += [

@@ -12,6 +12,7 @@ from typing import Literal
 __all__ = [
     "AUTH_MODES",
     "BIFROST_VERSIONS",
+    "DEFAULT_BIFROST",
     "DEFAULT_CUSTOM_PROVIDERS",
     "DEFAULT_PROVIDERS",
     "REFERENCE_TIME",
@@ -20,14 +21,16 @@ __all__ = [
     "DemoConfig",
 ]
 
-BifrostVersion = Literal["1.4", "1.5"]
+BifrostVersion = Literal["1.4", "1.5", "2.2"]
 AuthMode = Literal["open", "vk", "admin", "vk+admin"]
 AUTH_MODES: tuple[str, ...] = ("open", "vk", "admin", "vk+admin")
 """``open``: nothing checked; ``vk``: governance wants a virtual key on inference routes;
 ``admin``: admin auth on the management API (on 1.4 also on inference); ``vk+admin``: both."""
 
-BIFROST_VERSIONS: dict[str, str] = {"1.4": "v1.4.18", "1.5": "v1.5.1"}
-"""What ``GET /api/version`` answers for each emulated Bifrost line."""
+BIFROST_VERSIONS: dict[str, str] = {"1.4": "v1.4.18", "1.5": "v1.5.1", "2.2": "v2.2.5"}
+"""What ``GET /api/version`` answers for each emulated Bifrost line (2.2: transports 2.2.5)."""
+DEFAULT_BIFROST: BifrostVersion = "2.2"
+"""The generation the demo follows unless told otherwise: today's gateway."""
 
 REFERENCE_TIME = 1_792_065_600
 """2026-10-15T12:00:00Z: the fixed "now" all demo timestamps are relative to (never the clock)."""
@@ -58,16 +61,18 @@ class DemoConfig:
     latency_ms: int = 0
     """Added latency on every API route except ``/health`` and ``/api/version``."""
     auth: AuthMode = "open"
-    """``open``: no credentials; ``vk``: a virtual key is required; ``admin``: admin
-    credentials in ``Authorization`` (the virtual key, if any, in ``x-bf-vk``)."""
+    """``open``: no credentials; ``vk``: a virtual key is required on inference routes;
+    ``admin``: admin credentials on ``/api/...`` (on 1.4 also on inference, where the virtual
+    key, if any, goes in ``x-bf-vk``); ``vk+admin``: both."""
     virtual_key: str = "sk-bf-demo-7c1e2a9f3a"
     """The one valid virtual key."""
     admin_username: str = "admin"
     """Admin user name for Basic credentials."""
     admin_password: str = "admin"
     """Admin password for Basic credentials."""
-    bifrost: BifrostVersion = "1.5"
-    """Which Bifrost line to emulate: field names, ``updated_at``, raw-id cursors, version."""
+    bifrost: BifrostVersion = DEFAULT_BIFROST
+    """Which Bifrost line to emulate: field names, list item fields, error codes, cursor
+    padding, which routes want admin credentials, response headers, ``Range``, version."""
     admin_token: str = "demo-admin-jwt"
     """A Bearer token accepted as admin credentials (stands in for an MPilot admin JWT)."""
     providers: tuple[str, ...] = DEFAULT_PROVIDERS
@@ -108,6 +113,11 @@ class DemoConfig:
             raise ValueError(f"DemoConfig.bifrost must be one of {sorted(BIFROST_VERSIONS)}")
         if self.auth not in AUTH_MODES:
             raise ValueError(f"DemoConfig.auth must be one of {', '.join(AUTH_MODES)}")
+
+    @property
+    def modern(self) -> bool:
+        """True for the 2.x generation (today's gateway)."""
+        return self.bifrost.startswith("2.")
 
     @property
     def version(self) -> str:

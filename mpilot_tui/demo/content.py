@@ -8,9 +8,10 @@ replaced by spaces and a newline, so ``.jsonl`` stays one JSON object per non-bl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from starlette.responses import StreamingResponse
@@ -212,22 +213,41 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, stop) if 0 <= start < stop else None
 
 
-def content_response(content: Content, range_header: str = "") -> StreamingResponse:
+async def _delayed(chunks: Iterator[bytes], delay_ms: int) -> AsyncIterator[bytes]:
+    """``chunks``, after waiting ``delay_ms`` before the first one."""
+    await asyncio.sleep(delay_ms / 1000)
+    for chunk in chunks:
+        yield chunk
+
+
+def content_response(
+    content: Content,
+    range_header: str = "",
+    *,
+    honour_range: bool = True,
+    delay_ms: int = 0,
+    headers: dict[str, str] | None = None,
+) -> StreamingResponse:
     """The streamed content with its upstream content type and exact length.
 
-    A single ``Range: bytes=…`` is honoured (206) so that an in-process client can preview a
-    huge file without the transport buffering all of it; anything else gets everything.
+    With ``honour_range`` (1.x) a single ``Range: bytes=…`` is answered 206 with that slice;
+    a 2.x gateway (``honour_range`` False) fetches the whole file from upstream first and
+    answers 200 with all of it whatever the ``Range``. ``delay_ms`` is how long the first byte
+    waits (the upstream download).
     """
     start, stop, status = 0, content.size, 200
-    headers = {"accept-ranges": "bytes"}
-    wanted = parse_range(range_header, content.size)
-    if wanted is not None:
-        start, stop, status = wanted[0], wanted[1], 206
-        headers["content-range"] = f"bytes {start}-{stop - 1}/{content.size}"
-    headers["content-length"] = str(stop - start)
+    sent = dict(headers or {})
+    if honour_range:
+        sent["accept-ranges"] = "bytes"
+        wanted = parse_range(range_header, content.size)
+        if wanted is not None:
+            start, stop, status = wanted[0], wanted[1], 206
+            sent["content-range"] = f"bytes {start}-{stop - 1}/{content.size}"
+    sent["content-length"] = str(stop - start)
+    chunks = content.chunks(start, stop)
     return StreamingResponse(
-        content.chunks(start, stop),
+        _delayed(chunks, delay_ms) if delay_ms > 0 else chunks,
         status_code=status,
         media_type=content.media_type,
-        headers=headers,
+        headers=sent,
     )

@@ -1,10 +1,10 @@
 """Opaque pagination cursors and the gateway's serial paging across provider keys.
 
-The gateway's cursor is base64url (no padding) of ``{"v":1,"i":<key index>,"c":"<upstream
-cursor>"}``. The upstream cursor is the id of the last item the upstream scanned ("" = start of
-that key). A provider's items are split into contiguous :class:`Segment` s, one per key, walked
-one after another; a page never crosses a segment boundary, so it may be short or even empty
-while ``has_more`` is true.
+The gateway's cursor is base64url of ``{"v":1,"i":<key index>,"c":"<upstream cursor>"}``:
+without ``=`` padding on 1.x, with it on 2.x (both decode either way). The upstream cursor
+is the id of the last item the upstream scanned ("" = start of that key). A provider's items
+are split into contiguous :class:`Segment` s, one per key, walked one after another; a page
+never crosses a segment boundary, so it may be short or even empty while ``has_more`` is true.
 
 The emulated upstream reports ``has_more`` when it returned a full page (it does not look
 ahead), so a segment exhausted exactly on a page boundary yields one more, empty page.
@@ -55,10 +55,11 @@ class Page:
     next_cursor: str | None
 
 
-def encode_cursor(key: int, upstream: str) -> str:
+def encode_cursor(key: int, upstream: str, *, padded: bool = False) -> str:
     """The opaque cursor resuming key ``key`` after upstream cursor ``upstream``."""
     raw = json.dumps({"v": 1, "i": key, "c": upstream}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    text = base64.urlsafe_b64encode(raw).decode("ascii")
+    return text if padded else text.rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
@@ -87,10 +88,13 @@ def resolve_after(
     index_of: Callable[[str], int | None],
     *,
     allow_raw_id: bool,
+    past_end_is_empty: bool = False,
 ) -> tuple[int, int | None]:
     """Where a page starts: ``(segment position, index of the item to resume after)``.
 
     ``after`` is "" (start), an opaque cursor, or (only when ``allow_raw_id``) a raw item id.
+    A key index past the last key is a CursorError, or (``past_end_is_empty``, as 2.x)
+    position ``len(segments)``: an empty last page.
     """
     if not after:
         return 0, None
@@ -101,6 +105,8 @@ def resolve_after(
             raise
         key, upstream = segments[0].key, after
     positions = [p for p, segment in enumerate(segments) if segment.key == key]
+    if not positions and past_end_is_empty and key >= len(segments):
+        return len(segments), None
     if not positions:
         raise CursorError(f"no provider key {key}")
     position = positions[0]
@@ -122,8 +128,12 @@ def page(
     limit: int,
     id_at: Callable[[int], str],
     matches: Callable[[int], bool] | None = None,
+    padded: bool = False,
 ) -> Page:
-    """One page from segment ``position``, resuming after ``after_index``."""
+    """One page from segment ``position``, resuming after ``after_index``; a position past
+    the last segment is an empty page with no next one."""
+    if position >= len(segments):
+        return Page([], None)
     segment = segments[position]
     if descending:
         first = segment.stop - 1 if after_index is None else after_index - 1
@@ -145,9 +155,9 @@ def page(
             found.append(index)
     upstream_more = last_scanned is not None and (len(found) >= limit or capped)
     if upstream_more and last_scanned is not None:
-        next_cursor: str | None = encode_cursor(segment.key, id_at(last_scanned))
+        next_cursor: str | None = encode_cursor(segment.key, id_at(last_scanned), padded=padded)
     elif position + 1 < len(segments):
-        next_cursor = encode_cursor(segments[position + 1].key, "")
+        next_cursor = encode_cursor(segments[position + 1].key, "", padded=padded)
     else:
         next_cursor = None
     return Page(found, next_cursor)

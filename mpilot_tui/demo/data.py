@@ -108,9 +108,16 @@ class FileRecord:
     created_at: int
     expires_at: int | None
     updated_at: int
+    awaiting_upload: bool = False
+    """An ``uploaded`` file whose bytes have not reached the upstream yet: 2.x reports it as
+    ``pending_upload``, older gateways as ``uploaded``."""
 
-    def to_json(self, bifrost: str) -> dict[str, Any]:
-        """The OpenAI-format file object; empty fields omitted, ``updated_at`` only in 1.5."""
+    def to_json(self, bifrost: str, *, listed: bool = False) -> dict[str, Any]:
+        """The OpenAI-format file object as generation ``bifrost`` answers it, empty fields
+        omitted: ``updated_at`` from 1.5 on; a 2.x list item (``listed``) carries neither
+        ``expires_at`` nor ``updated_at`` (a 2.x retrieve keeps both)."""
+        modern = bifrost.startswith("2.")
+        status = "pending_upload" if modern and self.awaiting_upload else self.status
         body: dict[str, Any] = {
             "id": self.id,
             "object": "file",
@@ -118,13 +125,15 @@ class FileRecord:
             "created_at": self.created_at,
             "filename": self.filename,
             "purpose": self.purpose,
-            "status": self.status,
+            "status": status,
         }
         if self.status_details:
             body["status_details"] = self.status_details
+        if modern and listed:
+            return body
         if self.expires_at:
             body["expires_at"] = self.expires_at
-        if bifrost == "1.5":
+        if bifrost != "1.4":
             body["updated_at"] = self.updated_at
         return body
 
@@ -210,6 +219,7 @@ class FileStore:
             created_at=created_at,
             expires_at=expires_at,
             updated_at=min(updated_at, self.reference_time),
+            awaiting_upload=status == "uploaded" and hashed[26] < 112,
         )
 
     @staticmethod

@@ -8,6 +8,10 @@ Every error body is::
 
 with empty fields omitted (Go ``omitempty``). An error without a status of its own answers
 400 on a native ``/v1/...`` route and 500 on an ``/openai/...`` route.
+
+Two 2.x shapes besides: a *plain* error (validation 400s, a 401 ``Unauthorized``) is
+``{"is_bifrost_error": false, "status_code", "error": {"message"}, "extra_fields": {}}``, with
+no event id, type or code; a virtual-key error puts its code only in the top-level ``type``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ class GatewayError(Exception):
         provider: str | None = None,
         request_type: str | None = None,
         raw_response: dict[str, Any] | None = None,
+        plain: bool = False,
+        top_level_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -49,6 +56,12 @@ class GatewayError(Exception):
         self.provider = provider
         self.request_type = request_type
         self.raw_response = raw_response
+        self.plain = plain
+        """The 2.x plain shape: message only, no event id, type or code."""
+        self.top_level_type = top_level_type
+        """A code carried only in the top-level ``type`` (2.x virtual-key errors)."""
+        self.headers = dict(headers or {})
+        """HTTP headers sent with the error (2.x forwards the upstream's)."""
 
     def status_for(self, *, native: bool) -> int:
         """The HTTP status this error is answered with on a native or ``/openai`` route."""
@@ -58,6 +71,13 @@ class GatewayError(Exception):
 
     def body(self, *, status: int, event_id: str, request_type: str | None) -> dict[str, Any]:
         """The envelope, empty fields omitted."""
+        if self.plain:
+            return {
+                "is_bifrost_error": False,
+                "status_code": status,
+                "error": {"message": self.message},
+                "extra_fields": {},
+            }
         error: dict[str, Any] = {}
         if self.error_type:
             error["type"] = self.error_type
@@ -77,8 +97,8 @@ class GatewayError(Exception):
         if self.raw_response is not None:
             extra["raw_response"] = self.raw_response
         body: dict[str, Any] = {"event_id": event_id}
-        if self.error_type:
-            body["type"] = self.error_type
+        if self.top_level_type or self.error_type:
+            body["type"] = self.top_level_type or self.error_type
         body["is_bifrost_error"] = self.is_bifrost_error
         body["status_code"] = status
         body["error"] = error
@@ -94,6 +114,7 @@ class GatewayError(Exception):
         return JSONResponse(
             self.body(status=status, event_id=event_id, request_type=request_type),
             status_code=status,
+            headers=self.headers or None,
         )
 
 

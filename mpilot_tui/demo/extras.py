@@ -4,12 +4,20 @@ Always: ``request_type``, ``provider``, ``latency`` (ms: the configured added la
 fixed 1-2 ms of its own) and ``chunk_index`` 0. Drawn from a hash of (seed, path, query), so
 the same request always gets the same decoration:
 
-- ``cache_debug``: ~25% direct hits, ~20% semantic hits (similarity >= threshold 0.8),
-  ~30% misses, ~25% absent; responses carrying it also carry the model fields
-  (1.4: ``model_requested``/``model_deployment``; 1.5: ``original_model_requested``/
-  ``resolved_model_used``);
-- ``raw_request`` + ``raw_response`` on ~20%, ``provider_response_headers`` on ~35%;
-- an unknown field, ``routing_rule``, on ~12% (clients must keep unknown fields).
+- ``cache_debug``, only with ``DemoConfig.list_cache_debug`` (today's gateway never puts it
+  on file or container routes; the MPilot pages document it there): ~25% direct hits, ~20%
+  semantic hits (similarity >= threshold 0.8), ~30% misses, ~25% absent; responses carrying
+  it also carry the model fields (1.4: ``model_requested``/``model_deployment``; 1.5 and
+  2.2: ``original_model_requested``/``resolved_model_used``). A 2.2 miss has a ``cache_id``
+  and never a threshold or similarity;
+- ``raw_request`` + ``raw_response`` on ~20% (2.2: always on container routes),
+  ``provider_response_headers`` on ~35%;
+- 1.x: an unknown field, ``routing_rule``, on ~12% (clients must keep unknown fields);
+- 2.2: ``routing_info`` always (provider, the key used and its alias, fallback index), and
+  ``routing_metadata`` on ~12%.
+
+On 2.2 the routing facts are repeated as ``x-bifrost-*`` response headers
+(:func:`bifrost_headers`), with the upstream's headers forwarded as real ones.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from typing import Any
 from mpilot_tui.demo.config import DemoConfig
 from mpilot_tui.demo.ids import digest, stable_uuid
 
-__all__ = ["CACHE_THRESHOLD", "extra_fields", "request_key"]
+__all__ = ["CACHE_THRESHOLD", "KEY_ALIASES", "bifrost_headers", "extra_fields", "request_key"]
 
 CACHE_THRESHOLD = 0.8
 """The semantic cache's similarity threshold."""
@@ -34,6 +42,17 @@ _MODELS: dict[str, tuple[str, str]] = {
 }
 """(requested model, resolved model) per provider; others use the openai pair."""
 _ROUTING_RULES = ("eu-data-residency", "cost-optimised", "primary-then-fallback")
+KEY_ALIASES = ("primary", "secondary", "eu-backup", "us-backup")
+"""Aliases of the provider keys (key ``k`` has ``KEY_ALIASES[k % 4]``)."""
+_CONTAINER_TYPES = frozenset(
+    {
+        "container_list",
+        "container_retrieve",
+        "container_file_list",
+        "container_file_retrieve",
+        "container_file_content",
+    }
+)
 
 
 def request_key(path: str, query: list[tuple[str, str]]) -> str:
@@ -66,8 +85,10 @@ def extra_fields(
     key: str,
     raw_request: dict[str, Any] | None = None,
     raw_response: dict[str, Any] | None = None,
+    key_index: int = 0,
 ) -> dict[str, Any]:
-    """The ``extra_fields`` object of a success response to the request ``key``."""
+    """The ``extra_fields`` object of a success response to the request ``key``, answered
+    with provider key ``key_index``."""
     hashed = digest("extra", config.seed, key)
     extra: dict[str, Any] = {
         "request_type": request_type,
@@ -79,8 +100,8 @@ def extra_fields(
     }
     requested, resolved = _MODELS.get(provider, _MODELS["openai"])
     bucket = hashed[2] * 100 // 256
-    cache = _cache_debug(hashed, bucket, provider, requested, resolved)
-    if cache is not None:
+    cache = _cache_debug(hashed, bucket, provider, requested, resolved, modern=config.modern)
+    if cache is not None and config.list_cache_debug:
         if config.bifrost == "1.4":
             extra["model_requested"] = requested
             extra["model_deployment"] = resolved
@@ -88,18 +109,55 @@ def extra_fields(
             extra["original_model_requested"] = requested
             extra["resolved_model_used"] = resolved
         extra["cache_debug"] = cache
-    if hashed[3] < 51 and raw_response is not None:
+    forced_raw = config.modern and request_type in _CONTAINER_TYPES
+    if (hashed[3] < 51 or forced_raw) and raw_response is not None:
         extra["raw_request"] = raw_request or {}
         extra["raw_response"] = raw_response
     if hashed[4] < 90:
         extra["provider_response_headers"] = _headers(provider, hashed)
+    if not config.modern:
+        if hashed[5] < 31:
+            extra["routing_rule"] = _ROUTING_RULES[hashed[6] % len(_ROUTING_RULES)]
+        return extra
+    extra["routing_info"] = {
+        "provider": provider,
+        "key_id": f"{provider}-key-{key_index + 1}",
+        "key_alias": KEY_ALIASES[key_index % len(KEY_ALIASES)],
+        "fallback_index": 0,
+    }
     if hashed[5] < 31:
-        extra["routing_rule"] = _ROUTING_RULES[hashed[6] % len(_ROUTING_RULES)]
+        extra["routing_metadata"] = {
+            "rule": _ROUTING_RULES[hashed[6] % len(_ROUTING_RULES)],
+            "matched": True,
+        }
     return extra
 
 
+def bifrost_headers(config: DemoConfig, extra: dict[str, Any]) -> dict[str, str]:
+    """The response headers of a 2.2 success answer carrying ``extra`` (none on 1.x): the
+    ``x-bifrost-*`` routing facts, then the upstream's own headers, forwarded."""
+    if not config.modern:
+        return {}
+    headers = {
+        "x-bifrost-provider": str(extra["provider"]),
+        "x-bifrost-request-type": str(extra["request_type"]),
+        "x-bifrost-fallback-index": "0",
+        "x-bifrost-upstream-latency-ms": str(extra["latency"]),
+    }
+    if "original_model_requested" in extra:
+        headers["x-bifrost-original-model"] = str(extra["original_model_requested"])
+        headers["x-bifrost-resolved-model"] = str(extra["resolved_model_used"])
+    routing = extra.get("routing_info") or {}
+    for name in ("key_id", "key_alias"):
+        if name in routing:
+            headers[f"x-bifrost-routing-info-{name.replace('_', '-')}"] = str(routing[name])
+    for name, value in (extra.get("provider_response_headers") or {}).items():
+        headers.setdefault(name, str(value))
+    return headers
+
+
 def _cache_debug(
-    hashed: bytes, bucket: int, provider: str, requested: str, resolved: str
+    hashed: bytes, bucket: int, provider: str, requested: str, resolved: str, *, modern: bool
 ) -> dict[str, Any] | None:
     tokens = 40 + int.from_bytes(hashed[7:9], "big") % 1500
     fraction = hashed[9] / 255
@@ -133,7 +191,9 @@ def _cache_debug(
             "model_used": resolved,
             "input_tokens": tokens,
         }
-        if hashed[10] < 128:
+        if modern:
+            miss["cache_id"] = stable_uuid("cache", hashed)
+        elif hashed[10] < 128:
             miss["threshold"] = CACHE_THRESHOLD
             miss["similarity"] = round(0.35 + 0.44 * fraction, 4)
         return miss

@@ -4,7 +4,8 @@ Each handler takes a :class:`Call` (the request, whether the route is native ``/
 the request type) and returns a response or raises
 :class:`~mpilot_tui.demo.errors.GatewayError`. Checks run in the gateway's order: provider
 given (native routes) → virtual key allowed → provider configured → operation supported →
-parameters (limit, order, cursor) → the upstream's own answer.
+parameters (limit, order, cursor) → the upstream's own answer. Where generations differ
+(``DemoConfig.bifrost``) the 2.x behaviour is noted beside the 1.x one.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from mpilot_tui.demo.cursor import (
 )
 from mpilot_tui.demo.data import FileRecord, FileStore
 from mpilot_tui.demo.errors import GatewayError, upstream_error
-from mpilot_tui.demo.extras import extra_fields, request_key
+from mpilot_tui.demo.extras import bifrost_headers, extra_fields, request_key
 from mpilot_tui.demo.providers import (
     CONTAINER_FILE_PROVIDERS,
     CONTAINER_LIST_PROVIDERS,
@@ -126,11 +127,21 @@ class DemoGateway:
     def provider(self, call: Call) -> str:
         """The provider a request is for, after every provider-level check."""
         rt = call.request_type
+        modern = self.config.modern
         provider = call.param("provider")
+        if not provider and modern and call.native:
+            provider = call.request.headers.get("x-model-provider", "").strip()
         if not provider:
             if call.native:
+                if modern:
+                    raise GatewayError(
+                        "provider query parameter or x-model-provider header is required",
+                        status=400,
+                        plain=True,
+                    )
                 raise GatewayError("provider query parameter is required", request_type=rt)
-            provider = "openai"
+            agent = call.request.headers.get("user-agent", "")
+            provider = "azure" if modern and "AzureOpenAI" in agent else "openai"
         check_provider_allowed(self.config, call.caller, provider, rt)
         if provider not in self.config.configured_providers:
             raise GatewayError(
@@ -150,13 +161,16 @@ class DemoGateway:
         return provider
 
     def limit(self, call: Call, provider: str, *, default: int, maximum: int) -> int:
-        """The page size: unset or <= 0 means the upstream default; above max, upstream 400."""
+        """The page size: unset or <= 0 means the upstream default; above max, upstream 400.
+        Not a number: 400 on 1.x, ignored (the default) on 2.x."""
         raw = call.param("limit")
         if not raw:
             return default
         try:
             value = int(raw)
         except ValueError:
+            if self.config.modern:
+                return default
             raise GatewayError(
                 f"invalid limit parameter: strconv.Atoi: parsing {raw!r}: invalid syntax",
                 param="limit",
@@ -198,13 +212,22 @@ class DemoGateway:
         segments: list[Segment],
         index_of: Callable[[str], int | None],
     ) -> tuple[int, int | None]:
-        """Where the page starts; a bad ``after`` is ``invalid pagination cursor``."""
-        allow_raw_id = self.config.keys == 1 and self.config.bifrost == "1.5"
+        """Where the page starts; a bad ``after`` is ``invalid pagination cursor`` (2.x: a
+        gateway error, 500 on every route; a key index past the last key: an empty page)."""
+        modern = self.config.modern
+        allow_raw_id = self.config.keys == 1 and self.config.bifrost != "1.4"
         try:
-            return resolve_after(call.param("after"), segments, index_of, allow_raw_id=allow_raw_id)
+            return resolve_after(
+                call.param("after"),
+                segments,
+                index_of,
+                allow_raw_id=allow_raw_id,
+                past_end_is_empty=modern,
+            )
         except CursorError as exc:
             raise GatewayError(
                 "invalid pagination cursor",
+                status=500 if modern else None,
                 go_error=str(exc),
                 provider=provider,
                 request_type=call.request_type,
@@ -213,7 +236,11 @@ class DemoGateway:
     # -- responses -----------------------------------------------------------------------
 
     def _extra(
-        self, call: Call, provider: str, raw_response: dict[str, Any] | None = None
+        self,
+        call: Call,
+        provider: str,
+        raw_response: dict[str, Any] | None = None,
+        key_index: int = 0,
     ) -> dict[str, Any]:
         raw_request = {k: v for k, v in call.request.query_params.items() if k != "provider"}
         return extra_fields(
@@ -223,10 +250,25 @@ class DemoGateway:
             key=call.key,
             raw_request=raw_request,
             raw_response=raw_response,
+            key_index=key_index,
         )
 
+    def _answer(self, body: dict[str, Any]) -> JSONResponse:
+        return JSONResponse(body, headers=bifrost_headers(self.config, body["extra_fields"]))
+
+    @staticmethod
+    def _page_key(segments: list[Segment], position: int) -> int:
+        return segments[min(position, len(segments) - 1)].key if segments else 0
+
     def _list(
-        self, call: Call, provider: str, result: Page, data: list[dict[str, Any]], *, ids: bool
+        self,
+        call: Call,
+        provider: str,
+        result: Page,
+        data: list[dict[str, Any]],
+        *,
+        ids: bool,
+        key_index: int = 0,
     ) -> JSONResponse:
         body: dict[str, Any] = {"object": "list", "data": data}
         upstream: dict[str, Any] = {"object": "list", "data": data}
@@ -236,11 +278,14 @@ class DemoGateway:
         if result.next_cursor:
             body["has_more"] = upstream["has_more"] = True
             body["after"] = result.next_cursor
-        body["extra_fields"] = self._extra(call, provider, upstream)
-        return JSONResponse(body)
+        body["extra_fields"] = self._extra(call, provider, upstream, key_index)
+        return self._answer(body)
 
-    def _object(self, call: Call, provider: str, obj: dict[str, Any]) -> JSONResponse:
-        return JSONResponse({**obj, "extra_fields": self._extra(call, provider, dict(obj))})
+    def _object(
+        self, call: Call, provider: str, obj: dict[str, Any], key_index: int = 0
+    ) -> JSONResponse:
+        extra = self._extra(call, provider, dict(obj), key_index)
+        return self._answer({**obj, "extra_fields": extra})
 
     # -- files ---------------------------------------------------------------------------
 
@@ -264,9 +309,12 @@ class DemoGateway:
                 limit=limit,
                 id_at=store.id_at,
                 matches=matches,
+                padded=self.config.modern,
             )
-        data = [store.record(i).to_json(self.config.bifrost) for i in result.indices]
-        return self._list(call, provider, result, data, ids=False)
+        bifrost = self.config.bifrost
+        data = [store.record(i).to_json(bifrost, listed=True) for i in result.indices]
+        key_index = self._page_key(segments, position)
+        return self._list(call, provider, result, data, ids=False, key_index=key_index)
 
     def _file(self, call: Call, provider: str) -> FileRecord:
         store = self.file_store(provider)
@@ -285,18 +333,32 @@ class DemoGateway:
     def retrieve_file(self, call: Call) -> Response:
         provider = self.provider(call)
         record = self._file(call, provider)
-        return self._object(call, provider, record.to_json(self.config.bifrost))
+        key_index = self._owner_key(self.file_store(provider).count, record.index)
+        return self._object(call, provider, record.to_json(self.config.bifrost), key_index)
+
+    def _content(self, call: Call, provider: str, filename: str, size: int, item: str) -> Response:
+        content = content_for(filename, size, self.config.seed, provider, item)
+        headers: dict[str, str] = {}
+        if self.config.modern:
+            headers = {"x-bifrost-provider": provider, "x-bifrost-request-type": call.request_type}
+        return content_response(
+            content,
+            call.request.headers.get("range", ""),
+            honour_range=not self.config.modern,
+            delay_ms=self.config.content_delay_ms,
+            headers=headers,
+        )
 
     def file_content(self, call: Call) -> Response:
         provider = self.provider(call)
         record = self._file(call, provider)
-        content = content_for(record.filename, record.bytes, self.config.seed, provider, record.id)
-        return content_response(content, call.request.headers.get("range", ""))
+        return self._content(call, provider, record.filename, record.bytes, record.id)
 
     # -- containers ----------------------------------------------------------------------
 
-    def _owner_key(self, store: ContainerStore, index: int) -> int:
-        for segment in key_segments(store.count, self.config.keys):
+    def _owner_key(self, count: int, index: int) -> int:
+        """The provider key holding item ``index`` of ``count``."""
+        for segment in key_segments(count, self.config.keys):
             if segment.start <= index < segment.stop:
                 return segment.key
         return 0
@@ -324,15 +386,23 @@ class DemoGateway:
         segments = key_segments(store.count, self.config.keys)
         position, after_index = self.resume(call, provider, segments, store.index_of)
         result = page(
-            segments, position, after_index, descending=descending, limit=limit, id_at=store.id_at
+            segments,
+            position,
+            after_index,
+            descending=descending,
+            limit=limit,
+            id_at=store.id_at,
+            padded=self.config.modern,
         )
         data = [store.container(i).to_json() for i in result.indices]
-        return self._list(call, provider, result, data, ids=True)
+        key_index = self._page_key(segments, position)
+        return self._list(call, provider, result, data, ids=True, key_index=key_index)
 
     def retrieve_container(self, call: Call) -> Response:
         provider = self.provider(call)
-        _, container = self._container(call, provider)
-        return self._object(call, provider, container.to_json())
+        store, container = self._container(call, provider)
+        key_index = self._owner_key(store.count, container.index)
+        return self._object(call, provider, container.to_json(), key_index)
 
     def list_container_files(self, call: Call) -> Response:
         provider = self.provider(call)
@@ -341,7 +411,8 @@ class DemoGateway:
         )
         descending = self.descending(call, provider)
         store, container = self._container(call, provider)
-        segments = [Segment(self._owner_key(store, container.index), 0, store.files_per_container)]
+        owner = self._owner_key(store.count, container.index)
+        segments = [Segment(owner, 0, store.files_per_container)]
         position, after_index = self.resume(
             call, provider, segments, lambda file_id: store.file_index_of(container, file_id)
         )
@@ -352,12 +423,14 @@ class DemoGateway:
             descending=descending,
             limit=limit,
             id_at=lambda i: store.file_id_at(container, i),
+            padded=self.config.modern,
         )
         data = [store.file(container, i).to_json() for i in result.indices]
-        return self._list(call, provider, result, data, ids=True)
+        return self._list(call, provider, result, data, ids=True, key_index=owner)
 
     def _container_file(self, call: Call, provider: str) -> ContainerFileRecord:
-        store, container = self._container(call, provider)
+        _, container = self._container(call, provider)
+        store = self.container_store(provider)
         file_id = call.request.path_params["file_id"]
         record = store.find_file(container, file_id)
         if record is None:
@@ -372,10 +445,12 @@ class DemoGateway:
     def retrieve_container_file(self, call: Call) -> Response:
         provider = self.provider(call)
         record = self._container_file(call, provider)
-        return self._object(call, provider, record.to_json())
+        store = self.container_store(provider)
+        container = store.find(record.container_id)
+        owner = 0 if container is None else self._owner_key(store.count, container.index)
+        return self._object(call, provider, record.to_json(), owner)
 
     def container_file_content(self, call: Call) -> Response:
         provider = self.provider(call)
         record = self._container_file(call, provider)
-        content = content_for(record.filename, record.bytes, self.config.seed, provider, record.id)
-        return content_response(content, call.request.headers.get("range", ""))
+        return self._content(call, provider, record.filename, record.bytes, record.id)

@@ -1,4 +1,7 @@
-"""The headless CLI as a subprocess against demo-server on a real loopback socket."""
+"""The headless CLI as a subprocess against demo-server on a real loopback socket.
+
+The listing tests run against each gateway generation the demo emulates (1.4, 1.5, 2.2).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +14,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers_generations import GENERATIONS
 from helpers_net import cli_env, demo_server, free_port
+
+from mpilot_tui.demo import DemoConfig
 
 # Under `--dist loadgroup` the real-terminal and real-socket tests share one worker, and the
 # module's demo-server starts once.
 pytestmark = pytest.mark.xdist_group("e2e")
 
 VK = "sk-bf-e2e-secret-77aa"
+DEMO_KEY = DemoConfig().virtual_key
+"""The key demo-server accepts unless told otherwise (its banner prints it)."""
+
+
+@pytest.fixture(scope="module", params=GENERATIONS, ids=[f"bifrost-{g}" for g in GENERATIONS])
+def generation(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[str]:
-    with demo_server("--keys", "3", "--auth", "vk", "--virtual-key", VK) as base_url:
+def gateway(generation: str) -> Iterator[str]:
+    args = ("--bifrost", generation, "--keys", "3", "--auth", "vk", "--virtual-key", VK)
+    with demo_server(*args) as base_url:
         yield base_url
 
 
@@ -94,11 +108,12 @@ def test_gateway_error_exit_1_one_line(gateway: str, tmp_path: Path) -> None:
     assert "not supported" in lines[0]
 
 
-def test_wrong_key_is_401_and_never_printed(gateway: str, tmp_path: Path) -> None:
+def test_wrong_key_is_401_and_never_printed(gateway: str, generation: str, tmp_path: Path) -> None:
     wrong = "sk-bf-wrong-key-0000-9f3a"
     result = run(tmp_path, "files", "--base-url", gateway, token=wrong)
     assert result.returncode == 1
-    assert "401" in result.stderr and "virtual_key_not_found" in result.stderr
+    code = "access_not_found" if generation == "2.2" else "virtual_key_not_found"
+    assert "401" in result.stderr and code in result.stderr
     assert wrong not in result.stdout + result.stderr
 
 
@@ -185,3 +200,87 @@ def test_cli_on_a_non_utf8_output_writes_what_it_can_hold(
     assert shown.returncode == 0, shown.stderr
     for line in shown.stdout.splitlines():
         json.loads(line)
+
+
+# -- demo-server itself ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gateway_22_demo_key() -> Iterator[str]:
+    with demo_server("--bifrost", "2.2", "--auth", "vk", "--keys", "3") as base_url:
+        yield base_url
+
+
+def test_the_demo_key_lists_every_file_of_a_22_gateway_once(
+    gateway_22_demo_key: str, tmp_path: Path
+) -> None:
+    # MPILOT_TOKEN=<demo key> mpilot-tui files --all, against demo-server --bifrost 2.2
+    # --auth vk --keys 3: every file, each once, across the three provider keys.
+    base = gateway_22_demo_key
+    result = run(tmp_path, "files", "--base-url", base, "--all", "--format", "ndjson",
+                 token=DEMO_KEY)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    items = [json.loads(line) for line in result.stdout.splitlines()]
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)) == 1200
+    # 2.x list items: no expires_at / updated_at, and pending_upload among the statuses.
+    assert not any("updated_at" in item and item["updated_at"] for item in items)
+    assert "pending_upload" in {item["status"] for item in items}
+    assert DEMO_KEY not in result.stdout + result.stderr
+
+
+def test_a_revoked_key_on_a_22_gateway_exits_1_naming_401(
+    gateway_22_demo_key: str, tmp_path: Path
+) -> None:
+    revoked = "sk-bf-revoked-0000-1234"
+    result = run(tmp_path, "files", "--base-url", gateway_22_demo_key, token=revoked)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "401" in result.stderr and "access_not_found" in result.stderr
+    assert revoked not in result.stderr
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "mpilot_tui", "demo-server", *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_demo_server_banner_says_what_it_serves(tmp_path: Path) -> None:
+    port = free_port()
+    process = _start("--port", str(port), "--bifrost", "2.2", "--auth", "vk+admin",
+                     "--files", "40", "--keys", "2", "--list-cache-debug",
+                     "--content-delay-ms", "250", "--access-log")  # fmt: skip
+    assert process.stderr is not None
+    try:
+        lines = [process.stderr.readline() for _ in range(8)]
+        banner = "".join(lines)
+        assert f"listening on http://127.0.0.1:{port} (Bifrost 2.2, v2.2.5)" in lines[0]
+        assert "vk+admin" in banner and DEMO_KEY in banner and "admin / admin" in banner
+        assert "40 for every provider with file support, 2 provider key(s)" in banner
+        assert "cache_debug on lists" in banner and "250 ms" in banner
+        # --access-log: one line a request.
+        health = run(tmp_path, "files", "--base-url", f"http://127.0.0.1:{port}", "--limit", "1",
+                     token=DEMO_KEY)  # fmt: skip
+        assert health.returncode == 0, health.stderr
+        logged = process.stderr.readline()
+        assert "GET /openai/v1/files" in logged and "200" in logged
+        assert DEMO_KEY not in logged
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_demo_server_on_a_taken_port_exits_3_with_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        process = _start("--port", str(port))
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 3
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "listening" not in err and DEMO_KEY not in err

@@ -79,4 +79,3 @@ async def test_a_failed_first_page_does_not_promise_rows_that_stay() -> None:
         assert "r retries" in shown
         assert "rows already loaded stay" not in shown
         assert "more available" not in screen_text(app)
-

@@ -17,7 +17,15 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers_ui import browser, demo_app, loaded, open_export, screen_text, wait_for
+from helpers_ui import (
+    LIST_CACHE_DEBUG_DEMO,
+    browser,
+    demo_app,
+    loaded,
+    open_export,
+    screen_text,
+    wait_for,
+)
 from pydantic import SecretStr
 
 from mpilot_tui.api import GatewayClient
@@ -154,7 +162,8 @@ async def test_inspector_ring_holds_the_last_n_requests() -> None:
 
 
 async def test_cache_summary_counts_hits_and_charts_similarity() -> None:
-    app = demo_app(page_size=20, files=600)
+    # cache_debug on lists (and 1.x misses with a similarity) opted in: 2.2 sends none.
+    app = demo_app(page_size=20, files=600, **LIST_CACHE_DEBUG_DEMO)
     async with app.run_test(size=(170, 50)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 20)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers_ui import SCENARIOS, make_app
+from helpers_ui import LIST_CACHE_DEBUG_DEMO, SCENARIOS, make_app
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_screen(snap_compare: Any, scenario: str, size: tuple[int, int]) -> None:
-    app = make_app(files=500, containers=3, container_files=25)
+    # The cache column, summary and inspector need cache_debug on lists: opted in explicitly.
+    app = make_app(files=500, containers=3, container_files=25, **LIST_CACHE_DEBUG_DEMO)
     assert snap_compare(app, run_before=SCENARIOS[scenario], terminal_size=size)

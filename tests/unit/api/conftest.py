@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_generations import pytest_generate_tests
 from pydantic import SecretStr
 
 from mpilot_tui.api import ConnectionSettings, GatewayClient
@@ -20,6 +21,9 @@ TOKEN = "sk-bf-test-0123456789abcdef"
 """The virtual key every fake client is given unless a test says otherwise."""
 
 Reply = Callable[[httpx.Request], httpx.Response]
+
+__all__ = ["pytest_generate_tests"]
+"""A test asking for ``bifrost`` runs once per demo gateway generation (helpers_generations)."""
 
 
 class FakeGateway:

@@ -1,4 +1,5 @@
-"""The real httpx transport against tiny HTTP servers on 127.0.0.1 (never the internet)."""
+"""The real httpx transport against tiny HTTP servers on 127.0.0.1 (never the internet), and
+the client against the demo gateway of each generation served on a loopback socket."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from mpilot_tui.api import (
+    AuthenticationError,
     ConnectError,
     ConnectionSettings,
     GatewayClient,
@@ -165,3 +167,108 @@ async def test_same_origin_redirect_is_followed_over_the_wire(
     assert page.items[0].id == "moved"
     assert [h.get("authorization") for h in seen.headers] == [f"Bearer {TOKEN}"] * 2
     assert seen.request_lines[1].startswith("GET /moved/openai/v1/files?provider=openai ")
+
+
+# -- the demo gateway of each generation, over a real socket ---------------------------------
+
+DEMO_FILES = 250
+
+
+@dataclass
+class Served:
+    base_url: str
+    config: object
+
+
+@pytest.fixture
+async def demo_gateway(bifrost: str) -> AsyncIterator[Served]:
+    """The demo gateway of generation ``bifrost`` (vk+admin auth, three provider keys) served
+    by uvicorn on a loopback socket in this event loop."""
+    import uvicorn
+
+    from mpilot_tui.demo import DemoConfig, create_app
+
+    config = DemoConfig(
+        bifrost=bifrost,  # type: ignore[arg-type]
+        auth="vk+admin",
+        keys=3,
+        files=DEMO_FILES,
+        requests=50,
+        virtual_key=TOKEN,
+    )
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        assert not task.done(), "the demo gateway did not start"
+        await asyncio.sleep(0.01)
+    try:
+        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", config)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def _demo_client(bifrost: str, base_url: str, **overrides: object) -> GatewayClient:
+    # 1.4 wants admin credentials on inference too: Basic on every route, the key in x-bf-vk.
+    values: dict[str, object] = {
+        "auth": "basic" if bifrost == "1.4" else "bearer",
+        "token": SecretStr(TOKEN),
+        "username": "admin",
+        "password": SecretStr("admin"),
+        "timeout": 10.0,
+        "retries": 0,
+    }
+    values.update(overrides)
+    return GatewayClient(ConnectionSettings(base_url=base_url, **values))  # type: ignore[arg-type]
+
+
+async def test_every_file_of_every_key_once_on_each_generation(
+    demo_gateway: Served, bifrost: str
+) -> None:
+    async with _demo_client(bifrost, demo_gateway.base_url) as client:
+        ids: list[str] = []
+        cursors: list[str | None] = []
+        async for page in client.iter_files(limit=40):
+            ids += [item.id for item in page.items]
+            cursors.append(page.next_cursor)
+        assert len(ids) == len(set(ids)) == DEMO_FILES
+        # 2.x pads its cursors, 1.x does not; the client follows both.
+        padded = [c for c in cursors if c and c.endswith("=")]
+        assert bool(padded) is (bifrost == "2.2")
+        item = await client.retrieve_file(ids[7])
+        assert item.item.id == ids[7]
+        # 2.x lists leave updated_at out; its retrieve has it (1.4 never does).
+        assert (item.item.updated_at is not None) is (bifrost != "1.4")
+        providers = await client.list_providers()
+        assert providers.permitted
+        assert "openai" in {entry.name for entry in providers.providers}
+
+
+async def test_the_first_bytes_of_a_file_on_each_generation(
+    demo_gateway: Served, bifrost: str
+) -> None:
+    async with _demo_client(bifrost, demo_gateway.base_url) as client:
+        page = await client.list_files(limit=100)
+        small = min(page.items, key=lambda item: item.bytes or 0)
+        head = await client.file_content(small.id, first_bytes=64)
+        whole = await client.file_content(small.id)
+    # 1.x honours Range (206, 64 bytes); 2.2 sends everything (200): the same first bytes.
+    assert head.status == (200 if bifrost == "2.2" else 206)
+    assert len(whole.content) == small.bytes
+    assert whole.content.startswith(head.content[:64])
+
+
+async def test_a_revoked_key_is_a_401_on_each_generation(
+    demo_gateway: Served, bifrost: str
+) -> None:
+    wrong = SecretStr("sk-bf-revoked-0000")
+    async with _demo_client(bifrost, demo_gateway.base_url, token=wrong) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.list_files(limit=1)
+    assert caught.value.status == 401
+    code = "access_not_found" if bifrost == "2.2" else "virtual_key_not_found"
+    assert code in (caught.value.type, caught.value.code)
+    assert "sk-bf-revoked-0000" not in str(caught.value)

@@ -1,4 +1,9 @@
-"""Fixtures for the demo gateway tests: in-process clients and a page walker."""
+"""Fixtures for the demo gateway tests: in-process clients and a page walker.
+
+Every test that uses ``make_client`` or ``client`` runs on each generation (``bifrost``:
+1.4, 1.5, 2.2) unless it pins one (``make_client(bifrost=...)`` with its own parametrize, or
+``@pytest.mark.bifrost(...)``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_generations import pytest_generate_tests
 
 from mpilot_tui.demo import DemoConfig, create_app
+
+__all__ = ["pytest_generate_tests"]
 
 BASE_URL = "http://demo.invalid"
 
@@ -17,11 +25,13 @@ Walk = Callable[..., Awaitable[list[dict[str, Any]]]]
 
 
 @pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    """``make_client(**config_fields)``: a client talking to a fresh demo app in-process."""
+async def make_client(bifrost: str) -> AsyncIterator[MakeClient]:
+    """``make_client(**config_fields)``: a client talking to a fresh demo app in-process, of
+    generation ``bifrost`` unless the fields say otherwise."""
     clients: list[httpx.AsyncClient] = []
 
     def make(config: DemoConfig | None = None, **fields: Any) -> httpx.AsyncClient:
+        fields.setdefault("bifrost", bifrost)
         app = create_app(config or DemoConfig(**fields))
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
         clients.append(client)

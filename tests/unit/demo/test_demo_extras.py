@@ -1,4 +1,4 @@
-"""``extra_fields`` decorations, Bifrost 1.4 vs 1.5 differences, and added latency."""
+"""``extra_fields`` decorations, the differences of Bifrost 1.4, 1.5 and 2.2, added latency."""
 
 from __future__ import annotations
 
@@ -41,8 +41,20 @@ async def test_extra_fields_always_carry_the_basics(make_client: MakeClient):
         assert extra["chunk_index"] == 0
 
 
-async def test_cache_debug_shares_and_shapes(make_client: MakeClient):
-    bodies = await _many(make_client(files=50))
+async def test_no_cache_debug_on_lists_unless_asked(make_client: MakeClient):
+    # Today's gateway never puts cache_debug on file or container routes; by default the demo
+    # follows it on every generation.
+    client = make_client(files=50)
+    for body in await _many(client, 60):
+        assert "cache_debug" not in body["extra_fields"]
+    containers = (await client.get("/openai/v1/containers")).json()
+    assert "cache_debug" not in containers["extra_fields"]
+    one = (await client.get(f"{FILES}/{body['data'][0]['id']}")).json()
+    assert "cache_debug" not in one["extra_fields"]
+
+
+async def test_cache_debug_shares_and_shapes(make_client: MakeClient, bifrost: str):
+    bodies = await _many(make_client(files=50, list_cache_debug=True))
     extras = [body["extra_fields"] for body in bodies]
     shares = Counter(_kind(extra) for extra in extras)
     assert set(shares) == {"direct", "semantic", "miss", "none"}
@@ -64,19 +76,27 @@ async def test_cache_debug_shares_and_shapes(make_client: MakeClient):
         elif kind == "miss":
             assert cache["provider_used"] == "openai" and cache["model_used"]
             assert cache["input_tokens"] > 0
-            if "similarity" in cache:
+            if bifrost == "2.2":  # a 2.x miss: always a cache_id, never threshold/similarity
+                assert UUID.match(cache["cache_id"])
+                assert "threshold" not in cache and "similarity" not in cache
+            elif "similarity" in cache:
                 assert cache["similarity"] < cache["threshold"]
+        names = ("model_requested",) if bifrost == "1.4" else ("original_model_requested",)
         if cache is not None:
-            assert "original_model_requested" in extra and "resolved_model_used" in extra
+            assert all(name in extra for name in names)
         else:
-            assert "original_model_requested" not in extra
+            assert not any(name in extra for name in names)
 
 
-async def test_optional_fields_appear_on_a_share(make_client: MakeClient):
+async def test_optional_fields_appear_on_a_share(make_client: MakeClient, bifrost: str):
     extras = [body["extra_fields"] for body in await _many(make_client(files=50))]
     with_raw = [e for e in extras if "raw_response" in e]
     with_headers = [e for e in extras if "provider_response_headers" in e]
-    with_unknown = [e for e in extras if "routing_rule" in e]
+    unknown = "routing_metadata" if bifrost == "2.2" else "routing_rule"
+    with_unknown = [e for e in extras if unknown in e]
+    assert not any(
+        ("routing_rule" if bifrost == "2.2" else "routing_metadata") in e for e in extras
+    )
     assert 0 < len(with_raw) < len(extras)
     assert 0 < len(with_headers) < len(extras)
     assert 0 < len(with_unknown) < len(extras) // 4
@@ -85,6 +105,37 @@ async def test_optional_fields_appear_on_a_share(make_client: MakeClient):
         assert isinstance(extra["raw_request"], dict)
     for extra in with_headers:
         assert all(isinstance(v, str) for v in extra["provider_response_headers"].values())
+    assert all(("routing_info" in extra) is (bifrost == "2.2") for extra in extras)
+
+
+@pytest.mark.bifrost("2.2")
+async def test_22_routing_info_and_bifrost_headers(make_client: MakeClient, bifrost: str):
+    client = make_client(files=30, keys=2)
+    first = await client.get(FILES, params={"limit": 100})
+    second = await client.get(FILES, params={"limit": 100, "after": first.json()["after"]})
+    for response, key in ((first, 0), (second, 1)):
+        extra = response.json()["extra_fields"]
+        routing = extra["routing_info"]
+        assert routing["provider"] == "openai" and routing["key_id"] == f"openai-key-{key + 1}"
+        headers = response.headers
+        assert headers["x-bifrost-provider"] == "openai"
+        assert headers["x-bifrost-request-type"] == "file_list"
+        assert headers["x-bifrost-upstream-latency-ms"] == str(extra["latency"])
+        assert headers["x-bifrost-routing-info-key-id"] == routing["key_id"]
+        assert headers["x-bifrost-routing-info-key-alias"] == routing["key_alias"]
+        # The upstream's own headers are forwarded as real ones too.
+        for name, value in extra.get("provider_response_headers", {}).items():
+            assert headers[name] == value
+    assert (
+        first.json()["extra_fields"]["routing_info"]["key_alias"]
+        != (second.json()["extra_fields"]["routing_info"]["key_alias"])
+    )
+
+
+@pytest.mark.bifrost("1.4", "1.5")
+async def test_1x_sends_no_bifrost_headers(make_client: MakeClient):
+    response = await make_client(files=5).get(FILES)
+    assert not [name for name in response.headers if name.startswith("x-bifrost-")]
 
 
 async def test_decorations_are_deterministic_per_request(make_client: MakeClient):
@@ -102,12 +153,13 @@ async def test_decorations_are_deterministic_per_request(make_client: MakeClient
     [
         ("1.4", ("model_requested", "model_deployment"), ("original_model_requested",)),
         ("1.5", ("original_model_requested", "resolved_model_used"), ("model_requested",)),
+        ("2.2", ("original_model_requested", "resolved_model_used"), ("model_requested",)),
     ],
 )
 async def test_model_field_names_by_version(
     make_client: MakeClient, bifrost: str, present: tuple[str, ...], absent: tuple[str, ...]
 ):
-    bodies = await _many(make_client(files=30, bifrost=bifrost), 40)
+    bodies = await _many(make_client(files=30, bifrost=bifrost, list_cache_debug=True), 40)
     cached = [b["extra_fields"] for b in bodies if "cache_debug" in b["extra_fields"]]
     assert cached
     for extra in cached:
@@ -115,24 +167,44 @@ async def test_model_field_names_by_version(
         assert not any(name in extra for name in absent)
 
 
-@pytest.mark.parametrize(("bifrost", "has_updated_at"), [("1.4", False), ("1.5", True)])
-async def test_updated_at_only_in_15(make_client: MakeClient, bifrost: str, has_updated_at: bool):
-    data = (await make_client(bifrost=bifrost).get(FILES, params={"limit": 50})).json()["data"]
+@pytest.mark.parametrize(
+    ("bifrost", "has_updated_at"), [("1.4", False), ("1.5", True), ("2.2", False)]
+)
+async def test_updated_at_in_15_lists_only(
+    make_client: MakeClient, bifrost: str, has_updated_at: bool
+):
+    client = make_client(bifrost=bifrost)
+    data = (await client.get(FILES, params={"limit": 50})).json()["data"]
     assert all(("updated_at" in item) is has_updated_at for item in data)
     if has_updated_at:
         assert all(item["updated_at"] >= item["created_at"] for item in data)
+    # A retrieve keeps updated_at from 1.5 on (2.2 too), and 2.2's keeps expires_at.
+    listed = {item["id"]: item for item in (await client.get(FILES)).json()["data"]}
+    expiring = next(i for i in (await make_client(bifrost="1.5").get(FILES)).json()["data"]
+                    if "expires_at" in i)  # fmt: skip
+    one = (await client.get(f"{FILES}/{expiring['id']}")).json()
+    assert ("updated_at" in one) is (bifrost != "1.4")
+    assert one["expires_at"] == expiring["expires_at"]
+    assert {k: v for k, v in one.items() if k in listed[one["id"]]} == listed[one["id"]]
 
 
-async def test_file_objects_are_realistic(make_client: MakeClient):
+async def test_file_objects_are_realistic(make_client: MakeClient, bifrost: str):
     data = (await make_client().get(FILES)).json()["data"]
     assert all(re.fullmatch(r"file-[0-9A-Za-z]{24}", item["id"]) for item in data)
     statuses = Counter(item["status"] for item in data)
     assert statuses.most_common(1)[0][0] == "processed"
     assert {"uploaded", "processing", "error"} <= set(statuses)
+    # pending_upload is a 2.x status.
+    assert ("pending_upload" in statuses) is (bifrost == "2.2")
     assert all(item.get("status_details") for item in data if item["status"] == "error")
     assert not any("status_details" in item for item in data if item["status"] == "processed")
     with_expiry = sum("expires_at" in item for item in data)
-    assert 0 < with_expiry < len(data)
+    if bifrost == "2.2":  # 2.x list items carry only the basic fields
+        assert with_expiry == 0
+        basic = {"id", "object", "bytes", "created_at", "filename", "purpose", "status"}
+        assert all(set(item) - {"status_details"} == basic for item in data)
+    else:
+        assert 0 < with_expiry < len(data)
     sizes = [item["bytes"] for item in data]
     assert min(sizes) < 5_000 and max(sizes) > 50_000_000 and max(sizes) <= 500_000_000
     span = max(i["created_at"] for i in data) - min(i["created_at"] for i in data)

@@ -32,6 +32,29 @@ async def _first_container(client: httpx.AsyncClient, provider: str = "openai") 
     return store.id_at(0)
 
 
+NO_PROVIDER = {
+    "1.4": "provider query parameter is required",
+    "1.5": "provider query parameter is required",
+    "2.2": "provider query parameter or x-model-provider header is required",
+}
+"""What a native route without a provider answers, per generation."""
+
+
+def _assert_no_provider(response: httpx.Response, bifrost: str) -> None:
+    if bifrost != "2.2":
+        body = _assert_error(response, 400, NO_PROVIDER[bifrost])
+        assert "code" not in body["error"]
+        return
+    # 2.x: a plain validation error, without event id, type or code.
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "is_bifrost_error": False,
+        "status_code": 400,
+        "error": {"message": NO_PROVIDER[bifrost]},
+        "extra_fields": {},
+    }
+
+
 def _assert_error(response: httpx.Response, status: int, message: str | None = None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -91,11 +114,30 @@ async def test_unconfigured_provider_is_500_not_found(client: httpx.AsyncClient,
     assert "code" not in body["error"]
 
 
-async def test_native_file_route_requires_provider(client: httpx.AsyncClient):
-    body = _assert_error(await client.get("/v1/files"), 400, "provider query parameter is required")
-    assert "code" not in body["error"]
+async def test_native_file_route_requires_provider(client: httpx.AsyncClient, bifrost: str):
+    _assert_no_provider(await client.get("/v1/files"), bifrost)
     ok = await client.get("/v1/files", params={"provider": "anthropic", "limit": 2})
     assert ok.status_code == 200 and len(ok.json()["data"]) == 2
+    by_header = await client.get(
+        "/v1/files", params={"limit": 2}, headers={"x-model-provider": "anthropic"}
+    )
+    if bifrost == "2.2":  # 2.x also takes the provider from x-model-provider
+        assert by_header.json()["data"] == ok.json()["data"]
+    else:
+        _assert_no_provider(by_header, bifrost)
+
+
+async def test_azure_sdk_routes_and_user_agent(client: httpx.AsyncClient, bifrost: str):
+    azure = (await client.get(FILES, params={"provider": "azure", "limit": 3})).json()["data"]
+    sdk = await client.get(
+        "/openai/openai/files",
+        params={"limit": 3},
+        headers={"user-agent": "AzureOpenAI/Python 1.5"},
+    )
+    if bifrost == "2.2":  # the Azure SDK's path, azure by default for its User-Agent
+        assert sdk.json()["data"] == azure
+    else:
+        assert sdk.headers["content-type"].startswith("text/html")
 
 
 async def test_all_standard_providers_known_to_the_client_are_25(client: httpx.AsyncClient):
@@ -109,11 +151,30 @@ async def test_all_standard_providers_known_to_the_client_are_25(client: httpx.A
 # -- containers ------------------------------------------------------------------------------
 
 
-async def test_native_container_files_route_requires_provider(client: httpx.AsyncClient):
+async def test_native_container_files_route_requires_provider(
+    client: httpx.AsyncClient, bifrost: str
+):
     container = await _first_container(client)
     response = await client.get(f"/v1/containers/{container}/files")
-    body = _assert_error(response, 400, "provider query parameter is required")
-    assert "code" not in body["error"]
+    _assert_no_provider(response, bifrost)
+
+
+async def test_container_answers_carry_raw_request_and_response_on_22(
+    client: httpx.AsyncClient, bifrost: str
+):
+    container = await _first_container(client)
+    paths = ["/openai/v1/containers", f"/v1/containers/{container}?provider=openai",
+             f"/openai/v1/containers/{container}/files"]  # fmt: skip
+    extras = [(await client.get(path)).json()["extra_fields"] for path in paths]
+    if bifrost == "2.2":  # raw is forced on for container routes
+        assert all("raw_request" in e and "raw_response" in e for e in extras)
+        assert extras[1]["raw_response"]["id"] == container
+        modern = await client.get(f"/openai/containers/{container}/files", params={"limit": 3})
+        assert len(modern.json()["data"]) == 3
+    else:
+        assert not all("raw_response" in e for e in extras)
+        fallback = await client.get(f"/openai/containers/{container}/files")
+        assert fallback.headers["content-type"].startswith("text/html")
 
 
 async def test_container_files_walk_is_exact_with_first_and_last_ids(
@@ -190,7 +251,7 @@ async def test_unknown_container_is_an_upstream_404_with_raw_response(client: ht
     assert azure.status_code == 404
 
 
-async def test_container_list_is_openai_only(make_client: MakeClient, walk: Walk):
+async def test_container_list_is_openai_only(make_client: MakeClient, walk: Walk, bifrost: str):
     client = make_client(containers=5, keys=2)
     pages = await walk(client, "/v1/containers", {"provider": "openai", "limit": 2})
     containers = [item for body in pages for item in body["data"]]
@@ -205,7 +266,7 @@ async def test_container_list_is_openai_only(make_client: MakeClient, walk: Walk
     assert _assert_error(azure, 400)["error"]["code"] == "unsupported_operation"
     azure = await client.get("/openai/v1/containers", params={"provider": "azure"})
     assert _assert_error(azure, 500)["error"]["code"] == "unsupported_operation"
-    _assert_error(await client.get("/v1/containers"), 400, "provider query parameter is required")
+    _assert_no_provider(await client.get("/v1/containers"), bifrost)
 
 
 async def test_container_retrieve_and_container_file_retrieve(client: httpx.AsyncClient):
@@ -232,12 +293,16 @@ async def _find(client: httpx.AsyncClient, suffix: str, provider: str = "openai"
     return min(candidates, key=lambda item: item["bytes"])
 
 
-async def test_file_retrieve_matches_the_list(client: httpx.AsyncClient):
+async def test_file_retrieve_matches_the_list(client: httpx.AsyncClient, bifrost: str):
     item = (await client.get(FILES, params={"limit": 10})).json()["data"][7]
     response = await client.get(f"{FILES}/{item['id']}")
     body = response.json()
     assert body["extra_fields"]["request_type"] == "file_retrieve"
-    assert {k: v for k, v in body.items() if k != "extra_fields"} == item
+    fields = {k: v for k, v in body.items() if k != "extra_fields"}
+    if bifrost == "2.2":  # the retrieve has what the 2.x list item leaves out
+        assert "updated_at" in fields and "updated_at" not in item
+        fields = {k: v for k, v in fields.items() if k in item}
+    assert fields == item
     missing = await client.get(f"{FILES}/file-doesnotexist")
     assert "raw_response" in _assert_error(missing, 404)["extra_fields"]
 
@@ -263,10 +328,16 @@ async def test_jsonl_content_is_json_lines_of_the_advertised_size(client: httpx.
     ],
 )
 async def test_content_types_and_ranges(
-    client: httpx.AsyncClient, suffix: str, content_type: str, magic: bytes
+    client: httpx.AsyncClient, bifrost: str, suffix: str, content_type: str, magic: bytes
 ):
     item = await _find(client, suffix)
     response = await client.get(f"{FILES}/{item['id']}/content", headers={"range": "bytes=0-1023"})
+    if bifrost == "2.2":  # 2.x ignores Range: 200, the whole body
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(content_type)
+        assert "content-range" not in response.headers
+        assert response.content.startswith(magic) and len(response.content) == item["bytes"]
+        return
     assert response.status_code == 206
     assert response.headers["content-type"].startswith(content_type)
     assert (
@@ -311,21 +382,41 @@ async def test_unknown_non_get_is_not_a_success(client: httpx.AsyncClient):
 
 
 async def test_health_and_version(make_client: MakeClient):
-    for bifrost, version in (("1.5", "v1.5.1"), ("1.4", "v1.4.18")):
+    for bifrost, version in (("1.5", "v1.5.1"), ("1.4", "v1.4.18"), ("2.2", "v2.2.5")):
         client = make_client(bifrost=bifrost, auth="admin")
         health = await client.get("/health")
-        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        if bifrost == "2.2":  # 2.x reports its components
+            assert health.json()["components"]["config_store"] == "ok"
+        else:
+            assert health.json() == {"status": "ok"}
         answer = await client.get("/api/version")
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("application/json")
         assert answer.json() == version
 
 
-async def test_api_providers_lists_the_configured_providers(client: httpx.AsyncClient):
+async def test_api_providers_lists_the_configured_providers(
+    client: httpx.AsyncClient, bifrost: str
+):
     body = (await client.get("/api/providers")).json()
     names = [entry["name"] for entry in body["providers"]]
-    assert names == [*DEFAULT_PROVIDERS, *DEFAULT_CUSTOM_PROVIDERS]
+    configured = [*DEFAULT_PROVIDERS, *DEFAULT_CUSTOM_PROVIDERS]
+    assert names == (sorted(configured) if bifrost == "2.2" else configured)
     assert body["total"] == len(names)
     assert all(entry["provider_status"] == "active" for entry in body["providers"])
-    custom = body["providers"][-1]
+    assert not any("keys" in entry for entry in body["providers"])
+    custom = next(e for e in body["providers"] if e["name"] in DEFAULT_CUSTOM_PROVIDERS)
     assert custom["custom_provider_config"]["base_provider_type"] == "openai"
+    if bifrost == "2.2":
+        for entry in body["providers"]:
+            assert entry["proxy_config"] is None
+            assert entry["store_raw_request_response"] is False
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/assets/index-3f2a.js", "/openai/v1/x.json"])
+async def test_dashboard_fallback_dotted_path_is_a_text_404(client: httpx.AsyncClient, path: str):
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == "404 - Static asset not found"
