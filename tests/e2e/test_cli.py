@@ -61,7 +61,7 @@ def test_all_files_as_ndjson_over_three_keys(gateway: str, tmp_path: Path) -> No
     assert len(lines) == 1200
     ids = [json.loads(line)["id"] for line in lines]
     assert len(set(ids)) == 1200
-    assert "1200 files" in result.stderr
+    assert "1,200 files" in result.stderr
     assert VK not in result.stdout + result.stderr
 
 

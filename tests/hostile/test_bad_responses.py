@@ -222,7 +222,7 @@ def test_cli_page_of_ten_thousand(server: HostileServer, tmp_path: Path) -> None
     lines = result.stdout.splitlines()
     assert len(lines) == 10_000
     assert json.loads(lines[-1])["id"] == "file-09999"
-    assert "10000 files" in result.stderr
+    assert "10,000 files" in result.stderr
 
 
 UNKNOWN = {

@@ -92,9 +92,10 @@ class BrowserTools(ListingScreen):
         run = self.listing.finding
         box = self.query_one("#filter", Input)
         subtitle = (
+            # What to press comes first: a narrow box cuts the end of its subtitle.
+            "escape stops · "
             f"finding: {counted(self.listing.rows_loaded, 'rows')} loaded, "
-            f"{counted(run.pages, 'pages')} fetched so far · "
-            "escape stops"
+            f"{counted(run.pages, 'pages')} fetched"
             if run is not None
             else ""
         )

@@ -133,6 +133,7 @@ class FileTable(ScrollView, can_focus=True):
         """Ask for the next page when the cursor or the screen's last line is this close."""
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self._layout_sort: str | None = None
         self.marked_rows: set[int] = set()
         """Store rows drawn as new (live mode's arrivals); the screen owns the set."""
         self.empty_note: str | None = None
@@ -213,8 +214,14 @@ class FileTable(ScrollView, can_focus=True):
     # -- rendering ----------------------------------------------------------------------------
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
-        if width != self._layout_width:
-            columns = TABLE_COLUMNS[self.view.store.kind]
+        sort = self.view.sort_column
+        if width != self._layout_width or sort != self._layout_sort:
+            self._layout_sort = sort
+            # The column the rows are sorted by stays on screen (its header says the order).
+            columns = tuple(
+                replace(c, priority=0) if c.key == sort else c
+                for c in TABLE_COLUMNS[self.view.store.kind]
+            )
             self._layout = layout_columns(
                 columns, width, self._widest(columns), whole=WHOLE_COLUMNS, cut_whole=True
             )
@@ -236,6 +243,10 @@ class FileTable(ScrollView, can_focus=True):
                 length = cell_len(column.show(value))
                 if length > widest[column.key]:
                     widest[column.key] = length
+        sort = self.view.sort_column
+        for column in columns:
+            if column.key == sort:  # its header carries the sort arrow: room for " ▼"
+                widest[column.key] = max(widest[column.key], cell_len(column.header) + 2)
         return widest
 
     def render_lines(self, crop: Region) -> list[Strip]:
