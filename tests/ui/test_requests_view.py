@@ -281,6 +281,7 @@ async def test_sorting_by_latency_asks_the_gateway_other_columns_sort_the_loaded
         latencies = [v for v in column(screen, "latency_us") if v is not None]
         assert latencies == sorted(latencies, reverse=True)
         assert "sort: latency desc" in screen_text(app)
+
         def list_calls() -> int:  # the entry under the cursor may be fetched: not a list call
             return sum(1 for r in app.client.history if r.path_and_query.startswith("/api/logs?"))
 
