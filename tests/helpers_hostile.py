@@ -464,8 +464,10 @@ def with_userinfo(base_url: str) -> str:
 def tui_settings(base_url: str, **changes: Any) -> ConnectionSettings:
     options: dict[str, Any] = {
         "base_url": base_url, "auth": "bearer", "token": SecretStr(TOKEN), "retries": 0,
-        "timeout": 1.0,
+        "timeout": 10.0,
     }  # fmt: skip
+    # A timeout far above what a loopback answer takes, even while the app draws its first
+    # frames on a loaded machine; a test about the timeout itself passes a short one.
     options.update(changes)
     return ConnectionSettings(**options)
 
@@ -518,18 +520,19 @@ async def first_page(pilot: Any, screen: BrowserScreen, tries: int = 3) -> None:
     hold the event loop past that timeout. A first page that timed out is retried (``r``, as
     a user would); any other error fails the test at once, naming it.
     """
-    for _ in range(tries):
+    for attempt in range(1, tries + 1):
         await wait_for(
             pilot,
             lambda: screen.inflight is None and (len(screen.store) == 3 or screen.last_error),
             what="the first page or an error",
         )
+        if len(screen.store) == 3:
+            return  # (the table is short: the hostile page may have been prefetched already)
         error = screen.last_error
-        if error is None:
-            return
         if not isinstance(error, GatewayTimeout):
             raise AssertionError(f"the well-behaved first page failed: {error!r}")
-        await pilot.press("r")
+        if attempt < tries:
+            await pilot.press("r")
     raise AssertionError(f"the first page timed out {tries} times: {screen.last_error!r}")
 
 

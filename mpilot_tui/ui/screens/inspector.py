@@ -31,15 +31,15 @@ from textual.widgets import (
 
 from ...api import GatewayClient
 from ...api.history import RequestRecord
-from ...text import human_bytes, visible
-from ..widgets.cache_summary import (
+from ...reqlog.session_cache import (
     FactBook,
     RequestFacts,
     content_type,
     parse_body,
-    render_summary,
     summarise,
 )
+from ...text import human_bytes, visible
+from ..widgets.cache_summary import render_summary
 from ..widgets.detail import json_text, similarity_bar
 
 __all__ = ["InspectorScreen"]
