@@ -93,6 +93,22 @@ async def detail_caught_up(pilot: Driver, screen: BrowserScreen) -> None:
     await wait_for(pilot, lambda: title in screen_text(pilot.app), what="the detail pane")
 
 
+async def text_shown(pilot: Driver, *texts: str, timeout: float = WAIT_TIMEOUT) -> str:
+    """Until every one of ``texts`` is on the screen; returns what the screen shows then."""
+    await wait_for(
+        pilot,
+        lambda: all(text in screen_text(pilot.app) for text in texts),
+        timeout,
+        what=f"{texts!r} on screen",
+    )
+    return screen_text(pilot.app)
+
+
+def notified(app: MPilotApp, text: str) -> bool:
+    """A notification (a toast, which may wrap its text over lines) says ``text``."""
+    return any(text in note.message for note in app._notifications)
+
+
 def screen_text(app: MPilotApp) -> str:
     """What the terminal shows, as plain text lines."""
     return "\n".join(
