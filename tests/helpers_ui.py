@@ -243,7 +243,8 @@ async def requests_semantic_hit(pilot: object) -> None:
     screen.table.move_cursor(position)
     item_id = screen.store.ids[screen.view.row(position)]
     await wait_for(pilot, lambda: item_id in screen._entries)
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
+    await text_shown(pilot, f"Request · row {position + 1:,}")  # type: ignore[arg-type]
 
 
 async def requests_cache_summary(pilot: object) -> None:
@@ -256,7 +257,7 @@ async def requests_cache_summary(pilot: object) -> None:
     await wait_for(pilot, lambda: screen.inflight is None)
     await pilot.press("C")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: "Cache hit rate" in screen_text(app), timeout=20)
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 SCENARIOS = {
