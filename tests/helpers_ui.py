@@ -93,6 +93,22 @@ async def detail_caught_up(pilot: Driver, screen: BrowserScreen) -> None:
     await wait_for(pilot, lambda: title in screen_text(pilot.app), what="the detail pane")
 
 
+async def text_shown(pilot: Driver, *texts: str, timeout: float = WAIT_TIMEOUT) -> str:
+    """Until every one of ``texts`` is on the screen; returns what the screen shows then."""
+    await wait_for(
+        pilot,
+        lambda: all(text in screen_text(pilot.app) for text in texts),
+        timeout,
+        what=f"{texts!r} on screen",
+    )
+    return screen_text(pilot.app)
+
+
+def notified(app: MPilotApp, text: str) -> bool:
+    """A notification (a toast, which may wrap its text over lines) says ``text``."""
+    return any(text in note.message for note in app._notifications)
+
+
 def screen_text(app: MPilotApp) -> str:
     """What the terminal shows, as plain text lines."""
     return "\n".join(
@@ -227,7 +243,8 @@ async def requests_semantic_hit(pilot: object) -> None:
     screen.table.move_cursor(position)
     item_id = screen.store.ids[screen.view.row(position)]
     await wait_for(pilot, lambda: item_id in screen._entries)
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
+    await text_shown(pilot, f"Request · row {position + 1:,}")  # type: ignore[arg-type]
 
 
 async def requests_cache_summary(pilot: object) -> None:
@@ -240,7 +257,7 @@ async def requests_cache_summary(pilot: object) -> None:
     await wait_for(pilot, lambda: screen.inflight is None)
     await pilot.press("C")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: "Cache hit rate" in screen_text(app), timeout=20)
-    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    await workers_done(pilot)  # type: ignore[arg-type]
 
 
 SCENARIOS = {

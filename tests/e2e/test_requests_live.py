@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from helpers_net import demo_server
-from helpers_ui import browser, wait_for
+from helpers_ui import browser, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api import ConnectionSettings
@@ -25,7 +25,7 @@ async def test_live_mode_follows_the_ws_feed() -> None:
             screen = browser(app)
             await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None, 20)
             await pilot.press("j", "j")
-            await pilot.pause(0.1)
+            await workers_done(pilot)
             chosen = screen.store.ids[screen.table.current_row or 0]
             await pilot.press("L")
             await wait_for(pilot, lambda: screen.live_how == "ws", 5)

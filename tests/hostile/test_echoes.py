@@ -78,7 +78,7 @@ async def test_inspector_masks_a_json_escaped_token_in_a_401_body(server: Hostil
         await wait_for(pilot, lambda: any(r.status == 401 for r in inspector.records))
         row = next(i for i, r in enumerate(inspector.records) if r.status == 401)
         inspector.query_one(DataTable).move_cursor(row=row)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: inspector.selected is inspector.records[row])
         envelope = static_text(inspector.query_one("#fold-envelope-body", Static))
         assert f"unknown key {MASKED}" in envelope
 

@@ -87,7 +87,7 @@ async def test_switcher_and_edit_form_mask_url_passwords(config_file: Path) -> N
         await wait_for(pilot, lambda: app.browser.inflight is None)
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher))
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: MASKED_URL in shown(app), what="the masked URL")
         assert MASKED_URL in shown(app)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileForm))
@@ -171,7 +171,7 @@ async def test_the_app_does_not_remember_a_huge_container_id(config_file: Path) 
         await wait_for(pilot, lambda: app.browser.inflight is None)
         app.remember_container("cntr_" + "x" * 200_000)
         app.remember_container("cntr_ok")
-        await pilot.pause(0.1)
+        await pilot.pause()  # remember_container writes and notifies at once
         shown(app)
     assert ConfigStore.load(config_file).get_profile("alpha").recent_containers == ["cntr_ok"]
     assert config_file.stat().st_size < 4096

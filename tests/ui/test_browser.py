@@ -6,13 +6,21 @@ import json
 
 import httpx
 import pytest
-from helpers_ui import browser, make_app, screen_text, wait_for
+from helpers_ui import (
+    browser,
+    detail_caught_up,
+    make_app,
+    screen_text,
+    text_shown,
+    wait_for,
+    workers_done,
+)
 from textual.widgets import Input
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
 from mpilot_tui.session import Session
-from mpilot_tui.ui.app import create_app
+from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.widgets.file_table import FileTable
 
@@ -37,7 +45,7 @@ async def test_usable_at_80x24() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: len(screen.store) == 50)
-        await pilot.pause(0.1)
+        await detail_caught_up(pilot, screen)
         assert screen.has_class("narrow")
         assert screen.store.ids[0][:12] in screen_text(app)
         await pilot.press("j", "j")
@@ -89,15 +97,22 @@ async def test_cursor_near_end_prefetches_next_page() -> None:
         assert screen.table.cursor == loaded - 50
 
 
+def asked_for(app: MPilotApp, provider: str, since: int) -> bool:
+    """A request for ``provider`` went out after the first ``since`` of the client's history
+    (a ring of 500: these tests make far fewer)."""
+    return any(f"provider={provider}" in r.url for r in list(app.client.history)[since:])
+
+
 async def test_switching_provider_drops_late_answers() -> None:
     app = make_app(files=200, latency_ms=150)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         for provider in ("azure", "anthropic", "gemini", "openai", "azure"):
+            sent = len(app.client.history)
             screen.select(provider=provider)
-            await pilot.pause(0.01)
+            await wait_for(pilot, lambda p=provider, n=sent: asked_for(app, p, n))
         await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
-        await pilot.pause(0.4)
+        await workers_done(pilot)  # the late answers are in (and dropped)
         providers = {page.extra_fields.provider for page in screen.store.pages}
         assert providers == {"azure"}
         assert len(screen.store) == len(set(screen.store.ids))
@@ -132,7 +147,7 @@ async def test_error_keeps_rows_and_shows_every_field() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         assert len(screen.store) == 5
         text = screen_text(app)
         for expected in ("overloaded", "try later", "evt-123", "file_list", "503"):
@@ -153,11 +168,11 @@ async def test_filter_matches_loaded_rows() -> None:
         target = screen.store.ids[42]
         await pilot.press("slash")
         await pilot.press(*target[-8:])
-        await pilot.pause(0.1)
+        await workers_done(pilot)  # the filter runs in a worker
         assert len(screen.view) == 1
         assert screen.table.current_row == 42
         await pilot.press("escape")
-        await pilot.pause(0.05)
+        await workers_done(pilot)
         assert len(screen.view) == 150
 
 
@@ -176,7 +191,8 @@ async def test_help_screen_lists_bindings() -> None:
     app = make_app(files=5)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await text_shown(pilot, "browser.refresh")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for binding_id in ("browser.refresh", "browser.filter", "table.last", "app.quit"):
@@ -196,7 +212,6 @@ async def test_toggle_order_and_mode() -> None:
         assert screen.selection.order == "asc"
         assert screen.store.ids[-1] == first
         await pilot.press("m")
-        await pilot.pause(0.2)
         # No container chosen yet: the picker opens; pick the first listed container.
         await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 2)
         await pilot.press("tab", "enter")
@@ -293,7 +308,7 @@ async def test_a_failed_first_page_says_so_and_who_failed() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert "0 rows · stopped by an error (r retries)" in text
         assert "all loaded" not in text
@@ -309,7 +324,7 @@ async def test_filter_counts_in_the_status_bar_not_a_toast_per_key() -> None:
         await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
         before = len(app._notifications)
         await pilot.press("slash", *"jsonl")
-        await pilot.pause(0.2)
+        await workers_done(pilot)  # the filter runs in a worker
         assert len(app._notifications) == before
         assert f"({len(screen.view)} shown)" in screen_text(app)
         await pilot.press("enter")
@@ -321,7 +336,7 @@ async def test_detail_border_keeps_the_row_count_current() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
-        await pilot.pause(0.1)
+        await detail_caught_up(pilot, screen)
         total = len(screen.view)
         assert f"Detail · row 1 of {total}" in screen_text(app)
 
@@ -345,7 +360,7 @@ async def test_sidebar_g_and_G_jump_to_the_ends() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         sidebar = app.screen.query_one(ProviderSidebar)
         sidebar.focus()
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.focused is sidebar)
         await pilot.press("G")
         assert sidebar.highlighted == sidebar.option_count - 1
         await pilot.press("g")
@@ -360,7 +375,7 @@ async def test_sidebar_follows_a_provider_chosen_elsewhere() -> None:
         screen = browser(app)
         await wait_for(pilot, lambda: len(screen.store) == 10)
         screen.select(provider="azure")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert screen.query_one(ProviderSidebar).selected_provider == "azure"
 
 

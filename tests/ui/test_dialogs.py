@@ -8,7 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, open_export, screen_text, wait_for
+from helpers_ui import (
+    browser,
+    demo_app,
+    detail_caught_up,
+    loaded,
+    open_export,
+    screen_text,
+    text_shown,
+    wait_for,
+    workers_done,
+)
 from textual.widgets import Input, OptionList, RadioSet
 
 from mpilot_tui.ui.app import MPilotApp
@@ -34,15 +44,17 @@ async def test_export_dialog_is_driven_by_arrows_tab_and_enter(in_tmp_folder: Pa
         await pilot.press("space")  # chooses, never types into the file name
         assert path.value == "./mpilot-files-openai.csv"
         await pilot.press("down")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: dialog.chosen_scope == "all", what="an arrow chooses")
         assert dialog.chosen_scope == "all", "an arrow chooses"
         await pilot.press("up")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: dialog.chosen_scope == "loaded", what="up chooses")
         assert dialog.chosen_scope == "loaded"
         await pilot.press("tab")
         assert app.focused is dialog.query_one("#export-format", RadioSet)
         await pilot.press("down")
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: path.value.endswith(".json"), what="the path follows the format"
+        )
         assert dialog.chosen_format == "json"
         assert path.value == "./mpilot-files-openai.json"
         await pilot.press("enter")  # from the radio set: exports (not a toggle)
@@ -77,7 +89,7 @@ async def test_save_hides_the_path_and_s_opens_it_again(in_tmp_folder: Path) -> 
         position = screen.view.position_of(row)
         assert position is not None
         screen.table.move_cursor(position)
-        await pilot.pause(0.1)
+        await detail_caught_up(pilot, screen)
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
         preview = app.screen
@@ -115,14 +127,16 @@ async def test_page_size_prompt_says_what_is_wrong_and_stays_open() -> None:
         assert app.focused is picker.query_one("#picker-input"), "typing goes to the field"
         for typed in ("abc", "0", "10001"):
             await pilot.press("ctrl+u", *typed, "enter")
-            await pilot.pause(0.1)
+            await text_shown(pilot, f'"{typed}" is not a page size')
             assert app.screen is picker, f"{typed!r} keeps the prompt open"
             assert f'"{typed}" is not a page size: give a whole number from 1 to 10000' in (
                 screen_text(app)
             )
         assert screen.selection.page_size == 100
         await pilot.press("ctrl+u")
-        await pilot.pause(0.05)
+        await wait_for(
+            pilot, lambda: "not a page size" not in screen_text(app), what="a cleared error"
+        )
         assert "not a page size" not in screen_text(app), "typing again clears the error"
         await pilot.press(*"250", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
@@ -137,7 +151,7 @@ async def test_page_size_prompt_escape_keeps_the_size() -> None:
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
         await pilot.press(*"x1", "enter")
-        await pilot.pause(0.1)
+        await text_shown(pilot, '"x1" is not a page size')
         assert isinstance(app.screen, OptionPicker)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
@@ -235,7 +249,7 @@ async def open_container_picker(pilot: Any, app: MPilotApp) -> ContainerPicker:
     assert isinstance(picker, ContainerPicker)
     note = picker.query_one("#picker-note")
     await wait_for(pilot, lambda: "loading" not in str(note.render()))
-    await pilot.pause(0.2)
+    await workers_done(pilot)
     return picker
 
 
@@ -269,7 +283,7 @@ async def test_container_picker_shows_a_listing_error_whole() -> None:
         screen = browser(app)
         await loaded(pilot, screen, 30)
         screen.select(provider="cohere")
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         picker = await open_container_picker(pilot, app)
         note = picker.query_one("#picker-note")
         x, y, width, height = note.region
@@ -291,7 +305,7 @@ async def test_help_shows_keys_as_they_are_typed() -> None:
     async with app.run_test(size=(140, 80)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await text_shown(pilot, "browser.refresh")
         x, y, width, height = app.screen.query_one("#help-body").region
         rows = [line[x : x + width] for line in screen_text(app).splitlines()[y : y + height]]
         assert not [row for row in rows if "question_mark" in row or "slash" in row]

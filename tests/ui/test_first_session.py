@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, screen_text, wait_for
+from helpers_ui import (
+    browser,
+    demo_app,
+    detail_caught_up,
+    loaded,
+    screen_text,
+    wait_for,
+    workers_done,
+)
 
 from mpilot_tui.ui.widgets.bars import StatusBar
 
@@ -22,7 +30,7 @@ async def test_clearing_the_filter_keeps_the_cursor_on_the_same_item() -> None:
         await pilot.press("end")
         await loaded(pilot, screen, 300)
         screen.table.move_cursor(240)
-        await pilot.pause(0.05)
+        await detail_caught_up(pilot, screen)
         item = screen.store.item(screen.table.current_row or 0)["id"]
         await pilot.press("slash", *item[-6:])
         await wait_for(pilot, lambda: len(screen.view) < 300 and not screen.view.pending)
@@ -74,7 +82,7 @@ async def test_a_failed_first_page_does_not_promise_rows_that_stay() -> None:
         await loaded(pilot, screen, 30)
         screen.select(provider="groq")
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         shown = screen_text(app)
         assert "r retries" in shown
         assert "rows already loaded stay" not in shown

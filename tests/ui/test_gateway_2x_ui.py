@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers_ui import browser, loaded, screen_text, wait_for
+from helpers_ui import browser, detail_caught_up, loaded, screen_text, wait_for
 from rich.console import Console
 from textual.widgets import Static
 
@@ -69,7 +69,7 @@ async def test_detail_says_what_a_list_answer_leaves_out() -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         screen: BrowserScreen = browser(app)
         await loaded(pilot, screen, 1)
-        await pilot.pause(0.2)
+        await detail_caught_up(pilot, screen)
         text = detail_text(app)
         assert "expires_at" in text and "updated_at" in text
         assert text.count("not in the list answer; press f to fetch the item") == 2

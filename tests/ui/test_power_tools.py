@@ -21,12 +21,19 @@ from helpers_ui import (
     LIST_CACHE_DEBUG_DEMO,
     browser,
     demo_app,
+    detail_caught_up,
+    history_settled,
     loaded,
+    notified,
     open_export,
     screen_text,
+    text_shown,
     wait_for,
+    workers_done,
 )
 from pydantic import SecretStr
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Input, ProgressBar
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
@@ -58,7 +65,7 @@ async def move_to(pilot: Any, screen: BrowserScreen, row: int) -> None:
     position = screen.view.position_of(row)
     assert position is not None
     screen.table.move_cursor(position)
-    await pilot.pause(0.15)
+    await detail_caught_up(pilot, screen)
 
 
 def first_row(screen: BrowserScreen, condition: Any) -> int:
@@ -68,9 +75,20 @@ def first_row(screen: BrowserScreen, condition: Any) -> int:
     raise AssertionError("no such row in the demo data")
 
 
-def notified(app: MPilotApp, text: str) -> bool:
-    """A notification (a toast, which may wrap its text over lines) says ``text``."""
-    return any(text in note.message for note in app._notifications)
+def save_progress(preview: PreviewScreen) -> float:
+    """How far the save has come, as its progress bar shows it."""
+    return preview.query_one("#save-progress", ProgressBar).progress
+
+
+def highlighted_command(app: MPilotApp) -> str:
+    """The command palette's highlighted hit ("" when none is, or no palette is up)."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return ""
+    hits = palette.query_one(CommandList)
+    if hits.highlighted is None:
+        return ""
+    return str(hits.get_option_at_index(hits.highlighted).prompt)
 
 
 def list_requests(app: MPilotApp) -> int:
@@ -89,7 +107,7 @@ async def test_inspector_lists_requests_and_shows_the_envelope() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         inspector = app.screen
         assert isinstance(inspector, InspectorScreen)
-        await pilot.pause(0.2)
+        await history_settled(pilot)
         assert len(inspector.records) == len(app.client.history)
         text = screen_text(app)
         assert "/api/version" in text
@@ -98,8 +116,9 @@ async def test_inspector_lists_requests_and_shows_the_envelope() -> None:
             assert header in text
         index = next(i for i, r in enumerate(inspector.records) if "/openai/v1/files" in r.url)
         await pilot.press(*["down"] * index)
-        await pilot.pause(0.2)
         record = inspector.records[index]
+        await wait_for(pilot, lambda: inspector.selected is record, what="the highlighted request")
+        await text_shown(pilot, f"the first 3 of {record.item_count:,} items")
         assert inspector.selected is record
         text = screen_text(app)
         assert "response envelope" in text
@@ -109,7 +128,7 @@ async def test_inspector_lists_requests_and_shows_the_envelope() -> None:
         assert f"gateway {record.gateway_latency_ms:,.1f} ms" in text
         assert "response headers" in text
         await pilot.click("#fold-response_headers CollapsibleTitle")
-        await pilot.pause(0.2)
+        await text_shown(pilot, "content-type")
         assert "content-type" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
@@ -127,15 +146,15 @@ async def test_inspector_redacts_credentials() -> None:
         await loaded(pilot, screen, 10)
         await pilot.press("i")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
-        await pilot.pause(0.2)
+        await history_settled(pilot)
         # The file listing: the virtual key goes only there (/api/… and /health get none).
         inspector = app.screen
         assert isinstance(inspector, InspectorScreen)
         listed = next(i for i, r in enumerate(inspector.records) if "/openai/v1/files" in r.url)
         inspector.query_one("DataTable").move_cursor(row=listed)  # type: ignore[attr-defined]
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: inspector.selected is inspector.records[listed])
         await pilot.click("#fold-request_headers CollapsibleTitle")
-        await pilot.pause(0.2)
+        await text_shown(pilot, "x-bf-vk")
         text = screen_text(app)
         assert "x-bf-vk" in text and "<redacted>" in text
         assert config.virtual_key not in text
@@ -154,7 +173,7 @@ async def test_inspector_ring_holds_the_last_n_requests() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         inspector = app.screen
         assert isinstance(inspector, InspectorScreen)
-        await pilot.pause(0.2)
+        await history_settled(pilot)
         assert len(inspector.records) == 4
         text = screen_text(app)
         assert "the last 4 are kept" in text
@@ -170,7 +189,7 @@ async def test_cache_summary_counts_hits_and_charts_similarity() -> None:
         await load_everything(pilot, screen)
         await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
-        await pilot.pause(0.3)
+        await history_settled(pilot)
         records = list(app.client.history)
         summary = summarise(records, FactBook())
         assert summary.hits and summary.misses and summary.scored
@@ -187,7 +206,7 @@ async def test_cache_summary_counts_hits_and_charts_similarity() -> None:
         assert re.search(r"hit\s+█", text) and re.search(r"miss\s+█", text)
         # l goes back to the request list.
         await pilot.press("l")
-        await pilot.pause(0.1)
+        await text_shown(pilot, "path and query")
         assert "path and query" in screen_text(app)
 
 
@@ -203,14 +222,14 @@ async def test_keep_paging_until_the_filter_matches() -> None:
         screen = browser(app)
         await loaded(pilot, screen, 100)
         await pilot.press("slash", *target[-10:])
-        await pilot.pause(0.1)
+        await workers_done(pilot)  # the filter runs in a worker
         assert len(screen.view) == 0
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: screen.finding is None and len(screen.view) == 1, 20)
         assert 2450 < len(screen.store) <= 2500, "paging stops once the filter matches"
         assert screen.table.current_row is not None
         assert screen.store.ids[screen.table.current_row] == target
-        await pilot.pause(0.2)
+        await text_shown(pilot, target)
         text = screen_text(app)
         assert target in text
         assert notified(app, "Found 1 more match(es)")
@@ -218,7 +237,9 @@ async def test_keep_paging_until_the_filter_matches() -> None:
 
 async def test_keep_paging_shows_progress_and_escape_stops_it() -> None:
     app = demo_app(files=5000, latency_ms=40)
-    async with app.run_test(size=(140, 40)) as pilot:
+    # Wide enough for the whole progress subtitle at four-digit counts (140 columns cut it
+    # to "fetch…" once a fast run passed 1,000 rows: the test failed on fast machines only).
+    async with app.run_test(size=(170, 40)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 100)
         await pilot.press("slash", *"nothing-matches-this")
@@ -227,10 +248,10 @@ async def test_keep_paging_shows_progress_and_escape_stops_it() -> None:
         progress = r"escape stops · finding: [\d,]+ rows loaded, [\d,]+ pages? fetched"
         await wait_for(pilot, lambda: re.search(progress, screen_text(app)) is not None)
         await pilot.press("escape")
-        await pilot.pause(0.05)
+        await pilot.pause()
         assert screen.finding is None
         stopped = len(screen.store)
-        await pilot.pause(0.4)
+        await workers_done(pilot)  # a page in flight at escape has ended
         assert len(screen.store) == stopped, "no page is fetched after escape"
         assert screen.has_more and screen.inflight is None
         assert notified(app, "Stopped paging")
@@ -245,7 +266,7 @@ async def test_keep_paging_reports_the_end_of_the_listing() -> None:
         await pilot.press("slash", *"zzz-none")
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: screen.finding is None and not screen.has_more)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert len(screen.store) == 250
         assert notified(app, "No further match: the listing ended (250 rows loaded)")
 
@@ -255,7 +276,7 @@ async def test_sort_picker_sorts_loaded_rows_and_holds_as_pages_arrive() -> None
     async with app.run_test(size=(140, 40)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 200)
-        await pilot.pause(0.2)
+        await workers_done(pilot)
         requests = list_requests(app)
         await pilot.press("S")
         await wait_for(pilot, lambda: isinstance(app.screen, OptionPicker))
@@ -264,7 +285,7 @@ async def test_sort_picker_sorts_loaded_rows_and_holds_as_pages_arrive() -> None
         position = picker.values.index("Size ▼")
         await pilot.press(*["down"] * position, "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert list_requests(app) == requests, "sorting does not refetch"
 
         def sizes() -> list[int]:
@@ -323,7 +344,7 @@ async def test_fetch_full_item_into_the_detail_pane() -> None:
         await pilot.press("j", "f")
         item_id = screen.store.ids[1]
         await wait_for(pilot, lambda: "Fetched" in screen_text(app))
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert f"Fetched {item_id}" in text
         assert "file_retrieve" in text, "the item's own extra_fields"
@@ -343,7 +364,7 @@ async def test_fetch_full_container_file() -> None:
         await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: screen.store.kind == "container_files"
                        and len(screen.store) == 6)  # fmt: skip
-        await pilot.pause(0.1)
+        await detail_caught_up(pilot, screen)
         await pilot.press("f")
         await wait_for(pilot, lambda: "container_file_retrieve" in screen_text(app))
 
@@ -367,7 +388,7 @@ async def test_preview_shows_jsonl_highlighted() -> None:
         row = first_row(screen, lambda s: s["filename"].endswith(".jsonl") and s["bytes"] < 50_000)
         preview = await open_preview(pilot, app, screen, row)
         await wait_for(pilot, lambda: preview.rendered is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert screen.store.text["filename"][row] in text
         assert "application/jsonl" in text
@@ -392,7 +413,7 @@ async def test_preview_caps_large_text_and_shows_binary_as_hex() -> None:
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
         await wait_for(pilot, lambda: app.screen.rendered is not None)  # type: ignore[attr-defined]
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert "the first 256.0 KB of" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
@@ -401,7 +422,7 @@ async def test_preview_caps_large_text_and_shows_binary_as_hex() -> None:
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
         await wait_for(pilot, lambda: app.screen.rendered is not None)  # type: ignore[attr-defined]
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert "PNG image · hex of the first 256 of" in text
         assert "00000000  89 50 4e 47 0d 0a 1a 0a" in text
@@ -419,7 +440,7 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert f"./{name}" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Saved" in screen_text(app))
@@ -507,10 +528,10 @@ async def test_cancelled_save_leaves_no_file(
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"), 10)
-        await pilot.pause(0.2)
+        await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: preview.saving, 10)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: save_progress(preview) > 0, what="a first chunk saved")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not preview.saving)
         await wait_for(pilot, lambda: "Save cancelled: nothing was written" in screen_text(app))
@@ -523,7 +544,10 @@ async def test_cancelled_save_leaves_no_file(
 async def choose(pilot: Any, dialog: ExportScreen, radio_set: str, label: str) -> None:
     button = next(b for b in dialog.query(f"{radio_set} RadioButton") if label in str(b.label))
     await pilot.click(button)
-    await pilot.pause(0.05)
+    path = dialog.query_one("#export-path", Input)
+    await wait_for(
+        pilot, lambda: path.value.endswith("." + dialog.chosen_format) and bool(button.value)
+    )
 
 
 async def test_export_loaded_rows_in_each_format(in_tmp_folder: Path) -> None:
@@ -571,7 +595,7 @@ async def test_export_shown_rows_keeps_filter_and_sort(in_tmp_folder: Path) -> N
         await load_everything(pilot, screen)
         await pilot.press("slash", *".jsonl", "enter")
         screen.apply_sort("bytes", True, "Size ▼")
-        await pilot.pause(0.1)
+        await workers_done(pilot)  # the filter runs in a worker
         shown = [screen.store.ids[screen.view.row(i)] for i in range(len(screen.view))]
         assert 0 < len(shown) < 300
         dialog = await open_export(pilot, app)
@@ -649,7 +673,7 @@ async def test_export_of_100k_rows_shows_progress_and_cancels_cleanly(
         assert list(in_tmp_folder.iterdir()) == [], "neither the file nor a partial one"
         assert not [w for w in app.workers if w.group == "export" and w.is_running]
         requests = list_requests(app)
-        await pilot.pause(0.5)
+        await workers_done(pilot)
         assert list_requests(app) == requests, "paging stopped"
         assert not dialog.query_one("#export-progress").display
         assert not dialog.query_one("#export-path").disabled, "the form is usable again"
@@ -662,11 +686,12 @@ async def test_export_of_100k_rows_shows_progress_and_cancels_cleanly(
 
 async def run_command(pilot: Any, app: MPilotApp, title: str) -> None:
     await pilot.press("ctrl+p")
-    await pilot.pause(0.2)
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
     await pilot.press(*title)
-    await pilot.pause(0.4)
+    await workers_done(pilot)  # the palette's search
+    await wait_for(pilot, lambda: title in highlighted_command(app), what=f"{title!r} highlighted")
     await pilot.press("enter")
-    await pilot.pause(0.2)
+    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
 
 
 async def test_palette_opens_the_power_tools() -> None:
@@ -687,7 +712,7 @@ async def test_help_lists_the_power_tools() -> None:
     async with app.run_test(size=(140, 60)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await text_shown(pilot, "browser.inspector")
         text = screen_text(app)
         for binding_id in (
             "browser.inspector",
@@ -706,7 +731,7 @@ async def test_keymap_entry_with_a_key_that_is_not_a_key_is_warned_and_left_out(
         screen = browser(app)
         await loaded(pilot, screen, 30)
         app.apply_settings({"browser.order": "notakey!!"}, None)
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert notified(app, "[keymap] browser.order = 'notakey!!'")
         assert "browser.order" not in app.user_keymap
         order = screen.selection.order
@@ -720,18 +745,18 @@ async def test_keymap_rebinds_refresh_and_theme_applies() -> None:
         screen = browser(app)
         await loaded(pilot, screen, 30)
         app.apply_settings({"browser.refresh": "ctrl+r", "no.such": "x"}, "textual-light")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert app.theme == "textual-light"
         assert notified(app, "[keymap] names no such binding: no.such")
         generation = screen.generation
         await pilot.press("r")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         assert screen.generation == generation, "r no longer refreshes"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: screen.generation == generation + 1)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await text_shown(pilot, "browser.refresh")
         line = next(x for x in screen_text(app).splitlines() if "browser.refresh" in x)
         assert "ctrl+r" in line
 

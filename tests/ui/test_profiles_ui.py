@@ -130,7 +130,7 @@ async def test_switching_from_a_dialog_replaces_the_browser(config_file: Path) -
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: len(browser(app).store) == 30)
         await pilot.press("i")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
         app.switch_profile("beta")
         await wait_for(pilot, lambda: len(browser(app).store) == 70)
         browsers = [s for s in app.screen_stack if s.__class__.__name__ == "BrowserScreen"]
@@ -221,7 +221,11 @@ async def test_profile_dialogs_are_centred(config_file: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         for opened in ("P", "a"):
             await pilot.press(opened)
-            await pilot.pause(0.2)
+            kind = ProfileSwitcher if opened == "P" else ProfileForm
+            await wait_for(
+                pilot, lambda k=kind: isinstance(app.screen, k) and app.screen.is_mounted
+            )
+            await pilot.pause()  # laid out
             assert isinstance(app.screen, (ProfileSwitcher, ProfileForm))
             box = app.screen.query_one(".picker").region
             screen = app.screen.region
@@ -240,7 +244,11 @@ async def test_keys_that_arrive_before_the_form_is_mounted_are_typed(config_file
         assert not form.is_mounted
         for character in "gamma":  # the first reaches the screen: nothing has focus yet
             app.post_message(events.Key(character, character))
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot,
+            lambda: form.is_mounted and form.query_one("#pf-name", Input).value == "gamma",
+            what="the keys typed before the form mounted",
+        )
         name = form.query_one("#pf-name", Input)
         assert (name.value, form.focused) == ("gamma", name)
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers_ui import browser, screen_text, wait_for
+from helpers_ui import browser, screen_text, text_shown, wait_for, workers_done
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
@@ -48,7 +48,7 @@ async def listed(pilot: Any, screen: BrowserScreen, rows: int = 1) -> None:
             and (len(screen.store) >= rows or not screen.has_more)
         ),
     )
-    await pilot.pause(0.05)
+    await workers_done(pilot)
 
 
 def log_params(app: MPilotApp) -> dict[str, str]:
@@ -235,7 +235,7 @@ async def test_filter_dialog_applies_every_field_and_refuses_bad_values() -> Non
 
         dialog.query_one("#f-min_latency", Input).value = "fast"
         dialog.action_apply()
-        await pilot.pause(0.05)
+        await pilot.pause()  # action_apply checks the form at once
         error = dialog.query_one("#filters-error", Label)
         assert error.has_class("shown") and isinstance(app.screen, RequestFilterDialog)
         dialog.query_one("#f-min_latency", Input).value = "10"
@@ -302,7 +302,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         screen = browser(app)
         await listed(pilot, screen, 100)
         await pilot.press("j", "j", "j")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         chosen = screen.store.ids[screen.table.current_row or 0]
         before = len(screen.store)
         await pilot.press("L")
@@ -372,7 +372,7 @@ async def test_a_gateway_without_a_request_log_says_so_and_files_still_work() ->
     async with app.run_test(size=(160, 40)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert "keeps no request log" in text
         await pilot.press("m")
@@ -390,7 +390,7 @@ async def test_401_with_only_a_virtual_key_says_admin_credentials_are_needed() -
     async with app.run_test(size=(160, 40)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: screen.last_error is not None)
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         text = screen_text(app)
         assert "needs admin credentials" in text
         assert "MPILOT_ADMIN_USERNAME" in text
@@ -432,7 +432,7 @@ async def test_help_and_footer_list_the_requests_keys() -> None:
         assert "Filters" in footer and "Live" in footer and "Purpose" not in footer
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await pilot.pause(0.1)
+        await text_shown(pilot, "request log")
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         groups = dict(help_screen.groups)
