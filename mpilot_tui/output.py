@@ -36,7 +36,9 @@ __all__ = [
     "ListingWriter",
     "csv_safe",
     "fit_cell",
+    "json_text",
     "layout_columns",
+    "paste_safe",
     "widest_cells",
     "write_csv",
     "write_json",
@@ -381,6 +383,29 @@ def _json_text(value: Any, **options: Any) -> str:
     if text.isascii() and "\x7f" not in text:
         return text
     return _NOT_ASCII.sub(_json_escape, text)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as one line of JSON, escaped as ``json``/``ndjson`` output is (controls, C1,
+    bidi and zero-width characters as ``\\uXXXX``; out-of-range numbers as ``null``)."""
+    return _json_text(value)
+
+
+def paste_safe(text: str) -> str:
+    """``text`` with the characters ``json``/``ndjson`` output escapes (C0 and C1 controls, DEL,
+    bidi, zero-width and format characters, line separators) written as ``\\uXXXX``, and the
+    rest as it is: what is safe to put on a clipboard that may be pasted into a terminal."""
+    return _PASTE_UNSAFE.sub(_paste_escape, text)
+
+
+_PASTE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]")
+
+
+def _paste_escape(match: re.Match[str]) -> str:
+    # A lone surrogate cannot be sent at all (it is not UTF-8): escaped like a control.
+    if unicodedata.category(match.group()) == "Cs":
+        return f"\\u{ord(match.group()):04x}"
+    return _json_escape(match)
 
 
 def _finite(value: Any) -> Any:

@@ -7,16 +7,16 @@ The bindings stay with the screen.
 
 from __future__ import annotations
 
-import json
-
 from textual.message import Message
 
 from ...api import GatewayClient
 from ...api.providers import provider_info
 from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
 from ...listing import KINDS, Kind, Query
+from ...output import json_text
 from ...session import Session
 from ...text import visible
+from ..clipboard import copy_text
 from .listing_screen import ListingScreen
 from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
 
@@ -112,15 +112,13 @@ class BrowserActions(ListingScreen):
         if row is None:
             return
         value = self.store.ids[row]
-        self.app.copy_to_clipboard(value)
-        self.notify(f"Copied id {visible(value)}", timeout=2, markup=False)
+        copy_text(self.app, value, f"id {value}")
 
     def action_copy_json(self) -> None:
         row = self.table.current_row
         if row is None:
             return
-        self.app.copy_to_clipboard(json.dumps(self.store.item(row), ensure_ascii=False))
-        self.notify(f"Copied row {visible(self.store.ids[row])} as JSON", timeout=2, markup=False)
+        copy_text(self.app, json_text(self.store.item(row)), f"row {self.store.ids[row]} as JSON")
 
     def action_focus_detail(self) -> None:
         self.detail.focus()
