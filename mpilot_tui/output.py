@@ -546,8 +546,19 @@ class ListingWriter:
     :meth:`finish`. Items added loose (a filtered or sorted selection) become one list envelope.
     """
 
-    def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO, *, array: bool = False) -> None:
+    def __init__(
+        self,
+        fmt: FileFormat,
+        kind: Kind,
+        out: TextIO,
+        *,
+        array: bool = False,
+        scrub: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.format = fmt
+        self.scrub = scrub
+        """Masks the connection's secrets in a decoded JSON value (a gateway may echo the
+        token into data): what is written is what the screen shows."""
         self.kind: Kind = kind
         self.out = out
         self.array = array
@@ -560,6 +571,11 @@ class ListingWriter:
 
     def add_items(self, items: Sequence[dict[str, Any]]) -> int:
         """Write items; for JSON they are collected into one list envelope."""
+        if self.scrub is not None:
+            items = [self.scrub(item) for item in items]
+        return self._write_items(items)
+
+    def _write_items(self, items: Sequence[dict[str, Any]]) -> int:
         if self._csv is not None:
             written = self._csv.write(items)
         elif self.format == "ndjson":
@@ -572,12 +588,14 @@ class ListingWriter:
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
+        if self.scrub is not None:
+            envelope = self.scrub(envelope)
         items = [item for item in items_of(self.kind, envelope) if isinstance(item, dict)]
         if self.format == "json":
             self._envelopes.append(envelope)
             self.rows += len(items)
             return len(items)
-        return self.add_items(items)
+        return self._write_items(items)
 
     def finish(self, *, empty_document: bool = False) -> None:
         """Write what is held (the JSON document). With nothing held, JSON is written only if

@@ -111,14 +111,17 @@ class BrowserActions(ListingScreen):
         row = self.table.current_row
         if row is None:
             return
-        value = self.store.ids[row]
+        # What is copied is what the screen shows: a token a gateway echoed is masked.
+        value = self.client.redactor.scrub(self.store.ids[row])
         copy_text(self.app, value, f"id {value}")
 
     def action_copy_json(self) -> None:
         row = self.table.current_row
         if row is None:
             return
-        copy_text(self.app, json_text(self.store.item(row)), f"row {self.store.ids[row]} as JSON")
+        redactor = self.client.redactor
+        item = json_text(redactor.scrub_json(self.store.item(row)))
+        copy_text(self.app, item, f"row {redactor.scrub(self.store.ids[row])} as JSON")
 
     def action_focus_detail(self) -> None:
         self.detail.focus()
