@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,22 +78,11 @@ def resolve_session(
         return demo_session()
     from .config import resolve_connection
 
-    resolved = resolve_connection(
+    return resolve_connection(
         config_file=config_file,
         profile=profile,
         base_url=base_url,
         auth=auth,
         timeout=timeout,
         env=env,
-    )
-    return Session(
-        settings=replace(resolved.settings, profile=resolved.profile_name),
-        profile_name=resolved.profile_name,
-        default_provider=resolved.default_provider,
-        default_mode=resolved.default_mode,
-        page_size=resolved.page_size,
-        order=resolved.order,
-        recent_containers=resolved.recent_containers,
-        warnings=resolved.warnings,
-        config_file=resolved.config_file,
     )

@@ -1,5 +1,6 @@
 """The gateway client: models, errors, pagination and the async client. No Textual here."""
 
+from ._http import HttpResponse, Sink
 from .client import GatewayClient, ItemResult, Order, ProvidersResult
 from .errors import (
     APIStatusError,
@@ -56,6 +57,7 @@ __all__ = [
     "FileList",
     "FileObject",
     "GatewayClient",
+    "HttpResponse",
     "ItemResult",
     "MPilotError",
     "NotFoundError",
@@ -76,6 +78,7 @@ __all__ = [
     "ResponseMeta",
     "ServerError",
     "ShapeError",
+    "Sink",
     "TimeoutError",
     "TransportError",
     "UnroutableIdError",

@@ -7,7 +7,8 @@
 - :mod:`.secrets`: token and password sources (env, command, stored) and their display.
 - :mod:`.checks`: warnings (readable file holding a token, plain http, ``verify = false``).
 - :mod:`.keymap`: warnings about ``[keymap]``, given the UI's bindings and its idea of a key.
-- :mod:`.resolve`: flags > environment > profile > defaults -> :class:`ResolvedConnection`.
+- :mod:`.resolve`: flags > environment > profile > defaults -> the run's
+  :class:`~mpilot_tui.session.Session` (one type for the connection and its preferences).
 
 Errors: :class:`ConfigError` (the CLI exits with 2) and its subclass
 :class:`NotConfiguredError` (nothing configured; the message says how to start).
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from mpilot_tui.config.errors import ConfigError, NotConfiguredError
     from mpilot_tui.config.models import ConfigFile, ProfileConfig
     from mpilot_tui.config.paths import config_path
-    from mpilot_tui.config.resolve import ResolvedConnection, resolve_connection
+    from mpilot_tui.config.resolve import resolve_connection
     from mpilot_tui.config.secrets import (
         describe_password_source,
         describe_token_source,
@@ -38,7 +39,6 @@ _HOME = {
     "ConfigFile": "models",
     "ProfileConfig": "models",
     "config_path": "paths",
-    "ResolvedConnection": "resolve",
     "resolve_connection": "resolve",
     "describe_password_source": "secrets",
     "describe_token_source": "secrets",
@@ -68,7 +68,6 @@ __all__ = [
     "ConfigStore",
     "NotConfiguredError",
     "ProfileConfig",
-    "ResolvedConnection",
     "config_path",
     "connection_warnings",
     "describe_password_source",

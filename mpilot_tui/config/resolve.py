@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -44,35 +43,12 @@ from mpilot_tui.config.paths import (
 )
 from mpilot_tui.config.secrets import resolve_password, resolve_token
 from mpilot_tui.config.store import ConfigStore
+from mpilot_tui.session import Session
 
-__all__ = ["ResolvedConnection", "resolve_connection"]
+__all__ = ["resolve_connection"]
 
 _DEFAULTS = ProfileConfig(base_url="http://localhost")
 """A profile holding only defaults, for the settings nobody gave."""
-
-
-@dataclass(frozen=True)
-class ResolvedConnection:
-    """A connection ready to open, and the browser's starting preferences."""
-
-    settings: ConnectionSettings
-    """Where the gateway is and the credentials to send it."""
-    profile_name: str | None
-    """The saved profile used, or ``None`` when flags and environment gave everything."""
-    default_provider: str
-    """The provider the browser opens first (``openai`` unless the profile says otherwise)."""
-    default_mode: str
-    """The view the browser opens first: ``files`` or ``container-files``."""
-    page_size: int
-    """How many items one request asks for."""
-    order: str
-    """Listing order by creation time: ``asc`` or ``desc``."""
-    recent_containers: tuple[str, ...]
-    """Container ids opened recently with this profile, most recent first."""
-    warnings: tuple[str, ...]
-    """Risks worth telling the user about, as sentences; never containing a secret."""
-    config_file: Path
-    """The config file consulted (it may not exist)."""
 
 
 def _not_configured(path: Path, store: ConfigStore) -> NotConfiguredError:
@@ -209,8 +185,9 @@ def resolve_connection(
     auth: str | None = None,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
-) -> ResolvedConnection:
-    """Combine flags, environment, the profile and defaults into one connection.
+) -> Session:
+    """Combine flags, environment, the profile and defaults into the run's session (the
+    connection and the browser's starting preferences).
 
     ``env`` defaults to :data:`os.environ`. Raises :class:`ConfigError` for an invalid file,
     an unknown profile (listing the names there are), a bad flag value or a failing token
@@ -264,7 +241,7 @@ def resolve_connection(
             settings.base_url, sends_credentials=sends, verify=settings.verify, profile_name=name
         ),
     ]
-    return ResolvedConnection(
+    return Session(
         settings=settings,
         profile_name=name,
         default_provider=source.default_provider,

@@ -16,8 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
-from ..api import GatewayClient, ItemResult, Page, PageGuard, PaginationError
-from ..api._http import HttpResponse, Sink
+from ..api import GatewayClient, HttpResponse, ItemResult, Page, PageGuard, PaginationError, Sink
 from ..api.client import CONTAINER_PAGE_LIMIT
 from ..api.logs import LOG_PAGE_LIMIT
 from ..api.pagination import PageKind

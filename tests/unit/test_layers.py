@@ -49,6 +49,17 @@ def test_the_demo_is_kept_apart_from_every_client_module() -> None:
     assert forbidden == _top_level_modules() - {"mpilot_tui.demo", "mpilot_tui.__main__"}
 
 
+def test_every_private_module_of_the_client_is_kept_inside_it() -> None:
+    contract = _contracts()["api-private"]
+    package = Path(mpilot_tui.__file__).parent / "api"
+    private = {f"mpilot_tui.api.{path.stem}" for path in package.glob("_*.py")}
+    private.discard("mpilot_tui.api.__init__")
+    assert set(contract["forbidden_modules"]) == private  # type: ignore[call-overload]
+    held = set(contract["source_modules"])  # type: ignore[call-overload]
+    # The demo imports nothing of the client's at all (its own contract).
+    assert held == _top_level_modules() - {"mpilot_tui.api", "mpilot_tui.demo"}
+
+
 HEADLESS_LISTING = """
 import sys
 from mpilot_tui.cli import main

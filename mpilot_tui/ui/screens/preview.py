@@ -32,8 +32,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from ...api import GatewayClient, MPilotError
-from ...api._http import HttpResponse, Sink
+from ...api import GatewayClient, HttpResponse, MPilotError, Sink
 from ...export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
 from ...listing import KINDS, Query, kind_named
 from ...text import human_bytes, visible

@@ -11,7 +11,7 @@ import pytest
 
 from mpilot_tui.config import ConfigError, profile_warnings, resolve_connection
 from mpilot_tui.config.models import ProfileConfig
-from mpilot_tui.config.resolve import ResolvedConnection
+from mpilot_tui.session import Session
 
 pytestmark = pytest.mark.usefixtures("config_file")
 
@@ -19,7 +19,7 @@ KEY = "sk-bf-virtualkey-000001"
 BASE = "https://gw.example.com"
 
 
-def resolve(*, env: dict[str, str] | None = None, **flags: Any) -> ResolvedConnection:
+def resolve(*, env: dict[str, str] | None = None, **flags: Any) -> Session:
     given = {"MPILOT_TUI_CONFIG": os.environ["MPILOT_TUI_CONFIG"], **(env or {})}
     return resolve_connection(env=given, **flags)
 

@@ -17,7 +17,7 @@ from mpilot_tui.config import (
     permission_warnings,
     resolve_connection,
 )
-from mpilot_tui.config.resolve import ResolvedConnection
+from mpilot_tui.session import Session
 
 PROFILE_TOKEN = "sk-bf-profile0000000001"
 ENV_TOKEN = "sk-bf-environment000002"
@@ -42,7 +42,7 @@ token_env = "PROD_TOKEN"
 """
 
 
-def resolve(*, env: dict[str, str] | None = None, **flags: Any) -> ResolvedConnection:
+def resolve(*, env: dict[str, str] | None = None, **flags: Any) -> Session:
     """resolve_connection with ``env`` plus the MPILOT_TUI_CONFIG the fixtures set."""
     given = {"MPILOT_TUI_CONFIG": os.environ["MPILOT_TUI_CONFIG"], **(env or {})}
     return resolve_connection(env=given, **flags)
@@ -53,7 +53,7 @@ def two_profiles(write_config: Callable[[str], Path]) -> Path:
     return write_config(TWO_PROFILES)
 
 
-def token_of(resolved: ResolvedConnection) -> str | None:
+def token_of(resolved: Session) -> str | None:
     token = resolved.settings.token
     return None if token is None else token.get_secret_value()
 
