@@ -142,7 +142,9 @@ class _PartialFile:
 class RowExport(_PartialFile):
     """One export in progress: items or whole envelopes in, one file out."""
 
-    def __init__(self, path: Path, fmt: ExportFormat, kind: Kind) -> None:
+    def __init__(
+        self, path: Path, fmt: ExportFormat, kind: Kind, scrub: Callable[[Any], Any] | None = None
+    ) -> None:
         # backslashreplace: a lone surrogate in a CSV cell is written escaped, not fatal.
         out = open(  # noqa: SIM115 - closed in finish()/abort()
             _partial_path(path), "w", encoding="utf-8", errors="backslashreplace", newline=""
@@ -150,7 +152,7 @@ class RowExport(_PartialFile):
         super().__init__(path, out)
         self.format: ExportFormat = fmt
         self.kind: Kind = kind
-        self._writer = ListingWriter(fmt, kind, out)
+        self._writer = ListingWriter(fmt, kind, out, scrub=scrub)
 
     @property
     def rows(self) -> int:

@@ -36,7 +36,9 @@ __all__ = [
     "ListingWriter",
     "csv_safe",
     "fit_cell",
+    "json_text",
     "layout_columns",
+    "paste_safe",
     "widest_cells",
     "write_csv",
     "write_json",
@@ -383,6 +385,29 @@ def _json_text(value: Any, **options: Any) -> str:
     return _NOT_ASCII.sub(_json_escape, text)
 
 
+def json_text(value: Any) -> str:
+    """``value`` as one line of JSON, escaped as ``json``/``ndjson`` output is (controls, C1,
+    bidi and zero-width characters as ``\\uXXXX``; out-of-range numbers as ``null``)."""
+    return _json_text(value)
+
+
+def paste_safe(text: str) -> str:
+    """``text`` with the characters ``json``/``ndjson`` output escapes (C0 and C1 controls, DEL,
+    bidi, zero-width and format characters, line separators) written as ``\\uXXXX``, and the
+    rest as it is: what is safe to put on a clipboard that may be pasted into a terminal."""
+    return _PASTE_UNSAFE.sub(_paste_escape, text)
+
+
+_PASTE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]")
+
+
+def _paste_escape(match: re.Match[str]) -> str:
+    # A lone surrogate cannot be sent at all (it is not UTF-8): escaped like a control.
+    if unicodedata.category(match.group()) == "Cs":
+        return f"\\u{ord(match.group()):04x}"
+    return _json_escape(match)
+
+
 def _finite(value: Any) -> Any:
     """``value`` with every infinite or NaN float replaced by None."""
     if isinstance(value, float):
@@ -521,8 +546,19 @@ class ListingWriter:
     :meth:`finish`. Items added loose (a filtered or sorted selection) become one list envelope.
     """
 
-    def __init__(self, fmt: FileFormat, kind: Kind, out: TextIO, *, array: bool = False) -> None:
+    def __init__(
+        self,
+        fmt: FileFormat,
+        kind: Kind,
+        out: TextIO,
+        *,
+        array: bool = False,
+        scrub: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.format = fmt
+        self.scrub = scrub
+        """Masks the connection's secrets in a decoded JSON value (a gateway may echo the
+        token into data): what is written is what the screen shows."""
         self.kind: Kind = kind
         self.out = out
         self.array = array
@@ -535,6 +571,11 @@ class ListingWriter:
 
     def add_items(self, items: Sequence[dict[str, Any]]) -> int:
         """Write items; for JSON they are collected into one list envelope."""
+        if self.scrub is not None:
+            items = [self.scrub(item) for item in items]
+        return self._write_items(items)
+
+    def _write_items(self, items: Sequence[dict[str, Any]]) -> int:
         if self._csv is not None:
             written = self._csv.write(items)
         elif self.format == "ndjson":
@@ -547,12 +588,14 @@ class ListingWriter:
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
+        if self.scrub is not None:
+            envelope = self.scrub(envelope)
         items = [item for item in items_of(self.kind, envelope) if isinstance(item, dict)]
         if self.format == "json":
             self._envelopes.append(envelope)
             self.rows += len(items)
             return len(items)
-        return self.add_items(items)
+        return self._write_items(items)
 
     def finish(self, *, empty_document: bool = False) -> None:
         """Write what is held (the JSON document). With nothing held, JSON is written only if

@@ -74,6 +74,9 @@ class _Printer:
         self._every_page = every_page
         if output_format in ("json", "ndjson"):
             use_json_escapes(out)
+        self.scrub: Callable[[Any], Any] | None = None
+        """The client's secret mask for decoded JSON (set once the client exists): a token a
+        gateway echoes into data is printed masked, as the browser shows it."""
         self._writer: ListingWriter | None = None
         """Made with the first page: a listing whose first page fails writes nothing (not
         even a CSV header) to stdout."""
@@ -83,11 +86,12 @@ class _Printer:
         if self._format in FILE_FORMATS:
             if self._writer is None:
                 self._writer = ListingWriter(
-                    self._format, self.kind, self.out, array=self._every_page
+                    self._format, self.kind, self.out, array=self._every_page, scrub=self.scrub
                 )
             self._writer.add_envelope(json.loads(page.raw))
         else:
-            self._rows.extend(item.model_dump(exclude_unset=True) for item in page.items)
+            rows = (item.model_dump(exclude_unset=True) for item in page.items)
+            self._rows.extend(self.scrub(row) if self.scrub else row for row in rows)
 
     def finish(self) -> None:
         if self._format in FILE_FORMATS:
@@ -138,6 +142,7 @@ def _run_listing(
 
     async def main() -> None:
         async with session.client() as client:
+            printer.scrub = client.redactor.scrub_json
             try:
                 async for page in listing.walk(client, max_pages=None if fetch_all else 1):
                     printer.add(page)

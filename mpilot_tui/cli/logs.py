@@ -131,6 +131,8 @@ class _LogPrinter:
         self.count = 0
         self.dropped = 0
         self._rows: list[dict[str, Any]] = []
+        self.scrub: Callable[[Any], Any] | None = None
+        """The client's secret mask for decoded JSON (set once the client exists)."""
         self._writer = (
             ListingWriter(output_format, "requests", out, array=every)  # type: ignore[arg-type]
             if output_format != "table"
@@ -153,9 +155,11 @@ class _LogPrinter:
                     ids = {e.id for e in kept}
                     chosen = [raw for raw in sent if str(raw.get("id")) in ids]
                 envelope[ITEMS_KEY["requests"]] = chosen
+            self._writer.scrub = self.scrub
             self._writer.add_envelope(envelope)
         else:
-            self._rows.extend(table_row("requests", entry) for entry in kept)
+            rows = (table_row("requests", entry) for entry in kept)
+            self._rows.extend(self.scrub(row) if self.scrub else row for row in rows)
 
     def finish(self) -> None:
         if self._writer is not None:
@@ -193,6 +197,7 @@ def _run_logs(
 
     async def main() -> None:
         async with session.client() as client:
+            printer.scrub = client.redactor.scrub_json
             try:
                 async for page in listing.walk(client, max_pages=None if fetch_all else 1):
                     printer.add(page)

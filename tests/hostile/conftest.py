@@ -26,6 +26,14 @@ def server(hostile_server: HostileServer) -> HostileServer:
 
 
 @pytest.fixture(autouse=True)
+def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No tmux, GNU screen or macOS Terminal around a test (copying checks them), unless the
+    test sets one itself."""
+    for name in ("TMUX", "STY", "TERM_PROGRAM"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def secret_sweep(
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:

@@ -40,7 +40,7 @@ from textual import constants
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api.settings import ConnectionSettings
 from mpilot_tui.cli.common import EXIT_API, EXIT_OK, EXIT_USAGE
-from mpilot_tui.session import Session
+from mpilot_tui.session import Session, resolve_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm
 
@@ -271,3 +271,35 @@ async def test_textual_log_never_records_the_hidden_fields(
         assert secret not in logged
     # Keystrokes into the hidden fields are not logged one by one either.
     assert "character='H'" not in logged  # "HOSTILE" is typed only into the hidden fields
+
+
+@pytest.mark.parametrize("around", ["\r", "\n", "\r\n", "\t"], ids=repr)
+async def test_app_strips_whitespace_around_the_token_and_masks_it(
+    server: HostileServer, tmp_path: Path, around: str
+) -> None:
+    """Item 2 in the app: the key from MPILOT_TOKEN with a trailing CR/LF/tab is used stripped
+    with a warning, and a refusal that echoes it (with the whitespace, as ``repr`` and JSON
+    escapes would) shows it masked in the notification, the status bar and the detail pane."""
+    echoed = TOKEN + around
+    body = {
+        "is_bifrost_error": False,
+        "status_code": 401,
+        "error": {"message": f"bad key {echoed!r} {json.dumps(echoed)}", "type": echoed},
+    }
+    server.file_pages[None] = json_reply(body, 401)
+    session = resolve_session(
+        base_url=server.base_url,
+        config_file=tmp_path / "config.toml",
+        env={"MPILOT_TOKEN": echoed},
+    )
+    app = create_app(session)
+    async with running(app) as (pilot, screen):
+        await wait_for(pilot, lambda: screen.last_error is not None)
+        await workers_done(pilot)
+        notes = notifications(app)
+        assert any("had whitespace around it" in note for note in notes), notes
+        sent = server.requests("/openai/v1/files")[0].headers["authorization"]
+        assert sent == f"Bearer {TOKEN}"
+        text = captured("screen", screen_text(app))
+        assert MASKED in " ".join(notes) + text
+        assert "HOSTILE" not in text and not any("HOSTILE" in note for note in notes)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers_hostile import (
     TOKEN,
     Conn,
@@ -22,6 +24,7 @@ from helpers_hostile import (
     files_body,
     make_tui,
     reply,
+    run_cli,
     running,
     shown,
     wait_for,
@@ -32,6 +35,9 @@ from textual.widgets import DataTable, Static
 
 from mpilot_tui.api.redaction import Redactor, mask_url_password
 from mpilot_tui.api.settings import mask_secret
+from mpilot_tui.cli.common import EXIT_OK
+from mpilot_tui.export import RowExport, export_envelopes, loaded_envelopes
+from mpilot_tui.ui.screens.export import ExportScreen
 
 ESCAPED_TOKEN = "".join(f"\\u{ord(c):04x}" for c in TOKEN)
 """The token as JSON escapes only: no byte of the raw body spells it."""
@@ -117,3 +123,54 @@ def test_user_info_passwords_are_masked_in_any_url_text() -> None:
     assert mask_url_password("socks5://u:p%40ss@proxy:1080") == "socks5://u:••••@proxy:1080"
     assert mask_url_password("http://admin:p w'x@host/") == "http://admin:••••@host/"
     assert mask_url_password("https://user@host/a@b") == "https://user@host/a@b"
+
+
+def echo_page() -> Any:
+    """A first page whose data echoes the token, literally and as JSON escapes."""
+    item = file_item("file-echo", filename=f"echo-{TOKEN}.jsonl", note=TOKEN)
+    body = files_body([item])
+    body["extra_fields"]["cache_debug"] = {"cache_hit": True, "cache_id": TOKEN}
+    return reply(200, json.dumps(body).replace(f'"note": "{TOKEN}"', f'"note": "{ESCAPED_TOKEN}"'))
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "ndjson", "csv"])
+def test_cli_output_masks_a_token_echoed_into_data(
+    server: HostileServer, tmp_path: Path, fmt: str
+) -> None:
+    """What the CLI prints is what the browser shows: the echoed token masked (it used to be
+    printed whole in every format)."""
+    server.file_pages[None] = echo_page()
+    result = run_cli(tmp_path, "--format", fmt, base_url=server.base_url)
+    assert result.code == EXIT_OK, result.stderr
+    assert TOKEN.lower() not in result.stdout.lower()
+    assert ESCAPED_TOKEN not in result.stdout
+    assert "echo-sk-bf-…" in result.stdout
+    if fmt != "table":
+        assert f"echo-{MASKED}.jsonl" in result.stdout
+    if fmt in ("json", "ndjson"):
+        assert MASKED in json.dumps(json.loads(result.stdout.splitlines()[0] if fmt == "ndjson"
+                                               else result.stdout), ensure_ascii=False)  # fmt: skip
+
+
+async def test_export_and_copy_mask_a_token_echoed_into_data(
+    server: HostileServer, tmp_path: Path
+) -> None:
+    server.file_pages[None] = echo_page()
+    app = make_tui(server.base_url, token=SecretStr(TOKEN))
+    async with running(app) as (pilot, screen):
+        await wait_for(pilot, lambda: len(screen.store) == 1)
+        screen.action_export()
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        source = app.screen.source  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        for fmt in ("json", "ndjson", "csv"):
+            path = tmp_path / f"out.{fmt}"
+            export = RowExport(path, fmt, source.kind, scrub=source.scrub)  # type: ignore[arg-type]
+            await export_envelopes(export, loaded_envelopes(source.store), 1, lambda *_: None)
+            export.finish()
+            written = captured("export", path.read_text(encoding="utf-8"))
+            assert TOKEN.lower() not in written.lower() and ESCAPED_TOKEN not in written, fmt
+            assert f"echo-{MASKED}.jsonl" in written, fmt
+        await pilot.press("y")
+        copied = json.loads(app.clipboard)
+        assert copied["filename"] == f"echo-{MASKED}.jsonl" and copied["note"] == MASKED

@@ -156,9 +156,11 @@ async def test_browser_shows_file_fields_inert_and_visible(server: HostileServer
         for fragment in SHOWN_AS:
             assert fragment in text, fragment
         assert "openai\\x1b]52;c;SGVsbG8=\\x07" in text
-        # Copying the id gives the original text back, not its escaped form.
+        # Copying the id gives the escapes JSON would (a paste carries no control), which a
+        # JSON reader decodes back to the original id.
         await pilot.press("c")
-        assert app.clipboard == FILE["id"]
+        assert app.clipboard == "file-\\u202eevil"
+        assert json.loads(f'"{app.clipboard}"') == FILE["id"]
         assert not [n for n in notifications(app) if "\u202e" in n]
 
 

@@ -14,10 +14,10 @@ from helpers_hostile import (
     FIRST_IDS,
     TOKEN,
     Conn,
+    Handler,
     HostileServer,
     Seen,
     captured,
-    delayed,
     files_page,
     hang,
     make_tui,
@@ -27,6 +27,7 @@ from helpers_hostile import (
 )
 from helpers_net import cli_env
 from helpers_ui import workers_done
+from textual.worker import WorkerState
 
 SWITCHES = 50
 
@@ -71,46 +72,81 @@ async def test_fifty_switches_end_with_the_last_selection_only(server: HostileSe
         assert "custom-00" not in text.replace(last, "")
 
 
-async def test_quitting_during_a_request_exits_within_a_second(server: HostileServer) -> None:
-    server.file_pages[None] = hang()
+class Held:
+    """A handler that holds its answer until released, and notices the client hanging up."""
+
+    def __init__(self, then: Handler | None = None) -> None:
+        self.then = then
+        self.released = threading.Event()
+        self.hung_up = threading.Event()
+        """The client closed the connection (its request was cancelled)."""
+        self.answered = threading.Event()
+
+    def __call__(self, seen: Seen, conn: Conn) -> None:
+        conn.sock.settimeout(0.05)
+        while not self.released.is_set() and not conn.stop.is_set():
+            try:
+                if conn.sock.recv(1) == b"":
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        else:
+            if self.then is not None and self.released.is_set():
+                conn.sock.settimeout(30)
+                self.then(seen, conn)
+                self.answered.set()
+            return
+        self.hung_up.set()
+
+
+async def test_quitting_during_a_request_cancels_it(server: HostileServer) -> None:
+    held = Held()
+    server.file_pages[None] = held
     app = make_tui(server.base_url, timeout=30)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.browser
         await wait_for(pilot, lambda: len(server.requests("/openai/v1/files")) == 1)
         assert screen.inflight is not None
+        (worker,) = listing_workers(screen)
         shown(app)
-        pressed = time.monotonic()
         await pilot.press("q")
-    assert time.monotonic() - pressed < 1.0
+    # The app ended with the request still unanswered: the worker was cancelled, not waited
+    # for, and the client hung up on the gateway.
+    assert not held.released.is_set()
+    assert worker.state == WorkerState.CANCELLED
+    assert held.hung_up.wait(30)
     assert app.return_code == 0
 
 
 async def test_a_slow_gateway_does_not_freeze_input(server: HostileServer) -> None:
-    server.file_pages["c1"] = delayed(5.0, files_page(after=None))
-    app = make_tui(server.base_url, timeout=10)
+    held = Held(files_page(after=None))
+    server.file_pages["c1"] = held
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 3)
-        # The next page is asked for at once (the cursor is near the end) and takes 5 s.
+        # The next page is asked for at once (the cursor is near the end); it is held.
         await pilot.press("G")
         await wait_for(pilot, lambda: screen.inflight is not None)
-        waiting = time.monotonic()
+        await wait_for(pilot, lambda: len(server.requests("/openai/v1/files")) == 2)
         assert screen.table.cursor == 2
         await pilot.press("k", "k")
-        await wait_for(pilot, lambda: screen.table.cursor == 0, timeout=1)
+        await wait_for(pilot, lambda: screen.table.cursor == 0)
         await pilot.press("j")
-        await wait_for(pilot, lambda: screen.table.cursor == 1, timeout=1)
+        await wait_for(pilot, lambda: screen.table.cursor == 1)
+        # Every key landed while the answer was still held back.
+        assert not held.answered.is_set()
         assert "loading" in shown(app)
-        assert screen.inflight is not None  # the answer is still 4 s away
-        assert time.monotonic() - waiting < 1.5
-        quitting = time.monotonic()
+        assert screen.inflight is not None
+        (worker,) = listing_workers(screen)
         await pilot.press("q")
-    assert time.monotonic() - quitting < 1.0
+    assert worker.state == WorkerState.CANCELLED
+    assert held.hung_up.wait(30)
     assert screen.store.ids == FIRST_IDS
 
 
-def test_the_real_app_quits_mid_request_within_a_second(
-    server: HostileServer, tmp_path: Path
-) -> None:
+def test_the_real_app_quits_mid_request(server: HostileServer, tmp_path: Path) -> None:
     """``mpilot-tui`` in a pseudo-terminal: ``q`` while a request hangs ends the process."""
     server.file_pages[None] = hang()
     env = cli_env(str(tmp_path / "config.toml"), MPILOT_TOKEN=TOKEN, TERM="xterm-256color")
@@ -139,8 +175,8 @@ def test_the_real_app_quits_mid_request_within_a_second(
             screen += _read(primary, 0.02)
         elapsed = time.monotonic() - pressed
         # The promise tested here is that q ends the process while a request hangs (the loop
-        # above gives up after 5 s). How fast it ends is a figure for bench/, not a bound for
-        # a test on a shared machine (it measured 1.007 s once under load).
+        # above gives up after 5 s). How fast it ends is a figure, not a bound for a test on a
+        # shared machine (docs/security.md gives it).
         assert process.poll() == 0, (process.poll(), elapsed)
     finally:
         if process.poll() is None:

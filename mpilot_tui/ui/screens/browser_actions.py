@@ -7,16 +7,16 @@ The bindings stay with the screen.
 
 from __future__ import annotations
 
-import json
-
 from textual.message import Message
 
 from ...api import GatewayClient
 from ...api.providers import provider_info
 from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
 from ...listing import KINDS, Kind, Query
+from ...output import json_text
 from ...session import Session
 from ...text import visible
+from ..clipboard import copy_text
 from .listing_screen import ListingScreen
 from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
 
@@ -111,16 +111,17 @@ class BrowserActions(ListingScreen):
         row = self.table.current_row
         if row is None:
             return
-        value = self.store.ids[row]
-        self.app.copy_to_clipboard(value)
-        self.notify(f"Copied id {visible(value)}", timeout=2, markup=False)
+        # What is copied is what the screen shows: a token a gateway echoed is masked.
+        value = self.client.redactor.scrub(self.store.ids[row])
+        copy_text(self.app, value, f"id {value}")
 
     def action_copy_json(self) -> None:
         row = self.table.current_row
         if row is None:
             return
-        self.app.copy_to_clipboard(json.dumps(self.store.item(row), ensure_ascii=False))
-        self.notify(f"Copied row {visible(self.store.ids[row])} as JSON", timeout=2, markup=False)
+        redactor = self.client.redactor
+        item = json_text(redactor.scrub_json(self.store.item(row)))
+        copy_text(self.app, item, f"row {redactor.scrub(self.store.ids[row])} as JSON")
 
     def action_focus_detail(self) -> None:
         self.detail.focus()

@@ -258,7 +258,7 @@ class BrowserTools(ListingScreen):
         source = ExportSource(
             kind=self.store.kind, provider=s.provider, store=self.store,
             shown_rows=array("q", indexes) if indexes is not None else None,
-            has_more=self.has_more, pages=pages,
+            has_more=self.has_more, pages=pages, scrub=client.redactor.scrub_json,
         )  # fmt: skip
         self.app.push_screen(ExportScreen(source))
 

@@ -64,6 +64,9 @@ class ExportSource:
     has_more: bool
     pages: Callable[[], AsyncIterator[Page[Any]]]
     """Every page of the listing from the first, with the pagination guards."""
+    scrub: Callable[[Any], Any] | None = None
+    """Masks the connection's secrets in a decoded JSON value (the file holds what the
+    screen shows, not a token a gateway echoed into data)."""
 
 
 class ChoiceSet(RadioSet):
@@ -231,7 +234,7 @@ class ExportScreen(ModalScreen[None]):
             self.post_message(self.Progressed(rows, total))
 
         try:
-            export = RowExport(path, fmt, source.kind)
+            export = RowExport(path, fmt, source.kind, scrub=source.scrub)
         except OSError as exc:
             self.post_message(self.Ended(None, str(exc), 0))
             return
