@@ -16,11 +16,13 @@ from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
 from ..session import Session
+from .ascii import ascii_driver, needs_ascii
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
@@ -94,6 +96,14 @@ class MPilotApp(App[None]):
         """What an unexpected error cost, said on stderr once the terminal is back."""
         self.column_choices: dict[str, ColumnChoice] = {}
         """The config's ``[columns.VIEW]`` by kind, given to every browser's table."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """The platform's driver; on a terminal that cannot show Unicode, one that draws in
+        ASCII of the same widths (see :mod:`.ascii`)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "HeadlessDriver" or not needs_ascii(sys.__stderr__):
+            return driver
+        return ascii_driver(driver)
 
     def _new_client(self, session: Session) -> GatewayClient:
         if self.client_factory is not None and session.demo_config is None:
