@@ -22,6 +22,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
+from textual.content import Content
 from textual.widgets import Footer, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
 from ...api import MPilotError, Page
@@ -64,6 +65,16 @@ class ExportSource:
     has_more: bool
     pages: Callable[[], AsyncIterator[Page[Any]]]
     """Every page of the listing from the first, with the pagination guards."""
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose chosen and other states differ in shape, not only in colour
+    (under ``NO_COLOR`` Textual's two look alike): ``●`` chosen, blank otherwise."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
 
 
 class ChoiceSet(RadioSet):
@@ -145,10 +156,10 @@ class ExportScreen(ModalScreen[None]):
             with ChoiceSet(id="export-scope"):
                 for index, scope in enumerate(self.scopes):
                     label = SCOPES[scope].format(shown=shown, loaded=self.loaded_rows)
-                    yield RadioButton(label, value=index == 0)
+                    yield ChoiceButton(label, value=index == 0)
             with ChoiceSet(id="export-format"):
                 for index, fmt in enumerate(EXPORT_FORMATS):
-                    yield RadioButton(fmt.upper(), value=index == 0)
+                    yield ChoiceButton(fmt.upper(), value=index == 0)
             yield Input(self._default_path("csv"), id="export-path")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static(Text(READY, style="dim"), id="export-status")
