@@ -215,3 +215,26 @@ def test_app_on_a_terminal_without_unicode_draws_aligned_ascii(
         assert {len(line) for line in lines} == {120}, screen
         assert all(line.isascii() for line in screen.splitlines()), screen
         assert len([line for line in lines if ID.search(line)]) >= 10, "ids whole"
+
+
+def test_cli_all_shows_progress_on_a_terminal_and_erases_it(
+    tmp_path: Path, several_pages: str
+) -> None:
+    out = tmp_path / "rows.ndjson"
+    command = _cli(
+        tmp_path, "files", "--all", "--limit", "20", "--format", "ndjson",
+        MPILOT_BASE_URL=several_pages,
+    ) + f" > {shlex.quote(str(out))}"  # fmt: skip
+    with in_tmux(command) as session:
+        seen = set()
+        deadline = time.monotonic() + 30
+        while "<<exit" not in (screen := capture(session)):
+            assert time.monotonic() < deadline, screen
+            seen.update(line for line in screen.splitlines() if "rows/s" in line)
+            time.sleep(0.05)
+        assert "<<exit 0>>" in screen
+        assert re.search(r"450 files in \d+ pages", screen), screen
+        assert "rows/s" not in screen, "the progress line is erased at the end"
+    assert "\x1b" not in out.read_text() and len(out.read_text().splitlines()) == 450
+    # The line is rewritten per page; on a loaded machine a capture may miss every one.
+    assert all(re.search(r"[\d,]+ files, [\d,]+ pages?, ", line) for line in seen)
