@@ -25,6 +25,7 @@ from .common import (
     narrate,
     warn,
 )
+from .progress import Progress
 from .streams import holds_unicode, use_json_escapes
 
 __all__ = ["register"]
@@ -139,14 +140,18 @@ def _run_listing(
         keep_rows=False,
     )
     printer = _Printer(kind, output_format, sys.stdout, every_page=fetch_all)
+    progress = Progress(sys.stderr, spec.noun, enabled=None if fetch_all else False)
 
     async def main() -> None:
         async with session.client() as client:
             printer.scrub = client.redactor.scrub_json
             try:
                 async for page in listing.walk(client, max_pages=None if fetch_all else 1):
+                    progress.clear()  # stdout may be the same terminal
                     printer.add(page)
+                    progress.update(printer.count, listing.pages_loaded)
             finally:
+                progress.clear()
                 if listing.pages_loaded:
                     printer.finish()
 

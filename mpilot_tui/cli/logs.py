@@ -46,6 +46,7 @@ from .common import (
     warn,
 )
 from .listing import open_session
+from .progress import Progress
 
 __all__ = ["register"]
 
@@ -194,14 +195,18 @@ def _run_logs(
         keep_rows=False,
     )
     printer = _LogPrinter(output_format, sys.stdout, filters, every=fetch_all)
+    progress = Progress(sys.stderr, "requests", enabled=None if fetch_all else False)
 
     async def main() -> None:
         async with session.client() as client:
             printer.scrub = client.redactor.scrub_json
             try:
                 async for page in listing.walk(client, max_pages=None if fetch_all else 1):
+                    progress.clear()  # stdout may be the same terminal
                     printer.add(page)
+                    progress.update(printer.count, listing.pages_loaded)
             finally:
+                progress.clear()
                 if fetch_all or listing.pages_loaded:
                     printer.finish()
 

@@ -14,6 +14,10 @@
     [keymap]                        # binding id -> key
     quit = "ctrl+q"
 
+    [columns.files]                 # the browser's column chooser (T) keeps these
+    hidden = ["expires_at"]         # column keys not shown
+    widths = { filename = 40 }      # column key -> cells; the other columns fit the rows
+
 Unknown keys are errors (``extra="forbid"``) and values are checked strictly (TOML is
 typed: ``page_size = "100"`` is a string, not a number). Cross-field problems carry the
 key they concern in the error's ``ctx["at"]`` so that :mod:`.validation` can find its line.
@@ -31,11 +35,15 @@ from mpilot_tui.api.settings import AUTH_KINDS, AuthKind
 
 __all__ = [
     "ALLOWED",
+    "COLUMN_VIEWS",
     "DEFAULT_MODES",
+    "MAX_COLUMN_WIDTH",
     "MAX_CONTAINER_ID_CHARS",
     "MAX_RECENT_CONTAINERS",
+    "MIN_COLUMN_WIDTH",
     "ORDERS",
     "PROFILE_NAME_PATTERN",
+    "ColumnsConfig",
     "ConfigFile",
     "ProfileConfig",
     "base_url_problem",
@@ -43,6 +51,11 @@ __all__ = [
 
 DEFAULT_MODES: tuple[str, ...] = ("files", "container-files", "requests")
 """The views the browser can open on start."""
+COLUMN_VIEWS: tuple[str, ...] = ("files", "container-files", "containers", "requests")
+"""The tables whose columns ``[columns.VIEW]`` sets (the views' user-facing names)."""
+MIN_COLUMN_WIDTH = 4
+MAX_COLUMN_WIDTH = 200
+"""The narrowest and widest a column can be set to (cells)."""
 ORDERS: tuple[str, ...] = ("asc", "desc")
 """Sort orders of a listing by creation time."""
 MAX_RECENT_CONTAINERS = 10
@@ -59,6 +72,11 @@ ALLOWED: dict[str, str] = {
     "inspector_history": "a whole number from 10 to 100000",
     "confirm_quit": "true (the default) or false",
     "keymap": 'a table of binding id = key string, e.g. quit = "ctrl+q"',
+    "columns": "tables [columns.VIEW], VIEW one of "
+    + ", ".join(COLUMN_VIEWS)
+    + ", with hidden = [column keys] and widths = { column key = cells }",
+    "hidden": 'a list of column keys (strings), e.g. ["expires_at"]',
+    "widths": f"a table of column key = cells ({MIN_COLUMN_WIDTH} to {MAX_COLUMN_WIDTH})",
     "profiles": "tables [profiles.NAME], NAME made of letters, digits, '-' and '_'",
     "base_url": 'an http:// or https:// URL with a host, e.g. "http://localhost:8080"',
     "auth": " | ".join(f'"{kind}"' for kind in AUTH_KINDS),
@@ -217,6 +235,25 @@ class ProfileConfig(BaseModel):
         return self.token is not None or self.password is not None
 
 
+_ColumnKey = Annotated[str, Field(pattern=r"^[a-z_]+$")]
+
+
+class ColumnsConfig(BaseModel):
+    """One ``[columns.VIEW]`` table: what the column chooser (``T``) keeps for a table."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
+
+    hidden: list[_ColumnKey] = []
+    """Column keys (``expires_at``) not shown; an unknown key is ignored."""
+    widths: dict[_ColumnKey, Annotated[int, Field(ge=MIN_COLUMN_WIDTH, le=MAX_COLUMN_WIDTH)]] = {}
+    """Column key -> its width in cells; a column not named fits the rows shown."""
+
+
+ColumnView = Literal["files", "container-files", "containers", "requests"]
+
+
 class ConfigFile(BaseModel):
     """The whole of ``config.toml``."""
 
@@ -234,6 +271,8 @@ class ConfigFile(BaseModel):
     """Ask before ``q`` drops more than one page of loaded rows (default true)."""
     keymap: dict[_NonEmpty, _NonEmpty] = {}
     """Binding id -> key string, overriding the default bindings."""
+    columns: dict[ColumnView, ColumnsConfig] = {}
+    """The browser's column choices by view (``files``, ``container-files``, ...)."""
     profiles: dict[Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)], ProfileConfig] = {}
     """Saved gateways by name, in file order."""
 

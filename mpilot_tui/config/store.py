@@ -162,7 +162,7 @@ class ConfigStore:
         if not names:
             return []
         shown = ", ".join(f"[{name}]" for name in names)
-        known = ", ".join(f"[{name}]" for name in ("profiles", "keymap"))
+        known = ", ".join(f"[{name}]" for name in ("profiles", "keymap", "columns"))
         return [f"{self.path}: {shown} not read (kept as is); the tables read are {known}"]
 
     @property
@@ -278,6 +278,34 @@ class ConfigStore:
 
         def change(document: TOMLDocument) -> None:
             document["theme"] = theme
+
+        self._change(change)
+
+    def set_columns(self, view: str, hidden: Iterable[str], widths: Mapping[str, int]) -> None:
+        """Keep the column chooser's choice for ``view`` (``[columns.VIEW]``); nothing hidden
+        and no width set removes the table."""
+        hidden_keys, set_widths = list(hidden), dict(widths)
+
+        def change(document: TOMLDocument) -> None:
+            if "columns" not in document:
+                if not hidden_keys and not set_widths:
+                    return
+                document["columns"] = tomlkit.table(is_super_table=True)
+            columns = document["columns"]
+            assert isinstance(columns, MutableMapping)
+            if not hidden_keys and not set_widths:
+                columns.pop(view, None)
+                if not columns:
+                    del document["columns"]
+                return
+            table = tomlkit.table()
+            if hidden_keys:
+                table["hidden"] = _toml_value(hidden_keys)
+            if set_widths:
+                inline = tomlkit.inline_table()
+                inline.update(set_widths)
+                table["widths"] = inline
+            columns[view] = table
 
         self._change(change)
 

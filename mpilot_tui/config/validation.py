@@ -25,7 +25,7 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
 from mpilot_tui.config.errors import ConfigError
-from mpilot_tui.config.models import ALLOWED, ConfigFile, ProfileConfig
+from mpilot_tui.config.models import ALLOWED, ColumnsConfig, ConfigFile, ProfileConfig
 
 __all__ = ["foreign_tables", "format_key", "key_lines", "parse_config_text", "validate_data"]
 
@@ -109,12 +109,14 @@ def _allowed_keys(table: KeyPath) -> list[str] | None:
         return list(ConfigFile.model_fields)
     if len(table) == 2 and table[0] == "profiles":
         return list(ProfileConfig.model_fields)
+    if len(table) == 2 and table[0] == "columns":
+        return list(ColumnsConfig.model_fields)
     return None
 
 
 def _field_of(path: KeyPath) -> str | None:
     """The schema field a key path falls under (``page_size`` for ``profiles.x.page_size``)."""
-    if len(path) >= 3 and path[0] == "profiles":
+    if len(path) >= 3 and path[0] in ("profiles", "columns"):
         return path[2]
     return path[0] if path else None
 
@@ -128,7 +130,8 @@ def _describe(error: ErrorDetails, path: KeyPath, bad_key: bool, several: bool) 
         allowed = ", ".join(keys) if keys else "none"
         return f"{shown}: unknown key; allowed keys {where}: {allowed}"
     if bad_key:
-        return f"{shown}: bad name; allowed: {ALLOWED['profiles']}"
+        table = path[0] if path and path[0] in ("profiles", "columns") else "profiles"
+        return f"{shown}: bad name; allowed: {ALLOWED[table]}"
     message = "wrong type" if several else error["msg"]
     if error["type"] == "missing":
         message = "required key is missing"

@@ -17,16 +17,18 @@ from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
 from ..session import Session
+from .ascii import ascii_driver, needs_ascii
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
 from .screens.requests_view import RequestsView
-from .widgets.file_table import FileTable
+from .widgets.file_table import ColumnChoice, FileTable
 
 __all__ = [
     "EXIT_CRASH",
@@ -93,6 +95,16 @@ class MPilotApp(App[None]):
         """Ask before quitting drops more than a page of rows (the config's ``confirm_quit``)."""
         self.crash: str | None = None
         """What an unexpected error cost, said on stderr once the terminal is back."""
+        self.column_choices: dict[str, ColumnChoice] = {}
+        """The config's ``[columns.VIEW]`` by kind, given to every browser's table."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """The platform's driver; on a terminal that cannot show Unicode, one that draws in
+        ASCII of the same widths (see :mod:`.ascii`)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "HeadlessDriver" or not needs_ascii(sys.__stderr__):
+            return driver
+        return ascii_driver(driver)
 
     def _new_client(self, session: Session) -> GatewayClient:
         if self.client_factory is not None and session.demo_config is None:
@@ -140,6 +152,39 @@ class MPilotApp(App[None]):
         self.apply_settings(config.keymap, config.theme, config.inspector_history)
         if config.confirm_quit is not None:
             self.confirm_quit = config.confirm_quit
+        from ..listing import kind_named
+
+        self.column_choices = {
+            kind_named(view): ColumnChoice(frozenset(chosen.hidden), dict(chosen.widths))
+            for view, chosen in config.columns.items()
+        }
+        self._apply_columns()
+
+    def _apply_columns(self) -> None:
+        """Give the browser's table the remembered column choices."""
+        try:
+            table = self.browser.table
+        except LookupError:
+            return
+        for kind, choice in self.column_choices.items():
+            table.choose_columns(kind, choice)
+
+    def remember_columns(self, kind: str, choice: ColumnChoice) -> None:
+        """Keep a table's column choice for this session and in the config file."""
+        from ..config import ConfigError, ConfigStore
+        from ..listing import KINDS
+
+        self.column_choices[kind] = choice
+        view = KINDS[kind].name  # type: ignore[index]
+        try:
+            store = ConfigStore.load(self.config_file)
+            store.set_columns(view, sorted(choice.hidden), dict(choice.widths))
+            store.save()
+        except ConfigError as exc:
+            self.notify(str(exc), title="Columns not saved", severity="warning", markup=False)
+            return
+        self.notify(f"Columns kept in the config file ([columns.{view}]).", timeout=3,
+                    markup=False)  # fmt: skip
 
     def action_profiles(self) -> None:
         from .screens.profiles import ProfileSwitcher
@@ -168,6 +213,7 @@ class MPilotApp(App[None]):
         self.client = self._new_client(session)
         self._owns_client = True
         self.switch_screen(BrowserScreen(session, self.client))
+        self.call_after_refresh(self._apply_columns)
         for warning in session.warnings:
             self.notify(warning, title="Warning", severity="warning", markup=False)
         self.notify(f"Connected to profile {name}", markup=False, timeout=3)
@@ -363,6 +409,8 @@ class MPilotApp(App[None]):
              browser.action_cache_summary),
             ("Find: keep paging", "Load pages until the filter matches", browser.action_find_more),
             ("Sort loaded rows", "By any column, without refetching", browser.action_sort),
+            ("Columns", "Show, hide, widen or narrow the table's columns (kept in the config)",
+             browser.action_columns),
             ("Fetch full item", "GET the highlighted item with its own extra_fields",
              browser.action_fetch_item),
             ("Preview content", "Show or save the highlighted file's content",

@@ -393,7 +393,7 @@ async def test_preview_shows_jsonl_highlighted() -> None:
         assert screen.store.text["filename"][row] in text
         assert "application/jsonl" in text
         assert re.search(r"JSONL · [\d,]+ lines", text)
-        assert '{"' in text
+        assert '  "messages": [' in text, "each record pretty-printed"
         rendered = preview.rendered
         assert rendered is not None and getattr(rendered, "spans", None), "highlighted"
         await pilot.press("escape")

@@ -40,6 +40,8 @@ class BrowserTools(ListingScreen):
         Binding("F,ctrl+f", "find_more", "Filter: keep paging until found", show=False,
                 id="browser.find_more"),
         Binding("S", "sort", "Sort loaded rows", show=False, id="browser.sort"),
+        Binding("T", "columns", "Columns: show/hide, width", show=False,
+                id="browser.columns"),
         Binding("f", "fetch_item", "Fetch full item", show=False, id="browser.fetch_item"),
         Binding("v", "preview", "Preview content", show=False, id="browser.preview"),
         Binding("e", "export", "Export rows", show=False, id="browser.export"),
@@ -118,6 +120,33 @@ class BrowserTools(ListingScreen):
         elif outcome.result == "ended":
             self.notify(f"No further match: the listing ended ({loaded}).", timeout=4,
                         markup=False)  # fmt: skip
+
+    # -- columns --------------------------------------------------------------------------
+
+    def action_columns(self) -> None:
+        from ..widgets.file_table import TABLE_COLUMNS, ColumnChoice
+        from .columns import ColumnChooser
+
+        table = self.table
+        kind = self.view.store.kind
+        before = table.column_choices.get(kind, ColumnChoice())
+
+        def shown() -> dict[str, int]:
+            return {column.key: width for column, width in table.column_layout}
+
+        def chosen(choice: ColumnChoice | None) -> None:
+            if choice is None or choice == before:
+                return
+            remember = getattr(self.app, "remember_columns", None)
+            if callable(remember):
+                remember(kind, choice)
+
+        title = f"Columns of {self.selection.spec.title}"
+        self.app.push_screen(
+            ColumnChooser(title, TABLE_COLUMNS[kind], before, shown,
+                          lambda choice: table.choose_columns(kind, choice)),
+            chosen,
+        )  # fmt: skip
 
     # -- sort -----------------------------------------------------------------------------
 

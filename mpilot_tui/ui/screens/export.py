@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -67,6 +68,16 @@ class ExportSource:
     scrub: Callable[[Any], Any] | None = None
     """Masks the connection's secrets in a decoded JSON value (the file holds what the
     screen shows, not a token a gateway echoed into data)."""
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose chosen and other states differ in shape, not only in colour
+    (under ``NO_COLOR`` Textual's two look alike): ``●`` chosen, blank otherwise."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
 
 
 class ChoiceSet(RadioSet):
@@ -148,10 +159,10 @@ class ExportScreen(ModalScreen[None]):
             with ChoiceSet(id="export-scope"):
                 for index, scope in enumerate(self.scopes):
                     label = SCOPES[scope].format(shown=shown, loaded=self.loaded_rows)
-                    yield RadioButton(label, value=index == 0)
+                    yield ChoiceButton(label, value=index == 0)
             with ChoiceSet(id="export-format"):
                 for index, fmt in enumerate(EXPORT_FORMATS):
-                    yield RadioButton(fmt.upper(), value=index == 0)
+                    yield ChoiceButton(fmt.upper(), value=index == 0)
             yield Input(self._default_path("csv"), id="export-path")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static(Text(READY, style="dim"), id="export-status")

@@ -9,8 +9,10 @@ I/O. Selecting a request shows its whole response envelope as folded, pretty JSO
 
 from __future__ import annotations
 
+import shlex
 import time
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -31,6 +33,7 @@ from textual.widgets import (
 
 from ...api import GatewayClient
 from ...api.history import RequestRecord
+from ...api.settings import ConnectionSettings
 from ...reqlog.session_cache import (
     FactBook,
     RequestFacts,
@@ -42,7 +45,11 @@ from ...text import human_bytes, visible
 from ..widgets.cache_summary import render_summary
 from ..widgets.detail import json_text, similarity_bar
 
-__all__ = ["InspectorScreen"]
+__all__ = ["InspectorScreen", "curl_command"]
+
+TOKEN_VARIABLE = "MPILOT_TOKEN"
+PASSWORD_VARIABLE = "MPILOT_ADMIN_PASSWORD"
+"""The shell variables a copied curl command names instead of the credentials' values."""
 
 POLL_SECONDS = 0.5
 """How often the screen looks for new or finished requests."""
@@ -97,6 +104,51 @@ def _headers(pairs: tuple[tuple[str, str], ...]) -> RenderableType:
     return grid
 
 
+def _in_double_quotes(text: str) -> str:
+    """``text`` safe inside a shell's double quotes."""
+    return "".join("\\" + char if char in '"$`\\' else char for char in text)
+
+
+def curl_command(record: RequestRecord, settings: ConnectionSettings) -> str:
+    """The request as a ``curl`` command line: the credentials the client sent for it are
+    named as ``$MPILOT_TOKEN`` / ``$MPILOT_ADMIN_PASSWORD``, never their values."""
+    parts = ["curl"]
+    if record.method.upper() != "GET":
+        parts += ["-X", shlex.quote(record.method)]
+    try:
+        path = urlsplit(record.url).path
+    except ValueError:
+        path = record.path_and_query
+    sent = settings.credentials_for(path)
+    bearer = "virtual key" in sent and settings.auth == "bearer"
+    if "admin" in sent and settings.username is not None and not bearer:
+        user = _in_double_quotes(visible(settings.username))
+        parts.append(f'-u "{user}:${PASSWORD_VARIABLE}"')
+    if bearer:
+        parts.append(f'-H "Authorization: Bearer ${TOKEN_VARIABLE}"')
+    elif "virtual key" in sent:
+        parts.append(f'-H "x-bf-vk: ${TOKEN_VARIABLE}"')
+    parts.append(shlex.quote(visible(record.url)))
+    return " ".join(parts)
+
+
+def _url_rows(grid: Table, record: RequestRecord) -> None:
+    """The request's URL whole: the method and origin, the path, then each query parameter
+    on its own line (so a long query wraps between parameters, never inside one)."""
+    try:
+        parts = urlsplit(record.url)
+    except ValueError:
+        grid.add_row("request", Text(f"{visible(record.method)} {visible(record.url)}"))
+        return
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+    grid.add_row("request", Text(f"{visible(record.method)} {visible(origin)}"))
+    grid.add_row("path", Text(visible(parts.path or "/")))
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        lines = [f"{visible(name)}={visible(value)}" for name, value in pairs]
+        grid.add_row("query", Text("\n".join(lines) or visible(parts.query)))
+
+
 class InspectorScreen(Screen[None]):
     """Requests made this session; ``C`` shows the cache summary."""
 
@@ -105,6 +157,7 @@ class InspectorScreen(Screen[None]):
         Binding("l", "show_tab('requests')", "Requests", id="inspector.requests"),
         Binding("C", "show_tab('cache')", "Cache summary", id="inspector.cache"),
         Binding("a", "toggle_all_items", "All items", id="inspector.all_items"),
+        Binding("c", "copy_curl", "Copy as curl", id="inspector.copy_curl"),
     ]
     DEFAULT_CSS = """
     InspectorScreen #inspector-header { height: 1; background: $panel; }
@@ -263,7 +316,7 @@ class InspectorScreen(Screen[None]):
 
     def _summary(self, record: RequestRecord, facts: RequestFacts, body: Any) -> RenderableType:
         grid = _grid()
-        grid.add_row("request", Text(f"{visible(record.method)} {visible(record.url)}"))
+        _url_rows(grid, record)
         status = "no answer" if record.status is None else str(record.status)
         grid.add_row("status", Text(f"{status} · attempt {record.attempt}"))
         timing = Text(f"client {_ms(record.elapsed_ms)}")
@@ -292,6 +345,7 @@ class InspectorScreen(Screen[None]):
             grid.add_row("error", Text(visible(record.error), style="bold red"))
             if record.error_message:
                 grid.add_row("message", Text(visible(record.error_message)))
+        grid.add_row("as curl", Text(curl_command(record, self.client.settings) + "  (c copies)"))
         return grid
 
     def _cache_row(self, facts: RequestFacts) -> Text:
@@ -353,6 +407,15 @@ class InspectorScreen(Screen[None]):
         # Focus moves into the tab too: a focused widget in another tab would switch back.
         self.query_one(TabbedContent).active = tab
         self.query_one(DataTable if tab == "requests" else "#cache-scroll").focus()
+
+    def action_copy_curl(self) -> None:
+        """``c``: the highlighted request as a curl command, credentials as variables."""
+        if self.selected is None:
+            return
+        command = curl_command(self.selected, self.client.settings)
+        self.app.copy_to_clipboard(command)
+        self.notify(f"Copied as curl (credentials as ${TOKEN_VARIABLE} / ${PASSWORD_VARIABLE})",
+                    timeout=3, markup=False)  # fmt: skip
 
     def action_toggle_all_items(self) -> None:
         self.show_all_items = not self.show_all_items

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import json
+import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
@@ -41,6 +45,8 @@ __all__ = ["ContentTarget", "PreviewScreen", "render_content"]
 
 PREVIEW_CAP = 256 * 1024
 """Bytes of text shown (and highlighted) at most; the rest is only saved."""
+PRETTY_LINES = 2000
+"""Lines of indented JSON shown at most; past them the records stay as sent."""
 HEX_BYTES = 256
 """Bytes of a binary file shown as hex."""
 SAVE_PAUSE = 0.0
@@ -102,6 +108,48 @@ def _hex_dump(data: bytes) -> Text:
     return Text("\n".join(lines))
 
 
+def _pretty_json(text: str, jsonl: bool) -> tuple[str, str | None]:
+    """``text`` (JSON, or JSONL: one value a line) indented, and what the note says of it
+    (None: nothing was indented). A line (or a document) that does not parse, such as the
+    cut end of a preview, stays as it is; past :data:`PRETTY_LINES` lines the rest stays as
+    sent (the screen draws every line, so a very long one would hold it up)."""
+
+    def indent(piece: str) -> str | None:
+        try:
+            value = json.loads(piece)
+        except ValueError:
+            return None
+        if not isinstance(value, dict | list):
+            return None
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+    if not jsonl:
+        whole = indent(text)
+        if whole is not None:
+            if whole.count("\n") >= PRETTY_LINES:
+                return text, None
+            return whole, "pretty-printed (p: as sent)"
+        if "\n" not in text.strip():
+            return text, None
+    out: list[str] = []
+    used = done = records = 0
+    for line in text.split("\n"):
+        records += bool(line.strip())
+        pretty = indent(line) if line.strip() and used < PRETTY_LINES else None
+        if pretty is not None:
+            done += 1
+            used += pretty.count("\n") + 1
+            out.append(pretty)
+        else:
+            used += 1
+            out.append(line)
+    if not done:
+        return text, None
+    if used >= PRETTY_LINES and done < records:
+        return "\n".join(out), f"the first {done:,} records pretty-printed (p: as sent)"
+    return "\n".join(out), "pretty-printed (p: as sent)"
+
+
 def render_content(
     content: bytes,
     content_type: str,
@@ -109,11 +157,12 @@ def render_content(
     cap: int = PREVIEW_CAP,
     total: int | None = None,
     complete: bool = True,
+    pretty: bool = True,
 ) -> tuple[RenderableType, str]:
     """What the preview shows of ``content``, and a one-line description of it.
 
     ``content`` is the whole file when ``complete``, else its first bytes, of ``total`` when
-    that is known.
+    that is known. With ``pretty``, JSON and each line of JSONL are indented.
     """
     sample = content[:cap]
     size = max(len(content), total or 0)
@@ -127,13 +176,21 @@ def render_content(
     lines = [visible(line.rstrip("\r").expandtabs(4)) for line in text.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
-    lexer = LEXERS.get(_extension(name), "text")
+    extension = _extension(name)
+    lexer = LEXERS.get(extension, "text")
+    if lexer == "text" and "json" in content_type:
+        lexer = "json"
     code = "\n".join(lines)
+    indented: str | None = None
+    if pretty and lexer == "json" and code:
+        code, indented = _pretty_json(code, jsonl=extension == "jsonl")
     shown: Text = Syntax("", lexer, theme="ansi_dark").highlight(code) if code else Text()
     shown.rstrip()
     shown.no_wrap = True
     label = "JSONL" if _extension(name) == "jsonl" else ("text" if lexer == "text" else lexer)
     note = f"{label} · {len(lines):,} lines"
+    if indented:
+        note += f" · {indented}"
     if cut:
         whole = human_bytes(size) if size > len(sample) else "a size not told"
         shown_bytes = human_bytes(len(sample))
@@ -161,11 +218,19 @@ class PreviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close/cancel", id="preview.close"),
         Binding("s", "save", "Save to file", id="preview.save"),
+        Binding("w", "toggle_wrap", "Wrap", id="preview.wrap"),
+        Binding("p", "toggle_pretty", "Pretty/as sent", id="preview.pretty"),
+        Binding("slash", "search", "Search", id="preview.search"),
+        Binding("n", "next_match", "Next match", id="preview.next"),
+        Binding("N", "previous_match", "Previous match", id="preview.previous"),
     ]
     DEFAULT_CSS = """
     PreviewScreen #preview-header { height: auto; background: $panel; padding: 0 1; }
     PreviewScreen #preview-body { height: 1fr; border: round $primary 40%; padding: 0 1; }
     PreviewScreen #preview-content { width: auto; min-width: 100%; }
+    PreviewScreen #preview-content.wrapped { width: 100%; }
+    PreviewScreen #preview-search { display: none; }
+    PreviewScreen #preview-search.shown { display: block; }
     PreviewScreen #save-path { display: none; }
     PreviewScreen #save-path.shown { display: block; }
     PreviewScreen #save-progress { display: none; padding: 0 1; }
@@ -230,11 +295,22 @@ class PreviewScreen(Screen[None]):
         self._arrived = 0
         """Bytes of the preview received so far (counted by the fetch's sink)."""
         self._waiting: Timer | None = None
+        self._loaded: PreviewScreen.Loaded | None = None
+        self.wrap = False
+        """Long lines wrap at the screen's width (``w``) instead of scrolling sideways."""
+        self.pretty = True
+        """JSON and JSONL are shown indented (``p`` shows them as sent)."""
+        self.search = ""
+        """What ``/`` looks for (case-insensitive); matches are shown reversed."""
+        self.matches: list[int] = []
+        """The lines (of the text shown) holding a match."""
+        self.match_index = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-header")
         with ScrollableContainer(id="preview-body"):
             yield Static(Text("fetching content…", style="italic"), id="preview-content")
+        yield Input(id="preview-search", placeholder="search (enter; n / N next / previous)")
         yield Input(id="save-path", placeholder="save to (enter saves, escape cancels)")
         yield ProgressBar(id="save-progress", show_eta=False)
         yield Static(id="save-status")
@@ -332,17 +408,101 @@ class PreviewScreen(Screen[None]):
         self.content = message.content
         self.total = message.total
         self.complete = message.complete
+        self._loaded = message
+        self._show_content()
+
+    def _show_content(self) -> None:
+        """Show the content with the wrap, pretty and search settings of the moment."""
+        message = self._loaded
+        if message is None:
+            return
         shown, note = render_content(
             message.content,
             message.content_type,
             self.target.name,
             total=message.total,
             complete=message.complete,
+            pretty=self.pretty,
         )
         note += f" · fetched in {message.elapsed_ms:,.0f} ms"
+        self.matches = []
+        if isinstance(shown, Text):
+            shown.no_wrap = not self.wrap
+            if self.search:
+                pattern = re.compile(re.escape(self.search), re.IGNORECASE)
+                shown.highlight_regex(pattern, style="reverse")
+                plain = shown.plain.split("\n")
+                self.matches = [i for i, line in enumerate(plain) if pattern.search(line)]
+                found = len(self.matches)
+                note += f" · {found:,} line(s) match {self.search!r}" + (
+                    " (n / N)" if found else ""
+                )
         self._show_header(note, message.content_type)
         self.rendered = shown
-        self.query_one("#preview-content", Static).update(shown)
+        content = self.query_one("#preview-content", Static)
+        content.set_class(self.wrap, "wrapped")
+        content.update(shown)
+
+    # -- wrap, pretty, search -------------------------------------------------------------
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+        self._show_content()
+        self.notify("Long lines wrap." if self.wrap else "Long lines scroll sideways.",
+                    timeout=2, markup=False)  # fmt: skip
+
+    def action_toggle_pretty(self) -> None:
+        self.pretty = not self.pretty
+        self._show_content()
+
+    def action_search(self) -> None:
+        box = self.query_one("#preview-search", Input)
+        box.add_class("shown")
+        # At once, not after a refresh: keys typed right after / go to the field.
+        self.set_focus(box)
+
+    @on(Input.Submitted, "#preview-search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self.match_index = 0
+        self._show_content()
+        self.query_one("#preview-search", Input).remove_class("shown")
+        self.query_one("#preview-body").focus()
+        if self.search and not self.matches:
+            self.notify(f"No line matches {self.search!r}.", timeout=2, markup=False)
+        self.call_after_refresh(self._scroll_to_match)
+
+    def _visual_row(self, line: int) -> int:
+        """Where ``line`` of the text starts on screen (wrapped lines take several rows)."""
+        if not self.wrap or not isinstance(self.rendered, Text):
+            return line
+        width = max(1, self.query_one("#preview-content").content_region.width)
+        lines = self.rendered.plain.split("\n")[:line]
+        return sum(max(1, math.ceil(cell_len(text) / width)) for text in lines)
+
+    def _scroll_to_match(self) -> None:
+        if not self.matches:
+            return
+        line = self.matches[self.match_index % len(self.matches)]
+        body = self.query_one("#preview-body", ScrollableContainer)
+        body.scroll_to(y=max(0, self._visual_row(line) - 2), animate=False)
+
+    def _step_match(self, step: int) -> None:
+        if not self.matches:
+            if self.search:
+                self.notify(f"No line matches {self.search!r}.", timeout=2, markup=False)
+            return
+        self.match_index = (self.match_index + step) % len(self.matches)
+        self._scroll_to_match()
+        line = self.matches[self.match_index]
+        self.notify(f"Match {self.match_index + 1:,} of {len(self.matches):,} "
+                    f"(line {line + 1:,})", timeout=2, markup=False)  # fmt: skip
+
+    def action_next_match(self) -> None:
+        self._step_match(1)
+
+    def action_previous_match(self) -> None:
+        self._step_match(-1)
 
     def on_preview_screen_failed(self, message: Failed) -> None:
         self._stop_waiting()
@@ -474,7 +634,11 @@ class PreviewScreen(Screen[None]):
 
     def action_close(self) -> None:
         box = self.query_one("#save-path", Input)
-        if self.saving:
+        search = self.query_one("#preview-search", Input)
+        if search.has_class("shown"):
+            search.remove_class("shown")
+            self.query_one("#preview-body").focus()
+        elif self.saving:
             self.workers.cancel_group(self, "save")
             self._show_status("cancelling the save…")
         elif box.has_class("shown"):

@@ -13,7 +13,8 @@ line after the last row says "loading more…", "more available" or "all loaded"
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -33,7 +34,7 @@ from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
 from ...rows import RowView
 from ...text import counted
 
-__all__ = ["FileTable"]
+__all__ = ["ColumnChoice", "FileTable", "chosen_columns"]
 
 
 def _browser_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
@@ -48,6 +49,31 @@ WHOLE_COLUMNS = ("id",)
 """Columns shown whole whenever the width allows: ids are what users copy."""
 MEASURED_ROWS = 500
 """Rows of the view whose cells set the column widths (the first ones, in view order)."""
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """What the user chose for one table's columns (the chooser, ``T``; the config's
+    ``[columns.VIEW]``): columns hidden, and widths set by hand."""
+
+    hidden: frozenset[str] = frozenset()
+    widths: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def is_default(self) -> bool:
+        return not self.hidden and not self.widths
+
+
+def chosen_columns(columns: tuple[Column, ...], choice: ColumnChoice) -> tuple[Column, ...]:
+    """``columns`` without the hidden ones (one stays, whatever was hidden), each column
+    with a width set by hand fixed at that width and kept on screen."""
+    shown = tuple(c for c in columns if c.key not in choice.hidden) or columns[:1]
+    return tuple(
+        replace(c, minimum=choice.widths[c.key], maximum=choice.widths[c.key], priority=0)
+        if c.key in choice.widths
+        else c
+        for c in shown
+    )
 
 
 class FileTable(ScrollView, can_focus=True):
@@ -143,6 +169,8 @@ class FileTable(ScrollView, can_focus=True):
         """How many rows the current layout was measured on."""
         self._pass_style: Style | None = None
         """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
+        self.column_choices: dict[str, ColumnChoice] = {}
+        """The user's column choices by kind (``files``, ``container_files``, ...)."""
 
     # -- data in ------------------------------------------------------------------------------
 
@@ -213,18 +241,35 @@ class FileTable(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------------
 
+    def choose_columns(self, kind: str, choice: ColumnChoice) -> None:
+        """Show ``kind``'s table with ``choice`` (hidden columns, widths set by hand)."""
+        if choice.is_default:
+            self.column_choices.pop(kind, None)
+        else:
+            self.column_choices[kind] = choice
+        self._layout_width = -1
+        self.refresh()
+
+    @property
+    def column_layout(self) -> list[tuple[Column, int]]:
+        """The columns shown now, with their widths."""
+        return list(self._columns(self.scrollable_content_region.width))
+
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         sort = self.view.sort_column
         if width != self._layout_width or sort != self._layout_sort:
             self._layout_sort = sort
+            kind = self.view.store.kind
+            choice = self.column_choices.get(kind, ColumnChoice())
             # The column the rows are sorted by stays on screen (its header says the order).
             columns = tuple(
                 replace(c, priority=0) if c.key == sort else c
-                for c in TABLE_COLUMNS[self.view.store.kind]
+                for c in chosen_columns(TABLE_COLUMNS[kind], choice)
             )
-            self._layout = layout_columns(
-                columns, width, self._widest(columns), whole=WHOLE_COLUMNS, cut_whole=True
-            )
+            widest = self._widest(columns)
+            widest.update((key, cells) for key, cells in choice.widths.items() if key in widest)
+            whole = [key for key in WHOLE_COLUMNS if key not in choice.widths]
+            self._layout = layout_columns(columns, width, widest, whole=whole, cut_whole=True)
             self._layout_width = width
             self._measured = len(self.view)
         return self._layout

@@ -228,7 +228,8 @@ def test_foreign_tables_are_kept_through_an_edit_and_named_in_a_warning(
     store = ConfigStore.load(path)
     assert store.foreign_tables == ["plugins"]
     assert store.warnings() == [
-        f"{path}: [plugins] not read (kept as is); the tables read are [profiles], [keymap]"
+        f"{path}: [plugins] not read (kept as is);"
+        " the tables read are [profiles], [keymap], [columns]"
     ]
     store.set_profile("local", {"page_size": 20})
     store.save()

@@ -45,7 +45,8 @@ def test_unknown_top_level_key(write_config: Callable[[str], Path]) -> None:
     path = write_config('colour = "red"\n' + VALID_HEAD)
     message = str(load_error(path))
     assert message.startswith(f"{path}:1: colour: unknown key")
-    assert "default_profile, theme, inspector_history, confirm_quit, keymap, profiles" in message
+    fields = "default_profile, theme, inspector_history, confirm_quit, keymap, columns, profiles"
+    assert fields in message
 
 
 @pytest.mark.parametrize(
