@@ -12,7 +12,7 @@ from textual.widgets import Static
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
 from ...listing import KINDS, Progress
-from ...text import counted, ellipsize, visible
+from ...text import cell_width, counted, ellipsize, visible
 
 __all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
 
@@ -46,10 +46,22 @@ def _without_userinfo(label: str) -> str:
 
 MODES = tuple((spec.name, spec.title) for spec in KINDS.values() if spec.in_browser)
 """The browser's views: a kind's user-facing name and title."""
+SHORT_TITLES = {"files": "Files", "container-files": "Cntr", "requests": "Req"}
+"""The views' titles when the mode bar is short of room."""
+
+Segment = tuple[str, str, str | None]
+"""One run of the mode bar: its text, its style and what a click on it does (``mode:X``,
+``chip:K`` or nothing)."""
 
 
 class ModeBar(Static):
-    """``Files | Container files`` plus the current purpose, order, page size, container."""
+    """``Files | Container files | Requests`` plus what is listed: provider, purpose or
+    container, order and page size (the Requests view: its filter chips).
+
+    The bar is laid out for its width: when the whole does not fit, the view tabs shorten
+    first, then only the current one shows (``m`` switches), then the values shorten
+    (provider, purpose, container, chips); the order and the page size always show.
+    """
 
     class ModeClicked(Message):
         def __init__(self, mode: str) -> None:
@@ -66,19 +78,67 @@ class ModeBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []
-        self._chips: list[tuple[int, int, str]] = []
+        self._mode = "files"
+        self._body: list[list[list[Segment]]] = []
+        """What follows the tabs, in the order shown, each part as its fitting variants
+        (the first is the whole; later ones are shorter)."""
+        self._tail: list[Segment] = []
+        """The order and page size: always shown, whatever the width."""
 
-    def _modes(self, mode: str) -> Text:
+    @property
+    def plain(self) -> str:
+        """The bar's text as shown (for tests and the screen reader in us)."""
+        return self._layout(self._width()).plain
+
+    def _width(self) -> int:
+        return self.size.width or 10_000
+
+    def _tabs(self, short: int) -> list[Segment]:
+        """The view tabs: ``short`` 0 full titles, 1 short titles, 2 the current one only."""
+        segments: list[Segment] = []
+        for key, label in MODES:
+            current = key == self._mode
+            if short == 2 and not current:
+                continue
+            title = SHORT_TITLES.get(key, label) if short == 1 and not current else label
+            segments.append((f" {title} ", "bold reverse" if current else "dim", f"mode:{key}"))
+            segments.append((" ", "", None))
+        segments.append((" ", "", None))
+        return segments
+
+    def _layout(self, width: int) -> Text:
+        """The fullest variant that fits ``width`` cells."""
+        steps = max((len(part) for part in self._body), default=1)
+        # (tabs, values): full, short tabs, the current tab only, then shorter values.
+        plan = [(0, 0), (1, 0), *((2, step) for step in range(steps))]
+        candidates = [self._tabs(tabs) + self._variant(step) + self._tail for tabs, step in plan]
+        candidates.append(self._tabs(2) + self._tail)
+        for segments in candidates:
+            if sum(cell_width(text) for text, _, _ in segments) <= width:
+                return self._text(segments)
+        return self._text(candidates[-1])
+
+    def _variant(self, step: int) -> list[Segment]:
+        return [seg for part in self._body for seg in part[min(step, len(part) - 1)]]
+
+    def _text(self, segments: list[Segment]) -> Text:
         text = Text()
         self._spans = []
-        self._chips = []
-        for key, label in MODES:
+        for content, style, target in segments:
             start = len(text)
-            text.append(f" {label} ", style="bold reverse" if key == mode else "dim")
-            self._spans.append((start, len(text), key))
-            text.append(" ")
-        text.append(" ")
+            text.append(content, style=style)
+            if target is not None:
+                self._spans.append((start, len(text), target))
         return text
+
+    def _show(self, mode: str, body: list[list[list[Segment]]], tail: list[Segment]) -> None:
+        self._mode = mode
+        self._body = body
+        self._tail = tail
+        self.update(self._layout(self._width()))
+
+    def on_resize(self) -> None:
+        self.update(self._layout(self._width()))
 
     def show_requests(
         self,
@@ -91,22 +151,24 @@ class ModeBar(Static):
     ) -> None:
         """The Requests view: its filters as numbered chips (the digit clears one), the
         order, the page size and whether live mode is on."""
-        text = self._modes("requests")
+        body: list[list[list[Segment]]] = []
         if live:
-            text.append(f" ● live ({live}) ", style="bold black on green")
-            text.append(" ")
+            body.append([[(f" ● live ({live}) ", "bold black on green", None), (" ", "", None)],
+                         [(" ● live ", "bold black on green", None), (" ", "", None)]])  # fmt: skip
         if not chips:
-            text.append("no filter (x filters)", style="italic")
+            body.append([[("no filter (x filters)", "italic", None)],
+                         [("no filter", "italic", None)]])  # fmt: skip
         for number, (key, label) in enumerate(chips, start=1):
-            start = len(text)
-            text.append(f"{number}", style="bold reverse")
-            text.append(f" {label} ", style="bold")
-            self._chips.append((start, len(text), key))
-            text.append(" ")
+            digit: Segment = (f"{number}", "bold reverse", f"chip:{key}")
+            body.append([
+                [digit, (f" {label} ", "bold", f"chip:{key}"), (" ", "", None)],
+                [digit, (f" {ellipsize(label, 12)} ", "bold", f"chip:{key}"), (" ", "", None)],
+                [digit, (" ", "", None)],
+            ])  # fmt: skip
         if local:
-            text.append(" misses: loaded rows only", style="italic")
-        text.append(f"  order: {order}  page: {page_size}")
-        self.update(text)
+            said: Segment = (" misses: loaded rows only", "italic", None)
+            body.append([[said], [said], [(" misses: loaded only", "italic", None)]])
+        self._show("requests", body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def show(
         self,
@@ -118,24 +180,34 @@ class ModeBar(Static):
         page_size: int,
         container: str | None,
     ) -> None:
-        text = self._modes(mode)
-        text.append(ellipsize(visible(provider[:200]), 40), style="bold")
+        name = visible(provider[:200])
+        body: list[list[list[Segment]]] = [
+            [[(ellipsize(name, 40), "bold", None)], [(ellipsize(name, 16), "bold", None)],
+             [(ellipsize(name, 10), "bold", None)]],
+        ]  # fmt: skip
         if mode == "files":
-            text.append(f"  purpose: {ellipsize(visible(purpose), 40) if purpose else 'any'}")
+            value = visible(purpose) if purpose else "any"
+            body.append([[(f"  purpose: {ellipsize(value, 40)}", "", None)],
+                         [(f"  purpose: {ellipsize(value, 14)}", "", None)],
+                         [(f"  {ellipsize(value, 10)}", "", None)]])  # fmt: skip
         else:
-            shown = ellipsize(visible(container), 28) if container else "none (b to pick)"
-            text.append("  container: ")
-            text.append(shown, style="bold" if container else "italic")
-        text.append(f"  order: {order}  page: {page_size}")
-        self.update(text)
+            style = "bold" if container else "italic"
+            whole = visible(container) if container else "none (b to pick)"
+            brief = visible(container) if container else "none (b)"
+            body.append([[("  container: ", "", None), (ellipsize(whole, 28), style, None)],
+                         [("  container: ", "", None), (ellipsize(brief, 16), style, None)],
+                         [("  ", "", None), (ellipsize(brief, 12), style, None)]])  # fmt: skip
+        self._show(mode, body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
+        for start, end, target in self._spans:
             if start <= event.x < end:
-                self.post_message(self.ModeClicked(key))
-        for start, end, key in self._chips:
-            if start <= event.x < end:
-                self.post_message(self.ChipClicked(key))
+                kind, _, key = target.partition(":")
+                if kind == "mode":
+                    self.post_message(self.ModeClicked(key))
+                else:
+                    self.post_message(self.ChipClicked(key))
+                return
 
 
 class StatusBar(Static):
