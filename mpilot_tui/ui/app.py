@@ -340,8 +340,9 @@ class MPilotApp(App[None]):
         except LookupError:
             return
         commands = [
-            ("Refresh / retry", "Reload the listing, or retry the page that failed",
+            ("Retry what failed", "Retry the page that failed (rows stay)",
              browser.action_refresh),
+            ("Reload", "Reload the listing from the first page", browser.action_reload),
             ("Toggle order", "Switch between newest first and oldest first",
              browser.action_toggle_order),
             ("Choose purpose", "Only files with one purpose", browser.action_choose_purpose),

@@ -6,15 +6,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
+from textual.containers import HorizontalGroup
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
 from ...listing import KINDS, Progress
 from ...text import cell_width, counted, ellipsize, visible
 
-__all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
+__all__ = ["ConnectionBar", "KeyFooter", "ModeBar", "StatusBar"]
 
 
 class ConnectionBar(Static):
@@ -211,7 +214,15 @@ class ModeBar(Static):
 
 
 class StatusBar(Static):
-    """Rows loaded, more/all, last status, gateway and client latency, cache hit/miss."""
+    """Rows loaded, more/all, last status, gateway and client latency, cache hit/miss.
+
+    Laid out for its width: when the whole does not fit, the latencies go first, then the
+    status code; the cache badge (``no cache_debug`` too) is never cut."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._parts: list[tuple[str, str, int]] = []
+        """The bar's runs: text, style and how soon it goes when short of room (0 never)."""
 
     def show(
         self,
@@ -229,40 +240,123 @@ class StatusBar(Static):
     ) -> None:
         """``page_extras``: say the gateway latency and ``cache_debug`` of the last page (the
         files views; the request log's pages carry neither)."""
-        text = Text(" ")
-        text.append(counted(rows, "rows"), style="bold")
+        parts: list[tuple[str, str, int]] = [(" ", "", 0), (counted(rows, "rows"), "bold", 0)]
         if shown is not None and shown != rows:
-            text.append(f" ({shown:,} shown)")
+            parts.append((f" ({shown:,} shown)", "", 0))
         if progress is not None:
             pages = f"{progress.pages:,} page{'s' if progress.pages != 1 else ''}"
             rate = f"{progress.rows_per_second:,.0f} rows/s"
-            text.append(f" · to the end: {pages}, {rate} (escape stops)", style="italic")
+            parts.append((f" · to the end: {pages}, {rate} (escape stops)", "italic", 0))
         elif loading:
-            text.append(" · loading…", style="italic")
+            parts.append((" · loading…", "italic", 0))
         elif failed:
-            text.append(" · stopped by an error (r retries)", style="bold")
+            parts.append((" · stopped by an error (r retries)", "bold", 0))
         else:
-            text.append(" · more available" if has_more else " · all loaded")
+            parts.append((" · more available" if has_more else " · all loaded", "", 0))
         if error:
-            text.append("  │  ")
-            text.append(ellipsize(visible(error), 60), style="bold red")
+            parts.append(("  │  ", "", 0))
+            parts.append((ellipsize(visible(error), 60), "bold red", 0))
         elif meta is not None:
-            text.append("  │  ")
-            text.append(f"{meta.status}", style="bold green" if meta.status < 400 else "red")
+            parts.append(("  │  ", "", 3))
+            parts.append((f"{meta.status}", "bold green" if meta.status < 400 else "red", 3))
             if page_extras:
                 latency = None if extra is None else extra.latency
                 gateway = "?" if latency is None else f"{latency:g} ms"
-                text.append(f" · gateway {gateway}")
-            text.append(f" · client {meta.elapsed_ms:.0f} ms")
+                parts.append((f" · gateway {gateway}", "", 1))
+            parts.append((f" · client {meta.elapsed_ms:.0f} ms", "", 2))
         cache = extra.cache_debug if extra is not None else None
         if cache is not None:
-            text.append("  │  cache ")
+            parts.append(("  │  cache ", "", 0))
             if cache.cache_hit:
-                text.append(" HIT ", style="bold black on green")
+                parts.append((" HIT ", "bold black on green", 0))
                 if cache.hit_type:
-                    text.append(f" {visible(cache.hit_type)}")
+                    parts.append((f" {visible(cache.hit_type)}", "", 0))
             else:
-                text.append(" MISS ", style="bold black on yellow")
+                parts.append((" MISS ", "bold black on yellow", 0))
         elif meta is not None and error is None and page_extras:
-            text.append("  │  no cache_debug", style="dim")
-        self.update(text)
+            parts.append(("  │  no cache_debug", "dim", 0))
+        self._parts = parts
+        self.update(self._fitted())
+
+    def _fitted(self) -> Text:
+        width = self.size.width or 10_000
+        parts = self._parts
+        for level in range(4):
+            parts = [part for part in self._parts if part[2] == 0 or part[2] > level]
+            if sum(cell_width(text) for text, _, _ in parts) <= width:
+                break
+        text = Text()
+        for content, style, _ in parts:
+            text.append(content, style=style)
+        return text
+
+    def on_resize(self) -> None:
+        if self._parts:
+            self.update(self._fitted())
+
+
+FOOTER_ORDER = (
+    "refresh", "filter", "switch_mode", "toggle_order", "choose_purpose", "choose_container",
+    "request_filters", "live", "zoom", "toggle_sidebar", "copy_id", "last_row", "requests",
+    "reload", "copy_json",
+)  # fmt: skip
+"""The browser footer's keys, most important first (a narrow footer cuts the end); keys of
+other actions follow in their own order."""
+ALWAYS_SHOWN = ("help", "quit")
+"""Actions whose keys the footer keeps at its right end, however narrow the terminal."""
+PALETTE_MIN_WIDTH = 100
+"""Below this many columns the footer leaves out the command palette's key (ctrl+p works)."""
+
+
+class KeyFooter(Footer):
+    """Textual's footer, with the most important keys first and ``?`` and ``q`` always
+    shown at its right end (Textual's own lists keys as the bindings chain them, so a
+    narrow terminal lost Help and Quit)."""
+
+    DEFAULT_CSS = """
+    KeyFooter #footer-always {
+        dock: right;
+        width: auto;
+        height: 1;
+        border-left: vkey $foreground 20%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        active = self.screen.active_bindings
+        first: dict[str, tuple[str, str, str, bool, str]] = {}
+        for _, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in first:
+                key_display = self.app.get_key_display(binding)
+                first[binding.action] = (binding.key, key_display, binding.description,
+                                         enabled, tooltip)  # fmt: skip
+        rank = {action: index for index, action in enumerate(FOOTER_ORDER)}
+        actions = sorted(
+            (action for action in first if action.rpartition(".")[2] not in ALWAYS_SHOWN),
+            key=lambda action: rank.get(action, len(rank)),
+        )
+        for action in actions:
+            key, key_display, description, enabled, tooltip = first[action]
+            yield FooterKey(key, key_display, description, action, disabled=not enabled,
+                            tooltip=tooltip).data_bind(compact=Footer.compact)  # fmt: skip
+        # ? and q (and the palette's key, when there is room) in one group docked right.
+        with HorizontalGroup(id="footer-always"):
+            for name in ALWAYS_SHOWN:
+                wanted = next((a for a in first if a.rpartition(".")[2] == name), None)
+                if wanted is not None:
+                    key, key_display, description, enabled, tooltip = first[wanted]
+                    yield FooterKey(key, key_display, description, wanted,
+                                    disabled=not enabled, tooltip=tooltip,
+                                    ).data_bind(compact=Footer.compact)  # fmt: skip
+            palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None:
+                _, binding, enabled, tooltip = palette
+                yield FooterKey(binding.key, self.app.get_key_display(binding),
+                                binding.description, binding.action, disabled=not enabled,
+                                tooltip=tooltip or binding.description,
+                                ).data_bind(compact=Footer.compact)  # fmt: skip
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.recompose)
