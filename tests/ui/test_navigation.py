@@ -90,3 +90,22 @@ async def test_the_footer_keeps_help_and_quit_and_the_status_keeps_no_cache_debu
         footer = footer_text(app)
         assert footer.index("/ Filter") < footer.index("? Help")  # the important keys first
         await wait_for(pilot, lambda: "no cache_debug" in screen_text(app))
+
+
+async def test_ctrl_c_copies_a_selection_in_the_filter_and_otherwise_quits_asking() -> None:
+    app = demo_app(page_size=50, files=300)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await pilot.press("end")
+        await loaded(pilot, screen, 300)
+        await pilot.press("slash", *"report")
+        await pilot.press("shift+home")  # select what was typed
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: copied == ["report"])
+        assert notified(app, "copied the selection") and app.return_code is None
+        await pilot.press("escape", "ctrl+c")  # in the table: quit, asking as q does
+        await wait_for(pilot, lambda: "Quit mpilot-tui?" in screen_text(app))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.return_code == 130)
