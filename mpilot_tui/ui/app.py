@@ -64,7 +64,7 @@ class MPilotApp(App[None]):
         Binding(
             "ctrl+c",
             "interrupt",
-            "Quit (exit 130)",
+            "Copy the selection, or quit (exit 130)",
             id="app.interrupt",
             show=False,
             priority=True,
@@ -296,22 +296,47 @@ class MPilotApp(App[None]):
             else:
                 screen.dismiss(None)
             return
-        rows = len(screen.store) if isinstance(screen, BrowserScreen) else 0
-        page_size = screen.selection.page_size if isinstance(screen, BrowserScreen) else 0
-        if not self.confirm_quit or rows <= page_size:
-            self.exit()
+        self._quit_asking(0)
+
+    def _quit_asking(self, return_code: int) -> None:
+        """Quit, asking first when more than one page of rows would be lost."""
+        try:
+            browser = self.browser
+        except LookupError:
+            self.exit(return_code=return_code)
+            return
+        rows = len(browser.store)
+        if not self.confirm_quit or rows <= browser.selection.page_size:
+            self.exit(return_code=return_code)
             return
         from .screens.confirm import QuitConfirm
 
+        if isinstance(self.screen, QuitConfirm):
+            self.exit(return_code=return_code)  # asked already: a second ctrl+c means it
+            return
+
         def answered(quit_app: bool | None) -> None:
             if quit_app:
-                self.exit()
+                self.exit(return_code=return_code)
 
         self.push_screen(QuitConfirm(rows), answered)
 
     def action_interrupt(self) -> None:
-        """Ctrl-C: quit with the CLI's exit code for an interrupt."""
-        self.exit(return_code=EXIT_INTERRUPTED)
+        """Ctrl-C, as Textual users expect: in a text box with a selection, copy it; else
+        quit (asking first, as q does, when more than a page of rows would be lost) with
+        the CLI's exit code for an interrupt. A notice says which it did."""
+        focused = self.focused
+        selected = getattr(focused, "selected_text", "") if focused is not None else ""
+        if isinstance(selected, str) and selected:
+            self.copy_to_clipboard(selected)
+            self.notify(
+                f"ctrl+c copied the selection ({len(selected):,} characters, OSC 52); "
+                "q quits (outside a text box).",
+                timeout=3,
+                markup=False,
+            )
+            return
+        self._quit_asking(EXIT_INTERRUPTED)
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual's hook for an unhandled error: it prints the traceback and exits with
@@ -387,8 +412,9 @@ class MPilotApp(App[None]):
         except LookupError:
             return
         commands = [
-            ("Refresh / retry", "Reload the listing, or retry the page that failed",
+            ("Retry what failed", "Retry the page that failed (rows stay)",
              browser.action_refresh),
+            ("Reload", "Reload the listing from the first page", browser.action_reload),
             ("Toggle order", "Switch between newest first and oldest first",
              browser.action_toggle_order),
             ("Choose purpose", "Only files with one purpose", browser.action_choose_purpose),

@@ -51,7 +51,7 @@ async def test_order_and_refresh_keep_the_sort() -> None:
         assert screen.view.sort_column == "filename" and not screen.view.sort_reverse
         names = [screen.store.item(screen.view.row(i))["filename"] for i in range(len(screen.view))]
         assert names == sorted(names)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await loaded(pilot, screen, 50)
         assert screen.view.sort_column == "filename"
         assert "Filename ▲" in screen_text(app)

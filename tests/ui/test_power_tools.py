@@ -244,7 +244,7 @@ async def test_keep_paging_shows_progress_and_escape_stops_it() -> None:
         await loaded(pilot, screen, 100)
         await pilot.press("slash", *"nothing-matches-this")
         await pilot.press("ctrl+f")
-        await wait_for(pilot, lambda: len(screen.store) >= 400, 10)
+        await wait_for(pilot, lambda: len(screen.store) >= 400)
         progress = r"escape stops · finding: [\d,]+ rows loaded, [\d,]+ pages? fetched"
         await wait_for(pilot, lambda: re.search(progress, screen_text(app)) is not None)
         await pilot.press("escape")
@@ -744,21 +744,21 @@ async def test_keymap_rebinds_refresh_and_theme_applies() -> None:
     async with app.run_test(size=(140, 60)) as pilot:
         screen = browser(app)
         await loaded(pilot, screen, 30)
-        app.apply_settings({"browser.refresh": "ctrl+r", "no.such": "x"}, "textual-light")
+        app.apply_settings({"browser.reload": "ctrl+l", "no.such": "x"}, "textual-light")
         await pilot.pause()
         assert app.theme == "textual-light"
         assert notified(app, "[keymap] names no such binding: no.such")
         generation = screen.generation
-        await pilot.press("r")
-        await workers_done(pilot)
-        assert screen.generation == generation, "r no longer refreshes"
         await pilot.press("ctrl+r")
+        await workers_done(pilot)
+        assert screen.generation == generation, "ctrl+r no longer reloads"
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: screen.generation == generation + 1)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        await text_shown(pilot, "browser.refresh")
-        line = next(x for x in screen_text(app).splitlines() if "browser.refresh" in x)
-        assert "ctrl+r" in line
+        await text_shown(pilot, "browser.reload")
+        line = next(x for x in screen_text(app).splitlines() if "browser.reload" in x)
+        assert "ctrl+l" in line
 
 
 async def test_keymap_from_the_config_file(in_tmp_folder: Path) -> None:

@@ -18,13 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ...api import GatewayClient, MPilotError
 from ...listing import KINDS, Query, kind_named
 from ...rows import RowView
 from ...session import Session
-from ..widgets.bars import ConnectionBar, ModeBar, StatusBar
+from ..widgets.bars import ConnectionBar, KeyFooter, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
 from ..widgets.sidebar import ALL_PROVIDERS, ProviderSidebar
@@ -46,6 +46,12 @@ REQUESTS_ONLY = frozenset({"request_filters", "live", "cycle_cache", "clear_filt
 """Actions of the Requests view only (hidden elsewhere)."""
 FILES_ONLY = frozenset({"choose_purpose", "choose_container"})
 """Actions of the files views only (hidden in the Requests view)."""
+REFRESH_LABELS: dict[str | None, tuple[str, bool]] = {
+    "retry": ("Retry page", True),
+    "reload": ("Reload (failed)", True),
+    None: ("Retry what failed", False),
+}
+"""What ``r``'s footer label says, and whether it shows, for each of :meth:`refresh_does`."""
 
 
 def first_query(session: Session) -> Query:
@@ -65,7 +71,10 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
     Requests view's from RequestsView)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh/retry", id="browser.refresh"),
+        # r only retries (or reloads) what failed; its footer label says which, and it is
+        # left out of the footer when nothing failed. ctrl+r / F5 reload from the start.
+        Binding("r", "refresh", "Retry what failed", id="browser.refresh"),
+        Binding("ctrl+r,f5", "reload", "Reload", id="browser.reload"),
         Binding("o", "toggle_order", "Order", id="browser.order"),
         Binding("p", "choose_purpose", "Purpose", id="browser.purpose"),
         Binding("m", "switch_mode", "Mode", id="browser.mode"),
@@ -117,7 +126,7 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
                     yield FileTable(id="table", redactor=self.client.redactor)
                 yield DetailPane(id="detail", redactor=self.client.redactor)
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_connection()
@@ -371,6 +380,49 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def refresh_does(self) -> str | None:
+        """What ``r`` does now: ``retry`` the page that failed (rows stay), ``reload`` from
+        the start (the first page failed, or the failed cursor cannot be sent again), or
+        nothing (nothing failed)."""
+        listing = self.listing
+        if listing.last_error is None:
+            return None
+        return "retry" if listing.rows_loaded and listing.resumable else "reload"
+
+    def _sync_refresh_binding(self) -> None:
+        """The footer's label for ``r`` says what it does now (and is gone when nothing
+        failed); the binding keeps its key, as the keymap set it."""
+        does = self.refresh_does()
+        label, shown = REFRESH_LABELS[does]
+        changed = False
+        for bindings in self._bindings.key_to_bindings.values():
+            for index, binding in enumerate(bindings):
+                if binding.id == "browser.refresh" and (
+                    binding.description != label or binding.show != shown
+                ):
+                    bindings[index] = replace(binding, description=label, show=shown)
+                    changed = True
+        if changed:
+            self.refresh_bindings()
+
+    def _update_status(self) -> None:
+        super()._update_status()
+        self._sync_refresh_binding()
+
     def action_refresh(self) -> None:
-        """Retry the page that failed (rows stay), or reload from the first page."""
+        """``r``: retry the page that failed (rows stay), or reload what failed; with no
+        error, say so and leave the rows alone (``ctrl+r`` / ``F5`` reload)."""
+        if self.refresh_does() is None:
+            rows = len(self.store)
+            self.notify(
+                f"Nothing failed to retry. ctrl+r or F5 reloads from the first page"
+                f"{f' (the {rows:,} loaded rows go)' if rows else ''}.",
+                timeout=4,
+                markup=False,
+            )
+            return
         self.retry_or_refresh()
+
+    def action_reload(self) -> None:
+        """``ctrl+r`` / ``F5``: reload from the first page (the sort and the filter stay)."""
+        self.start_listing()

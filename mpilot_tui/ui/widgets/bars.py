@@ -6,15 +6,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rich.text import Text
 from textual import events
+from textual.app import ComposeResult
+from textual.containers import HorizontalGroup
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
 from ...listing import KINDS, Progress
-from ...text import counted, ellipsize, visible
+from ...text import cell_width, counted, ellipsize, visible
 
-__all__ = ["ConnectionBar", "ModeBar", "StatusBar"]
+__all__ = ["ConnectionBar", "KeyFooter", "ModeBar", "StatusBar"]
 
 
 class ConnectionBar(Static):
@@ -46,10 +49,22 @@ def _without_userinfo(label: str) -> str:
 
 MODES = tuple((spec.name, spec.title) for spec in KINDS.values() if spec.in_browser)
 """The browser's views: a kind's user-facing name and title."""
+SHORT_TITLES = {"files": "Files", "container-files": "Cntr", "requests": "Req"}
+"""The views' titles when the mode bar is short of room."""
+
+Segment = tuple[str, str, str | None]
+"""One run of the mode bar: its text, its style and what a click on it does (``mode:X``,
+``chip:K`` or nothing)."""
 
 
 class ModeBar(Static):
-    """``Files | Container files`` plus the current purpose, order, page size, container."""
+    """``Files | Container files | Requests`` plus what is listed: provider, purpose or
+    container, order and page size (the Requests view: its filter chips).
+
+    The bar is laid out for its width: when the whole does not fit, the view tabs shorten
+    first, then only the current one shows (``m`` switches), then the values shorten
+    (provider, purpose, container, chips); the order and the page size always show.
+    """
 
     class ModeClicked(Message):
         def __init__(self, mode: str) -> None:
@@ -66,19 +81,67 @@ class ModeBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []
-        self._chips: list[tuple[int, int, str]] = []
+        self._mode = "files"
+        self._body: list[list[list[Segment]]] = []
+        """What follows the tabs, in the order shown, each part as its fitting variants
+        (the first is the whole; later ones are shorter)."""
+        self._tail: list[Segment] = []
+        """The order and page size: always shown, whatever the width."""
 
-    def _modes(self, mode: str) -> Text:
+    @property
+    def plain(self) -> str:
+        """The bar's text as shown (for tests and the screen reader in us)."""
+        return self._layout(self._width()).plain
+
+    def _width(self) -> int:
+        return self.size.width or 10_000
+
+    def _tabs(self, short: int) -> list[Segment]:
+        """The view tabs: ``short`` 0 full titles, 1 short titles, 2 the current one only."""
+        segments: list[Segment] = []
+        for key, label in MODES:
+            current = key == self._mode
+            if short == 2 and not current:
+                continue
+            title = SHORT_TITLES.get(key, label) if short == 1 and not current else label
+            segments.append((f" {title} ", "bold reverse" if current else "dim", f"mode:{key}"))
+            segments.append((" ", "", None))
+        segments.append((" ", "", None))
+        return segments
+
+    def _layout(self, width: int) -> Text:
+        """The fullest variant that fits ``width`` cells."""
+        steps = max((len(part) for part in self._body), default=1)
+        # (tabs, values): full, short tabs, the current tab only, then shorter values.
+        plan = [(0, 0), (1, 0), *((2, step) for step in range(steps))]
+        candidates = [self._tabs(tabs) + self._variant(step) + self._tail for tabs, step in plan]
+        candidates.append(self._tabs(2) + self._tail)
+        for segments in candidates:
+            if sum(cell_width(text) for text, _, _ in segments) <= width:
+                return self._text(segments)
+        return self._text(candidates[-1])
+
+    def _variant(self, step: int) -> list[Segment]:
+        return [seg for part in self._body for seg in part[min(step, len(part) - 1)]]
+
+    def _text(self, segments: list[Segment]) -> Text:
         text = Text()
         self._spans = []
-        self._chips = []
-        for key, label in MODES:
+        for content, style, target in segments:
             start = len(text)
-            text.append(f" {label} ", style="bold reverse" if key == mode else "dim")
-            self._spans.append((start, len(text), key))
-            text.append(" ")
-        text.append(" ")
+            text.append(content, style=style)
+            if target is not None:
+                self._spans.append((start, len(text), target))
         return text
+
+    def _show(self, mode: str, body: list[list[list[Segment]]], tail: list[Segment]) -> None:
+        self._mode = mode
+        self._body = body
+        self._tail = tail
+        self.update(self._layout(self._width()))
+
+    def on_resize(self) -> None:
+        self.update(self._layout(self._width()))
 
     def show_requests(
         self,
@@ -91,22 +154,24 @@ class ModeBar(Static):
     ) -> None:
         """The Requests view: its filters as numbered chips (the digit clears one), the
         order, the page size and whether live mode is on."""
-        text = self._modes("requests")
+        body: list[list[list[Segment]]] = []
         if live:
-            text.append(f" ● live ({live}) ", style="bold black on green")
-            text.append(" ")
+            body.append([[(f" ● live ({live}) ", "bold black on green", None), (" ", "", None)],
+                         [(" ● live ", "bold black on green", None), (" ", "", None)]])  # fmt: skip
         if not chips:
-            text.append("no filter (x filters)", style="italic")
+            body.append([[("no filter (x filters)", "italic", None)],
+                         [("no filter", "italic", None)]])  # fmt: skip
         for number, (key, label) in enumerate(chips, start=1):
-            start = len(text)
-            text.append(f"{number}", style="bold reverse")
-            text.append(f" {label} ", style="bold")
-            self._chips.append((start, len(text), key))
-            text.append(" ")
+            digit: Segment = (f"{number}", "bold reverse", f"chip:{key}")
+            body.append([
+                [digit, (f" {label} ", "bold", f"chip:{key}"), (" ", "", None)],
+                [digit, (f" {ellipsize(label, 12)} ", "bold", f"chip:{key}"), (" ", "", None)],
+                [digit, (" ", "", None)],
+            ])  # fmt: skip
         if local:
-            text.append(" misses: loaded rows only", style="italic")
-        text.append(f"  order: {order}  page: {page_size}")
-        self.update(text)
+            said: Segment = (" misses: loaded rows only", "italic", None)
+            body.append([[said], [said], [(" misses: loaded only", "italic", None)]])
+        self._show("requests", body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def show(
         self,
@@ -118,28 +183,46 @@ class ModeBar(Static):
         page_size: int,
         container: str | None,
     ) -> None:
-        text = self._modes(mode)
-        text.append(ellipsize(visible(provider[:200]), 40), style="bold")
+        name = visible(provider[:200])
+        body: list[list[list[Segment]]] = [
+            [[(ellipsize(name, 40), "bold", None)], [(ellipsize(name, 16), "bold", None)],
+             [(ellipsize(name, 10), "bold", None)]],
+        ]  # fmt: skip
         if mode == "files":
-            text.append(f"  purpose: {ellipsize(visible(purpose), 40) if purpose else 'any'}")
+            value = visible(purpose) if purpose else "any"
+            body.append([[(f"  purpose: {ellipsize(value, 40)}", "", None)],
+                         [(f"  purpose: {ellipsize(value, 14)}", "", None)],
+                         [(f"  {ellipsize(value, 10)}", "", None)]])  # fmt: skip
         else:
-            shown = ellipsize(visible(container), 28) if container else "none (b to pick)"
-            text.append("  container: ")
-            text.append(shown, style="bold" if container else "italic")
-        text.append(f"  order: {order}  page: {page_size}")
-        self.update(text)
+            style = "bold" if container else "italic"
+            whole = visible(container) if container else "none (b to pick)"
+            brief = visible(container) if container else "none (b)"
+            body.append([[("  container: ", "", None), (ellipsize(whole, 28), style, None)],
+                         [("  container: ", "", None), (ellipsize(brief, 16), style, None)],
+                         [("  ", "", None), (ellipsize(brief, 12), style, None)]])  # fmt: skip
+        self._show(mode, body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
+        for start, end, target in self._spans:
             if start <= event.x < end:
-                self.post_message(self.ModeClicked(key))
-        for start, end, key in self._chips:
-            if start <= event.x < end:
-                self.post_message(self.ChipClicked(key))
+                kind, _, key = target.partition(":")
+                if kind == "mode":
+                    self.post_message(self.ModeClicked(key))
+                else:
+                    self.post_message(self.ChipClicked(key))
+                return
 
 
 class StatusBar(Static):
-    """Rows loaded, more/all, last status, gateway and client latency, cache hit/miss."""
+    """Rows loaded, more/all, last status, gateway and client latency, cache hit/miss.
+
+    Laid out for its width: when the whole does not fit, the latencies go first, then the
+    status code; the cache badge (``no cache_debug`` too) is never cut."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._parts: list[tuple[str, str, int]] = []
+        """The bar's runs: text, style and how soon it goes when short of room (0 never)."""
 
     def show(
         self,
@@ -157,40 +240,123 @@ class StatusBar(Static):
     ) -> None:
         """``page_extras``: say the gateway latency and ``cache_debug`` of the last page (the
         files views; the request log's pages carry neither)."""
-        text = Text(" ")
-        text.append(counted(rows, "rows"), style="bold")
+        parts: list[tuple[str, str, int]] = [(" ", "", 0), (counted(rows, "rows"), "bold", 0)]
         if shown is not None and shown != rows:
-            text.append(f" ({shown:,} shown)")
+            parts.append((f" ({shown:,} shown)", "", 0))
         if progress is not None:
             pages = f"{progress.pages:,} page{'s' if progress.pages != 1 else ''}"
             rate = f"{progress.rows_per_second:,.0f} rows/s"
-            text.append(f" · to the end: {pages}, {rate} (escape stops)", style="italic")
+            parts.append((f" · to the end: {pages}, {rate} (escape stops)", "italic", 0))
         elif loading:
-            text.append(" · loading…", style="italic")
+            parts.append((" · loading…", "italic", 0))
         elif failed:
-            text.append(" · stopped by an error (r retries)", style="bold")
+            parts.append((" · stopped by an error (r retries)", "bold", 0))
         else:
-            text.append(" · more available" if has_more else " · all loaded")
+            parts.append((" · more available" if has_more else " · all loaded", "", 0))
         if error:
-            text.append("  │  ")
-            text.append(ellipsize(visible(error), 60), style="bold red")
+            parts.append(("  │  ", "", 0))
+            parts.append((ellipsize(visible(error), 60), "bold red", 0))
         elif meta is not None:
-            text.append("  │  ")
-            text.append(f"{meta.status}", style="bold green" if meta.status < 400 else "red")
+            parts.append(("  │  ", "", 3))
+            parts.append((f"{meta.status}", "bold green" if meta.status < 400 else "red", 3))
             if page_extras:
                 latency = None if extra is None else extra.latency
                 gateway = "?" if latency is None else f"{latency:g} ms"
-                text.append(f" · gateway {gateway}")
-            text.append(f" · client {meta.elapsed_ms:.0f} ms")
+                parts.append((f" · gateway {gateway}", "", 1))
+            parts.append((f" · client {meta.elapsed_ms:.0f} ms", "", 2))
         cache = extra.cache_debug if extra is not None else None
         if cache is not None:
-            text.append("  │  cache ")
+            parts.append(("  │  cache ", "", 0))
             if cache.cache_hit:
-                text.append(" HIT ", style="bold black on green")
+                parts.append((" HIT ", "bold black on green", 0))
                 if cache.hit_type:
-                    text.append(f" {visible(cache.hit_type)}")
+                    parts.append((f" {visible(cache.hit_type)}", "", 0))
             else:
-                text.append(" MISS ", style="bold black on yellow")
+                parts.append((" MISS ", "bold black on yellow", 0))
         elif meta is not None and error is None and page_extras:
-            text.append("  │  no cache_debug", style="dim")
-        self.update(text)
+            parts.append(("  │  no cache_debug", "dim", 0))
+        self._parts = parts
+        self.update(self._fitted())
+
+    def _fitted(self) -> Text:
+        width = self.size.width or 10_000
+        parts = self._parts
+        for level in range(4):
+            parts = [part for part in self._parts if part[2] == 0 or part[2] > level]
+            if sum(cell_width(text) for text, _, _ in parts) <= width:
+                break
+        text = Text()
+        for content, style, _ in parts:
+            text.append(content, style=style)
+        return text
+
+    def on_resize(self) -> None:
+        if self._parts:
+            self.update(self._fitted())
+
+
+FOOTER_ORDER = (
+    "refresh", "filter", "switch_mode", "toggle_order", "choose_purpose", "choose_container",
+    "request_filters", "live", "zoom", "toggle_sidebar", "copy_id", "last_row", "requests",
+    "reload", "copy_json",
+)  # fmt: skip
+"""The browser footer's keys, most important first (a narrow footer cuts the end); keys of
+other actions follow in their own order."""
+ALWAYS_SHOWN = ("help", "quit")
+"""Actions whose keys the footer keeps at its right end, however narrow the terminal."""
+PALETTE_MIN_WIDTH = 100
+"""Below this many columns the footer leaves out the command palette's key (ctrl+p works)."""
+
+
+class KeyFooter(Footer):
+    """Textual's footer, with the most important keys first and ``?`` and ``q`` always
+    shown at its right end (Textual's own lists keys as the bindings chain them, so a
+    narrow terminal lost Help and Quit)."""
+
+    DEFAULT_CSS = """
+    KeyFooter #footer-always {
+        dock: right;
+        width: auto;
+        height: 1;
+        border-left: vkey $foreground 20%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        active = self.screen.active_bindings
+        first: dict[str, tuple[str, str, str, bool, str]] = {}
+        for _, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in first:
+                key_display = self.app.get_key_display(binding)
+                first[binding.action] = (binding.key, key_display, binding.description,
+                                         enabled, tooltip)  # fmt: skip
+        rank = {action: index for index, action in enumerate(FOOTER_ORDER)}
+        actions = sorted(
+            (action for action in first if action.rpartition(".")[2] not in ALWAYS_SHOWN),
+            key=lambda action: rank.get(action, len(rank)),
+        )
+        for action in actions:
+            key, key_display, description, enabled, tooltip = first[action]
+            yield FooterKey(key, key_display, description, action, disabled=not enabled,
+                            tooltip=tooltip).data_bind(compact=Footer.compact)  # fmt: skip
+        # ? and q (and the palette's key, when there is room) in one group docked right.
+        with HorizontalGroup(id="footer-always"):
+            for name in ALWAYS_SHOWN:
+                wanted = next((a for a in first if a.rpartition(".")[2] == name), None)
+                if wanted is not None:
+                    key, key_display, description, enabled, tooltip = first[wanted]
+                    yield FooterKey(key, key_display, description, wanted,
+                                    disabled=not enabled, tooltip=tooltip,
+                                    ).data_bind(compact=Footer.compact)  # fmt: skip
+            palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None:
+                _, binding, enabled, tooltip = palette
+                yield FooterKey(binding.key, self.app.get_key_display(binding),
+                                binding.description, binding.action, disabled=not enabled,
+                                tooltip=tooltip or binding.description,
+                                ).data_bind(compact=Footer.compact)  # fmt: skip
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.recompose)
