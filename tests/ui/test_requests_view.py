@@ -316,7 +316,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         marked = sorted(screen.marked_rows)
         assert len(marked) >= 4
         assert [screen.view.row(p) for p in range(len(marked))] == sorted(
-            marked, key=lambda r: screen.store.value("timestamp", r), reverse=True
+            marked, key=lambda r: screen.store.value("time_ms", r), reverse=True
         )
         assert "live (polling · 4 new)" in screen_text(app)
         assert len(set(screen.store.ids)) == len(screen.store)
@@ -327,6 +327,41 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert screen.store.ids[screen.table.current_row or 0] == chosen
         await pilot.press("L")
         assert screen.live_run == 0 and "live" not in screen_text(app).split("│")[0]
+
+
+async def test_live_mode_reads_on_when_more_than_a_page_arrived(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More new requests than a live page between two polls: it reads on to the newest loaded
+    one (all come, marked, the cursor stays), up to a bound it says it hit."""
+    from mpilot_tui.ui.screens import requests_view
+
+    monkeypatch.setattr(requests_view, "LIVE_PAGE", 10)
+    monkeypatch.setattr(requests_view, "LIVE_MAX_PAGES", 3)
+    app, gateway = requests_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("j", "j")
+        await pilot.pause(0.1)
+        chosen = screen.store.ids[screen.table.current_row or 0]
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        await wait_for(pilot, lambda: not screen._live_busy)
+        gateway.state.log_feed.arrive(25)  # more than two pages of 10
+        await wait_for(pilot, lambda: screen.live_new >= 25, 10)
+        assert screen.live_new == 25
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
+        assert screen.table.cursor == 2 + 25
+        assert len(set(screen.store.ids)) == len(screen.store)
+        ids = {screen.store.ids[row] for row in screen.marked_rows}
+        assert len(ids) == 25
+        gateway.state.log_feed.arrive(45)  # more than the three pages one poll reads
+        await wait_for(pilot, lambda: screen.live_new >= 25 + 30, 10)
+        notes = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_for(pilot, lambda: any("newest are shown" in note for note in notes()))
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
+        await pilot.press("L")
 
 
 # -- the detail of a request: the cache explained ------------------------------------------
@@ -420,6 +455,44 @@ async def test_cache_summary_uses_stats_of_the_filtered_set_and_compares_on_p() 
         assert "compare_to_previous=true" in stats[-1]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BrowserScreen))
+
+
+async def test_cache_summary_reads_the_loaded_rows_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a million rows reading them takes a second or more: it runs in a thread, and the
+    summary answers keys meanwhile."""
+    import threading
+
+    from mpilot_tui.ui.screens import request_stats
+
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    real = request_stats.loaded_facts
+
+    def slow_facts(store: Any) -> Any:
+        threads.append(threading.current_thread())
+        assert release.wait(30), "the test never let the rows be read"
+        return real(store)
+
+    monkeypatch.setattr(request_stats, "loaded_facts", slow_facts)
+    app, _ = requests_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, RequestStatsScreen) and threads)
+        stats = app.screen
+        assert isinstance(stats, RequestStatsScreen)
+        assert threads[0] is not threading.main_thread()
+        await wait_for(pilot, lambda: "reading them" in screen_text(app))
+        await pilot.press("p")  # the event loop is free while the rows are read
+        await wait_for(pilot, lambda: "previous period on" in screen_text(app))
+        assert stats.facts is None
+        release.set()
+        await wait_for(pilot, lambda: stats.facts is not None)
+        await wait_for(pilot, lambda: "latency, hits" in screen_text(app))
+        assert stats.facts is not None and stats.facts.rows == len(screen.store)
 
 
 async def test_help_and_footer_list_the_requests_keys() -> None:

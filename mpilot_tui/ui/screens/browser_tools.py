@@ -307,11 +307,11 @@ class BrowserTools(ListingScreen):
     def request_stats(self) -> None:
         """The Requests view's cache summary (``C``): stats of the filtered request log."""
         from ...reqlog.filters import with_end_time
-        from .request_stats import RequestStatsScreen, describe, loaded_facts
+        from .request_stats import RequestStatsScreen, describe
 
         params = with_end_time(self.selection.filters, self.listing.as_of or None)
         chips = [(k, v) for k, v in self.chips_for_summary() if k != "sort"]
-        screen = RequestStatsScreen(self.client, params, describe(chips), loaded_facts(self.store))
+        screen = RequestStatsScreen(self.client, params, describe(chips), self.store)
         self.app.push_screen(screen)
 
     def chips_for_summary(self) -> list[tuple[str, str]]:

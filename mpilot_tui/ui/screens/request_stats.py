@@ -8,9 +8,12 @@ against the threshold and the latency of hits against misses.
 
 from __future__ import annotations
 
+import json
 import statistics
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -26,6 +29,7 @@ from textual.widgets import Footer, Static
 
 from ...api import GatewayClient, MPilotError
 from ...api.logs import LogStatsResult
+from ...api.pagination import items_of
 from ...reqlog import stats_lines
 from ...rows import MISSING, RowStore
 from ...text import finite_number, visible
@@ -57,29 +61,38 @@ class LoadedFacts:
 def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> LoadedFacts:
     """Latency by cache outcome and the semantic hits' scores over every loaded row (from the
     columns); the threshold and the misses' scores from the newest entries, up to
-    ``max_scanned`` rows (re-reading whole entries costs about a millisecond a row)."""
-    facts = LoadedFacts(rows=len(store), latency_ms={"hit": [], "miss": [], "none": []})
+    ``max_scanned`` rows (re-reading whole entries costs about a millisecond a row).
+
+    Safe to run in a thread while the event loop appends rows: it reads the rows there were
+    when it started, and re-parses the pages' bodies itself (no shared page cache)."""
+    rows = len(store)
+    facts = LoadedFacts(rows=rows, latency_ms={"hit": [], "miss": [], "none": []})
     if store.kind != "requests":
         return facts
-    cache = store.text["cache"]
-    latency = store.ints["latency_us"]
-    for row in range(len(store)):
-        outcome = cache[row]
-        if outcome.startswith(SEMANTIC):
-            score = finite_number(_float(outcome[len(SEMANTIC) :]))
-            if score is not None:
-                facts.scores.append((score, True))
-        value = latency[row]
-        if value == MISSING:
-            continue
-        group = "none" if not outcome else ("miss" if outcome == "miss" else "hit")
-        facts.latency_ms[group].append(value / 1000)
+    pages = store.pages[:]
+    groups: dict[str, tuple[str, float | None]] = {}
+    """Per distinct cache value (few: the column is interned): its group and its score."""
+    latency_ms = facts.latency_ms
+    scores = facts.scores
+    cache = islice(store.text["cache"], rows)
+    for outcome, value in zip(cache, islice(store.ints["latency_us"], rows), strict=True):
+        known = groups.get(outcome)
+        if known is None:
+            score = None
+            if outcome.startswith(SEMANTIC):
+                score = finite_number(_float(outcome[len(SEMANTIC) :]))
+            group = "none" if not outcome else ("miss" if outcome == "miss" else "hit")
+            known = groups[outcome] = (group, score)
+        if known[1] is not None:
+            scores.append((known[1], True))
+        if value != MISSING:
+            latency_ms[known[0]].append(value / 1000)
     thresholds: list[float] = []
-    for record in reversed(store.pages):
+    for record in reversed(pages):
         if facts.scanned >= max_scanned:
             break
         facts.scanned += record.count
-        for item in record.items():
+        for item in items_of(store.kind, json.loads(zlib.decompress(record.compressed))):
             debug = item.get("cache_debug") if isinstance(item, dict) else None
             if not isinstance(debug, dict):
                 continue
@@ -88,8 +101,8 @@ def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> Loaded
                 thresholds.append(limit)
             score = finite_number(debug.get("similarity", debug.get("cache_similarity")))
             if score is not None and debug.get("cache_hit") is not True:
-                facts.scores.append((score, False))
-    facts.scanned = min(facts.scanned, len(store))
+                scores.append((score, False))
+    facts.scanned = min(facts.scanned, rows)
     if thresholds:
         facts.threshold = statistics.mode(thresholds)
     return facts
@@ -205,18 +218,27 @@ class RequestStatsScreen(ModalScreen[None]):
             super().__init__()
             self.error = error
 
+    class FactsRead(Message):
+        """The loaded rows were read (in a thread: a million take a second or more)."""
+
+        def __init__(self, facts: LoadedFacts) -> None:
+            super().__init__()
+            self.facts = facts
+
     def __init__(
         self,
         client: GatewayClient,
         params: Mapping[str, str],
         described: str,
-        facts: LoadedFacts,
+        store: RowStore,
     ) -> None:
         super().__init__()
         self.client = client
         self.params = dict(params)
         self.described = described
-        self.facts = facts
+        self.store = store
+        self.facts: LoadedFacts | None = None
+        """What the loaded rows say, once :meth:`read_rows` has read them."""
         self.compare = False
 
     def compose(self) -> ComposeResult:
@@ -224,13 +246,15 @@ class RequestStatsScreen(ModalScreen[None]):
             yield Static(id="stats-head", classes="stats-part")
             yield Static(Text("asking the gateway for /api/logs/stats…", style="italic"),
                          id="stats-gateway", classes="stats-part")  # fmt: skip
-            yield Static(render_loaded(self.facts), id="stats-loaded", classes="stats-part")
+            reading = Text(f"Loaded rows ({len(self.store):,}): reading them…", style="italic")
+            yield Static(reading, id="stats-loaded", classes="stats-part")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#stats-box").border_title = "Cache summary · request log"
         self._head()
         self.load()
+        self.read_rows()
 
     def _head(self) -> None:
         head = Text("Gateway stats for ", style="bold")
@@ -249,6 +273,15 @@ class RequestStatsScreen(ModalScreen[None]):
             return
         self.post_message(self.Loaded(result, compare))
 
+    @work(thread=True, exclusive=True, group="stats-rows", exit_on_error=False)
+    def read_rows(self) -> None:
+        """Read the loaded rows off the event loop, so keys and frames keep coming."""
+        self.post_message(self.FactsRead(loaded_facts(self.store)))
+
+    def on_request_stats_screen_facts_read(self, message: FactsRead) -> None:
+        self.facts = message.facts
+        self.query_one("#stats-loaded", Static).update(render_loaded(message.facts))
+
     def on_request_stats_screen_loaded(self, message: Loaded) -> None:
         self.query_one("#stats-gateway", Static).update(
             render_stats(message.result, message.compared)
@@ -263,6 +296,7 @@ class RequestStatsScreen(ModalScreen[None]):
         self.compare = not self.compare
         self._head()
         self.load()
+        self.read_rows()
 
     def action_reload(self) -> None:
         self.load()

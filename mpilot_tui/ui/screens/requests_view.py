@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 SERVER_SORTS = {
-    "timestamp": "timestamp",
+    "time_ms": "timestamp",
     "latency_us": "latency",
     "total_tokens": "tokens",
     "cost_nusd": "cost",
@@ -56,7 +56,10 @@ SERVER_SORTS = {
 LIVE_POLL_SECONDS = 2.0
 """How often live mode asks for the newest page when the gateway has no ``/ws`` feed."""
 LIVE_PAGE = 100
-"""Entries asked for in each live poll."""
+"""Entries asked for in each page of a live poll."""
+LIVE_MAX_PAGES = 10
+"""Pages one live poll reads at most: when more than a page of new requests arrived since
+the last one, it reads on until it reaches a request already loaded, up to this many."""
 MAX_CHIPS = 9
 """Chips numbered 1..9: the digit clears its filter."""
 ENTRY_CACHE = 64
@@ -155,12 +158,12 @@ class RequestsView(BrowserTools):
     ]
 
     class LivePage(Message):
-        """The newest page came, for the live run ``run``."""
+        """The newest pages came (newest first), for the live run ``run``."""
 
-        def __init__(self, run: int, page: Page[Any]) -> None:
+        def __init__(self, run: int, pages: list[Page[Any]]) -> None:
             super().__init__()
             self.run = run
-            self.page = page
+            self.pages = pages
 
     class LiveSignal(Message):
         """The ``/ws`` feed said something changed (``run``'s feed)."""
@@ -386,21 +389,32 @@ class RequestsView(BrowserTools):
             self._live_again = True
             return
         self._live_busy = True
-        self._fetch_newest(self.live_run, dict(self.selection.filters))
+        self._fetch_newest(self.live_run, dict(self.selection.filters), self._live_known())
 
     @work(exclusive=True, group="live", exit_on_error=False)
-    async def _fetch_newest(self, run: int, params: dict[str, str]) -> None:
+    async def _fetch_newest(self, run: int, params: dict[str, str], known: set[str]) -> None:
+        """The newest pages, until one holds a request already loaded (``known``), the log
+        ends, or ``LIVE_MAX_PAGES`` were read."""
         params.pop("end_time", None)  # the newest entries, past the listing's fixed end
         if self.log_filters.until is not None:
             params["end_time"] = self.log_filters.until
         params.pop("sort_by", None)  # the newest, whatever the rows are sorted by
         params["order"] = "desc"
+        pages: list[Page[Any]] = []
+        offset = 0
         try:
-            page = await self.client.list_logs(params, LIVE_PAGE, 0)
+            while len(pages) < LIVE_MAX_PAGES:
+                page = await self.client.list_logs(params, LIVE_PAGE, offset)
+                pages.append(page)
+                reached = not known or any(entry.id in known for entry in page.items)
+                if reached or not page.has_more or not page.items:
+                    break
+                offset = page.next_offset or offset + len(page.items)
         except MPilotError as exc:
-            self.post_message(self.LiveFailed(run, exc))
-            return
-        self.post_message(self.LivePage(run, page))
+            if not pages:
+                self.post_message(self.LiveFailed(run, exc))
+                return
+        self.post_message(self.LivePage(run, pages))
 
     @work(exclusive=True, group="live-feed", exit_on_error=False)
     async def _follow_feed(self, run: int) -> None:
@@ -439,7 +453,14 @@ class RequestsView(BrowserTools):
             return
         self._live_busy = False
         if self.in_requests and self.listing.started:
-            self.add_live_rows(message.page)
+            known = self._live_known()
+            pages = message.pages
+            if len(pages) >= LIVE_MAX_PAGES and not any(e.id in known for e in pages[-1].items):
+                self.notify(f"More than {LIVE_MAX_PAGES * LIVE_PAGE:,} new requests since the "
+                            "last look: the newest are shown; r reloads them all.", timeout=5,
+                            markup=False)  # fmt: skip
+            for page in pages:
+                self.add_live_rows(page)
         if self._live_again:
             self._live_again = False
             self._live_tick()
