@@ -25,6 +25,7 @@ SCRIPTS = {
     "perceived_paging.py": "6",
     "interactive.py": "1-5",
     "request_log.py": "R",
+    "bulk_paging.py": "9.",
 }
 """Each script and the target it reports on."""
 
