@@ -406,7 +406,8 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     """One JSON object per line (strings round-trip exactly; controls are JSON-escaped).
 
     Serialised by pydantic-core (in Rust: a listing of many pages is dominated by this);
-    what it cannot write (a lone surrogate) falls back to the standard library, item by item.
+    what it cannot write (a lone surrogate) falls back to the standard library for that item
+    alone, so a line's bytes do not depend on which items are written with it.
     """
     items = list(items)
     if not items:
@@ -414,7 +415,7 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     try:
         text = _ndjson_lines(items)
     except (PydanticSerializationError, UnicodeDecodeError):
-        text = "\n".join([_json_text(item, separators=(",", ":")) for item in items])
+        text = "\n".join([_ndjson_line(item) for item in items])
     else:
         if not text.isascii() or "\x7f" in text:
             text = _NOT_ASCII.sub(_json_escape, text)
@@ -424,6 +425,16 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
 
 
 _BETWEEN = b"},{"
+
+
+def _ndjson_line(item: Any) -> str:
+    try:
+        text = to_json(item, inf_nan_mode="null").decode()
+    except (PydanticSerializationError, UnicodeDecodeError):
+        return _json_text(item, separators=(",", ":"))
+    if not text.isascii() or "\x7f" in text:
+        text = _NOT_ASCII.sub(_json_escape, text)
+    return text
 
 
 def _ndjson_lines(items: list[Any]) -> str:
