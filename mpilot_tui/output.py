@@ -413,7 +413,7 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     if not items:
         return 0
     try:
-        text = _ndjson_lines(items)
+        text = b"\n".join([to_json(item, inf_nan_mode="null") for item in items]).decode()
     except (PydanticSerializationError, UnicodeDecodeError):
         text = "\n".join([_ndjson_line(item) for item in items])
     else:
@@ -424,10 +424,8 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     return len(items)
 
 
-_BETWEEN = b"},{"
-
-
 def _ndjson_line(item: Any) -> str:
+    """One item's line, by pydantic-core when it can write it, else the standard library."""
     try:
         text = to_json(item, inf_nan_mode="null").decode()
     except (PydanticSerializationError, UnicodeDecodeError):
@@ -435,16 +433,6 @@ def _ndjson_line(item: Any) -> str:
     if not text.isascii() or "\x7f" in text:
         text = _NOT_ASCII.sub(_json_escape, text)
     return text
-
-
-def _ndjson_lines(items: list[Any]) -> str:
-    """The items' ``to_json`` texts, one a line: the list serialised in one call and cut
-    between its items when no string holds ``},{`` (else item by item: the same bytes)."""
-    if all(type(item) is dict for item in items):
-        whole = to_json(items, inf_nan_mode="null")
-        if whole.count(_BETWEEN) == len(items) - 1:
-            return whole[1:-1].replace(_BETWEEN, b"}\n{").decode()
-    return b"\n".join([to_json(item, inf_nan_mode="null") for item in items]).decode()
 
 
 class CsvWriter:
