@@ -60,9 +60,11 @@ def free_port() -> int:
         return port
 
 
-def start_server(files: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(files: int, latency_ms: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     command = [*cli(), "demo-server", "--port", str(port), "--files", str(files), "--keys", "1"]
+    if latency_ms:
+        command += ["--latency-ms", str(latency_ms)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -57,6 +57,8 @@ Progress = Callable[[int, int | None], None]
 
 ROWS_PER_STEP = 2_000
 """Loaded rows written between two looks at the clock."""
+ROWS_PER_BATCH = 1_000
+"""Rows of loaded pages collected before they are written (CSV, NDJSON)."""
 STEP_SECONDS = 0.012
 """Writing between two turns of the event loop (so that frames keep coming)."""
 PROGRESS_SECONDS = 0.1
@@ -250,11 +252,24 @@ async def export_items(
 async def export_envelopes(
     export: RowExport, envelopes: Iterable[Any], total: int | None, progress: Progress
 ) -> None:
-    """Write loaded pages' envelopes one by one."""
+    """Write loaded pages' envelopes: JSON keeps each whole; CSV and NDJSON write the items
+    of several pages at a time (the same bytes as page by page, fewer calls)."""
     pacer = _Pacer(export, total, progress)
+    if export.format == "json":
+        for envelope in envelopes:
+            export.add_envelope(envelope)
+            await pacer.step()
+        pacer.done()
+        return
+    batch: list[dict[str, Any]] = []
     for envelope in envelopes:
-        export.add_envelope(envelope)
-        await pacer.step()
+        batch += [item for item in items_of(export.kind, envelope) if isinstance(item, dict)]
+        if len(batch) >= ROWS_PER_BATCH:
+            export.add_items(batch)
+            batch = []
+            await pacer.step()
+    if batch:
+        export.add_items(batch)
     pacer.done()
 
 

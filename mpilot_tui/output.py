@@ -431,7 +431,8 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     """One JSON object per line (strings round-trip exactly; controls are JSON-escaped).
 
     Serialised by pydantic-core (in Rust: a listing of many pages is dominated by this);
-    what it cannot write (a lone surrogate) falls back to the standard library, item by item.
+    what it cannot write (a lone surrogate) falls back to the standard library for that item
+    alone, so a line's bytes do not depend on which items are written with it.
     """
     items = list(items)
     if not items:
@@ -439,13 +440,24 @@ def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
     try:
         text = b"\n".join([to_json(item, inf_nan_mode="null") for item in items]).decode()
     except (PydanticSerializationError, UnicodeDecodeError):
-        text = "\n".join([_json_text(item, separators=(",", ":")) for item in items])
+        text = "\n".join([_ndjson_line(item) for item in items])
     else:
         if not text.isascii() or "\x7f" in text:
             text = _NOT_ASCII.sub(_json_escape, text)
     out.write(text)
     out.write("\n")
     return len(items)
+
+
+def _ndjson_line(item: Any) -> str:
+    """One item's line, by pydantic-core when it can write it, else the standard library."""
+    try:
+        text = to_json(item, inf_nan_mode="null").decode()
+    except (PydanticSerializationError, UnicodeDecodeError):
+        return _json_text(item, separators=(",", ":"))
+    if not text.isascii() or "\x7f" in text:
+        text = _NOT_ASCII.sub(_json_escape, text)
+    return text
 
 
 class CsvWriter:

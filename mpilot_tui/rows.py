@@ -15,8 +15,9 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
+from operator import attrgetter
 from typing import Any, cast
 
 from .api.models import ExtraFields
@@ -182,17 +183,22 @@ class RowStore:
         """Add a page's items; returns the range of the new row indexes."""
         start = len(self.ids)
         shared = self._shared
-        self.ids.extend(item.id for item in page.items)
+        items = page.items
+        self.ids.extend(map(attrgetter("id"), items))
         for name, column in self.text.items():
+            values = _field(items, name)
+            if None in values or "" in values:
+                values = [value or "" for value in values]
             if name in SHARED_COLUMNS:
-                column.extend(
-                    shared.setdefault(value, value)
-                    for value in (getattr(item, name) or "" for item in page.items)
-                )
+                column.extend(map(shared.setdefault, values, values))
             else:
-                column.extend(getattr(item, name) or "" for item in page.items)
+                column.extend(values)
         for name, numbers in self.ints.items():
-            numbers.extend(_int_or_missing(getattr(item, name, None)) for item in page.items)
+            values = _field(items, name)
+            if set(map(type, values)) <= {int} and _in_range(values):
+                numbers.extend(values)  # the usual case: every value a plain integer
+            else:
+                numbers.extend(map(_int_or_missing, values))
         record = PageRecord(
             start=start,
             count=len(page.items),
@@ -619,6 +625,18 @@ def merge_rows(
     merged.frombytes(view[taken * size :])
     view.release()
     return merged
+
+
+def _field(items: Sequence[Any], name: str) -> list[Any]:
+    """Every item's ``name`` (None where an item has no such attribute)."""
+    try:
+        return list(map(attrgetter(name), items))
+    except AttributeError:
+        return [getattr(item, name, None) for item in items]
+
+
+def _in_range(values: list[int]) -> bool:
+    return not values or (min(values) > MISSING and max(values) < 2**63)
 
 
 def _int_or_missing(value: Any) -> int:

@@ -26,6 +26,7 @@ SCRIPTS = {
     "interactive.py": "1-5",
     "request_log.py": "R",
     "requests_interactive.py": "RV",
+    "bulk_paging.py": "9.",
 }
 """Each script and the target it reports on."""
 

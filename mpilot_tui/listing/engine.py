@@ -23,6 +23,7 @@ States of a run, and what moves between them::
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from typing import Any, Literal
 
 from ..api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
 from ..rows import RowStore, RowView
-from .kinds import KindSpec, PageAsk, Position, Query
+from .kinds import BULK_GROWTH, KindSpec, PageAsk, Position, Query
 
 __all__ = [
     "END",
@@ -110,6 +111,22 @@ class Landed:
     """The guard refused the page itself (it repeats items): none of its rows were taken."""
     page: Page[Any] | None = None
     """The page as taken in (offset paging drops entries seen already)."""
+    cancel: bool = False
+    """The page sent ahead of this one (:meth:`Listing.answered`) is no longer wanted: the
+    run that wanted it ended (a find found its match); the caller cancels its request."""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A page's answer through the guards (once: when it is parsed, or when it lands)."""
+
+    ask: PageAsk
+    page: Page[Any]
+    """The page as taken in (offset paging drops entries seen already)."""
+    refused: PaginationError | None = None
+    """The page itself is refused (it repeats items)."""
+    stopped: PaginationError | None = None
+    """The page is taken, but the one after it must not be asked for."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,13 @@ class Listing:
         """After an error, ``retry`` asks for the failed page again (rows stay)."""
         self.inflight: PageAsk | None = None
         """The page being fetched, if any."""
+        self.landing: PageAsk | None = None
+        """A page answered and parsed but not taken in yet, while the one after it is
+        already in flight (:meth:`answered`, during a bulk run)."""
+        self._checked: _Checked | None = None
+        self.bulk_size = 0
+        """The page size the bulk run asked for last (0: none yet)."""
+        self._walking = False
         self.last_error: MPilotError | None = None
         self.as_of = 0.0
         self.finding: FindRun | None = None
@@ -212,6 +236,9 @@ class Listing:
         self.pages_loaded = 0
         self.rows_loaded = 0
         self.inflight = None
+        self.landing = None
+        self._checked = None
+        self.bulk_size = 0
         self.last_error = None
         self.resumable = False
         self.finding = None
@@ -312,37 +339,79 @@ class Listing:
     # -- answers ----------------------------------------------------------------------------
 
     def is_current(self, ask: PageAsk) -> bool:
-        """``ask`` is the page in flight of this run (anything else is a stale answer)."""
-        return self.inflight is not None and ask == self.inflight
+        """``ask`` is the page in flight of this run, or one answered and on its way to
+        :meth:`page_loaded` (anything else is a stale answer)."""
+        return (self.inflight is not None and ask == self.inflight) or (
+            self.landing is not None and ask == self.landing
+        )
+
+    @property
+    def bulk(self) -> bool:
+        """Everything is asked for (End to the end, find-more, a walk of every page): pages
+        grow toward the kind's bulk limit and each is asked for as soon as the one before
+        is parsed (:meth:`answered`)."""
+        return self._walking or self.finding is not None or self.goal == END
+
+    def answered(self, ask: PageAsk, page: Page[Any]) -> PageAsk | None:
+        """The answer for ``ask`` is parsed and on its way to :meth:`page_loaded`. During a
+        bulk run, the page after it, to send right away, before this one is taken in and
+        painted (the gateway's cursors allow one request at a time; this keeps the gap
+        between an answer and the next request to the parsing). None otherwise.
+
+        The guards look at the page now (they would refuse the next request), and only
+        once: :meth:`page_loaded` takes their verdict.
+        """
+        if self.inflight is None or ask != self.inflight or self.landing is not None:
+            return None
+        if not self.bulk or not self.can_page:
+            return None
+        checked = self._checked = self._check(ask, page)
+        paging = self.spec.paging
+        if checked.refused or checked.stopped or not paging.has_next(checked.page):
+            return None
+        self.landing = ask
+        self.inflight = None
+        return self._ask(paging.next(checked.page, ask.position))
 
     def page_loaded(self, ask: PageAsk, page: Page[Any]) -> Landed | None:
         """Take in an answer; None when it is stale (dropped)."""
         if not self.is_current(ask):
             return None
-        self.inflight = None
-        paging = self.spec.paging
-        if paging.name == "offset":
-            # Offsets shift when entries come or go while the listing is read: an entry seen
-            # on the page before may come again. It is dropped, not taken as a loop.
-            page = self.guard.drop_repeats(page)
-        try:
-            self.guard.check_items(page)
-        except PaginationError as exc:
-            return self._guard_stopped(exc, None)
+        checked = self._checked if self._checked is not None and self._checked.ask == ask else None
+        self._checked = None
+        early: PageAsk | None = None
+        if self.landing is not None and ask == self.landing:
+            self.landing = None
+            early = self.inflight  # sent by answered(), unless stopped meanwhile
+        else:
+            self.inflight = None
+        if checked is None:
+            checked = self._check(ask, page)
+        page = checked.page
+        if checked.refused is not None:
+            self._drop(early)
+            return self._guard_stopped(checked.refused, None)
         rows = self._take(page)
+        paging = self.spec.paging
         self.pages_loaded += 1
         self.last_error = None
         self.resumable = False
         self.has_more = paging.has_next(page)
         self.next_position = paging.next(page, ask.position) if self.has_more else None
-        try:
-            paging.check_next(self.guard, page, ask.position)
-        except PaginationError as exc:
-            return replace(self._guard_stopped(exc, rows), page=page)
+        if checked.stopped is not None:
+            self._drop(early)
+            return replace(self._guard_stopped(checked.stopped, rows), page=page)
         find = self._find_step()
         cursor_to = self._goal_step()
-        next_ask = self._ask() if self.finding is not None or self.goal is not None else None
-        return Landed(rows, find=find, cursor_to=cursor_to, next=next_ask, page=page)
+        cancel = False
+        if early is not None and (not self.bulk or early.position != self.next_position):
+            # The run that wanted it ended here (a find found its match): it is not taken.
+            self._drop(early)
+            early, cancel = None, True
+        next_ask = None
+        if early is None and (self.finding is not None or self.goal is not None):
+            next_ask = self._ask()
+        return Landed(rows, find=find, cursor_to=cursor_to, next=next_ask, page=page, cancel=cancel)
 
     def page_failed(self, ask: PageAsk, error: MPilotError) -> Failed | None:
         """A request failed: the rows stay, ``retry`` asks for it again. None when stale."""
@@ -366,36 +435,87 @@ class Listing:
         after the last one wanted only counts when that page is pointed to.
         """
         ask = self.restart()
+        self._walking = max_pages is None
         taken = 0
-        while ask is not None:
-            try:
-                page = await ask.send(client)
-            except MPilotError as exc:
-                self.page_failed(ask, exc)
-                raise
-            landed = self.page_loaded(ask, page)
-            if landed is None:  # pragma: no cover - nothing else answers in this loop
-                return
-            if landed.refused and landed.error is not None:
-                raise landed.error
-            if landed.page is not None:
-                page = landed.page
-            yield page
-            taken += 1
-            last = max_pages is not None and taken >= max_pages
-            if landed.error is not None and (not last or self.spec.paging.has_next(page)):
-                raise landed.error
-            if last:
-                return
-            ask = self._ask()
+        sent: asyncio.Future[Page[Any]] | None = None
+        try:
+            while ask is not None:
+                try:
+                    page = await (sent if sent is not None else ask.send(client))
+                except MPilotError as exc:
+                    self.page_failed(ask, exc)
+                    raise
+                sent = None
+                early = self.answered(ask, page)
+                if early is not None:  # in flight while this page is written out
+                    sent = asyncio.ensure_future(early.send(client))
+                    await asyncio.sleep(0)  # the request starts before the page is handed out
+                landed = self.page_loaded(ask, page)
+                if landed is None:  # pragma: no cover - nothing else answers in this loop
+                    return
+                if landed.refused and landed.error is not None:
+                    raise landed.error
+                if landed.page is not None:
+                    page = landed.page
+                yield page
+                taken += 1
+                last = max_pages is not None and taken >= max_pages
+                if landed.error is not None and (not last or self.spec.paging.has_next(page)):
+                    raise landed.error
+                if last:
+                    return
+                if sent is not None and early is not None and self.inflight == early:
+                    ask = early
+                else:
+                    _forget(sent)
+                    sent = None
+                    ask = self._ask()
+        finally:
+            self._walking = False
+            _forget(sent)
 
     # -- inside -----------------------------------------------------------------------------
 
-    def _ask(self) -> PageAsk | None:
+    def _ask(self, position: Position | Literal["next"] = "next") -> PageAsk | None:
         if self.inflight is not None or not self.can_page:
             return None
-        self.inflight = PageAsk(self.query, self.next_position, self.generation, self.as_of)
+        where = self.next_position if position == "next" else position
+        limit = self._bulk_limit() if self.bulk else None
+        self.inflight = PageAsk(self.query, where, self.generation, self.as_of, limit)
         return self.inflight
+
+    def _bulk_limit(self) -> int | None:
+        """The next page size of a bulk run: growing by ``BULK_GROWTH`` toward the kind's
+        bulk limit (None: the query's own, as a ``--limit`` typed by the user stays)."""
+        query = self.query
+        if query.exact_limit:
+            return None
+        size = min(self.spec.bulk_limit, max(query.limit, self.bulk_size) * BULK_GROWTH)
+        if size <= query.limit:
+            return None
+        self.bulk_size = size
+        return size
+
+    def _check(self, ask: PageAsk, page: Page[Any]) -> _Checked:
+        paging = self.spec.paging
+        if paging.name == "offset":
+            # Offsets shift when entries come or go while the listing is read: an entry seen
+            # on the page before may come again. It is dropped, not taken as a loop.
+            page = self.guard.drop_repeats(page)
+        try:
+            self.guard.check_items(page)
+        except PaginationError as exc:
+            return _Checked(ask, page, refused=exc)
+        try:
+            paging.check_next(self.guard, page, ask.position)
+        except PaginationError as exc:
+            return _Checked(ask, page, stopped=exc)
+        return _Checked(ask, page)
+
+    def _drop(self, early: PageAsk | None) -> None:
+        """Forget the page :meth:`answered` sent early (its answer will be dropped)."""
+        if early is not None and self.inflight == early:
+            self.inflight = None
 
     def _take(self, page: Page[Any]) -> range:
         if not self.keep_rows:
@@ -453,3 +573,15 @@ class Listing:
             if row >= run.rows_before:
                 return row
         return None
+
+
+def _forget(sent: asyncio.Future[Any] | None) -> None:
+    """Cancel a request sent ahead that is no longer wanted (its error, if it already came,
+    is taken so that it is not reported as never retrieved)."""
+    if sent is None:
+        return
+    if sent.done():
+        if not sent.cancelled():
+            sent.exception()
+        return
+    sent.cancel()

@@ -43,6 +43,12 @@ Kind = PageKind
 Position = str | int | None
 """Where a page starts: an opaque cursor (None: the first page) or an offset."""
 Order = Literal["asc", "desc"]
+FILES_BULK_LIMIT = 10_000
+"""The files route documents no maximum; the gateway serves pages of 10,000 (the demo's
+largest) well, and bigger ones only hold the rows back longer."""
+BULK_GROWTH = 4
+"""Each page of a bulk run asks for this many times the one before (up to the kind's bulk
+limit): the first rows still come quickly, and a long listing soon goes in few requests."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,15 @@ class PageAsk:
     """Wall-clock time (unix seconds) the listing started: kinds paged by offset send it as
     the end of the period, so rows arriving meanwhile do not shift the offsets."""
 
+    limit: int | None = None
+    """The ``limit`` sent for this page when it differs from the query's (a bulk run grows
+    it toward the kind's :attr:`KindSpec.bulk_limit`); None: :attr:`Query.limit`."""
+
+    @property
+    def size(self) -> int:
+        """The ``limit`` this page is asked for with."""
+        return self.query.limit if self.limit is None else self.limit
+
     def send(self, client: GatewayClient) -> Awaitable[Page[Any]]:
         """The request for this page."""
         return self.query.spec.fetch(client, self)
@@ -205,6 +220,10 @@ class KindSpec:
     """The item's bytes (``v`` in the browser), when the kind has them."""
     in_browser: bool = True
     """Offered by the browser's mode switch."""
+    bulk_limit: int = 100
+    """The page size a bulk run (everything asked for: End to the end, find-more, export
+    all, the CLI's ``--all``) grows toward: the largest the route takes, or a sensible
+    ceiling where it documents none."""
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -229,17 +248,17 @@ def _cursor(position: Position) -> str | None:
 
 def _list_files(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
     q = ask.query
-    return client.list_files(q.provider, q.purpose, q.limit, _cursor(ask.position), q.order)
+    return client.list_files(q.provider, q.purpose, ask.size, _cursor(ask.position), q.order)
 
 
 def _list_container_files(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
     q, cursor = ask.query, _cursor(ask.position)
-    return client.list_container_files(q.container or "", q.provider, q.limit, cursor, q.order)
+    return client.list_container_files(q.container or "", q.provider, ask.size, cursor, q.order)
 
 
 def _list_containers(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
     q = ask.query
-    return client.list_containers(q.provider, q.limit, _cursor(ask.position), q.order)
+    return client.list_containers(q.provider, ask.size, _cursor(ask.position), q.order)
 
 
 def _list_requests(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
@@ -248,7 +267,7 @@ def _list_requests(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
     params.setdefault("order", q.order)
     params = with_end_time(params, ask.as_of or None)
     offset = ask.position if isinstance(ask.position, int) else 0
-    return client.list_logs(params, q.limit, offset)
+    return client.list_logs(params, ask.size, offset)
 
 
 def _retrieve_request(client: GatewayClient, q: Query, item_id: str) -> Awaitable[ItemResult]:
@@ -283,22 +302,24 @@ KINDS: dict[Kind, KindSpec] = {
     "files": KindSpec(
         kind="files", name="files", title="Files", noun="files",
         fetch=_list_files, retrieve=_retrieve_file, content=_file_content,
+        bulk_limit=FILES_BULK_LIMIT,
     ),
     "container_files": KindSpec(
         kind="container_files", name="container-files", title="Container files",
         noun="container files", fetch=_list_container_files, max_limit=CONTAINER_PAGE_LIMIT,
         needs_container=True, name_column="path", retrieve=_retrieve_container_file,
-        content=_container_file_content,
+        content=_container_file_content, bulk_limit=CONTAINER_PAGE_LIMIT,
     ),
     "containers": KindSpec(
         kind="containers", name="containers", title="Containers", noun="containers",
         fetch=_list_containers, max_limit=CONTAINER_PAGE_LIMIT, name_column="name",
-        in_browser=False,
+        in_browser=False, bulk_limit=CONTAINER_PAGE_LIMIT,
     ),
     "requests": KindSpec(
         kind="requests", name="requests", title="Requests", noun="requests",
         fetch=_list_requests, paging=OffsetPaging(), max_limit=LOG_PAGE_LIMIT,
         name_column="provider_model", retrieve=_retrieve_request, in_browser=True,
+        bulk_limit=LOG_PAGE_LIMIT,
     ),
 }  # fmt: skip
 """The one table of kinds."""

@@ -255,6 +255,8 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_detail)
 
     def _show_detail(self) -> None:
+        if self.listing.following is not None:
+            return  # End follows to the last page: the detail waits for it (each is costly)
         row = self.table.current_row
         if row is None or row >= len(self.store):
             self.detail.show_item(None, extra=None, meta=None)

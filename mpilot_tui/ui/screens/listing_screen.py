@@ -136,16 +136,23 @@ class ListingScreen(Screen[None]):
         self._fetch(ask)
 
     @work(exclusive=True, group="listing", exit_on_error=False)
-    async def _fetch(self, ask: PageAsk) -> None:
-        adjust = self.page_filter(ask)
-        try:
-            page = await ask.send(self.client)
-        except MPilotError as exc:
-            self.post_message(self.PageFailed(ask, exc))
-            return
-        if adjust is not None:
-            page = adjust(page)
-        self.post_message(self.PageLoaded(ask, page))
+    async def _fetch(self, first: PageAsk) -> None:
+        ask: PageAsk | None = first
+        while ask is not None:
+            adjust = self.page_filter(ask)
+            try:
+                page = await ask.send(self.client)
+            except MPilotError as exc:
+                self.post_message(self.PageFailed(ask, exc))
+                return
+            if adjust is not None:
+                page = adjust(page)
+            # During a bulk run (End to the end, find-more) the next page is asked for now,
+            # before this one is taken in and painted: the listing only decides (no widget
+            # is touched here) and the page still lands through the message.
+            following = self.listing.answered(ask, page)
+            self.post_message(self.PageLoaded(ask, page))
+            ask = following
 
     def page_filter(self, ask: PageAsk) -> Callable[[Page[Any]], Page[Any]] | None:
         """What to do to the page ``ask`` brings before it lands (the Requests view keeps
@@ -192,6 +199,8 @@ class ListingScreen(Screen[None]):
         landed = self.listing.page_loaded(message.ask, message.page)
         if landed is None:
             return  # a late answer for an earlier run, or for a request cancelled meanwhile
+        if landed.cancel:
+            self.workers.cancel_group(self, "listing")  # the page sent ahead is not wanted
         table = self.table
         if self.listing.view.sort_column is not None:
             # The new rows land anywhere: redraw, the cursor keeps its position.

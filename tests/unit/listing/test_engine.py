@@ -347,7 +347,7 @@ def offset_kind(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PageAsk]]:
     async def fetch(client: Any, ask: PageAsk) -> Page[Any]:
         asked.append(ask)
         offset = ask.position if isinstance(ask.position, int) else 0
-        chunk = rows[offset : offset + ask.query.limit]
+        chunk = rows[offset : offset + ask.size]
         more = offset + len(chunk) < len(rows)
         return replace(page(chunk, more=more), next_cursor=None)
 
@@ -380,8 +380,8 @@ def test_offset_paging_stops_on_an_empty_page_that_says_more(offset_kind: list[P
 async def test_walk_pages_an_offset_kind_to_the_end(offset_kind: list[PageAsk]) -> None:
     engine = Listing(Query(page_size=100), keep_rows=False)
     pages = [p async for p in engine.walk(client=None)]  # type: ignore[arg-type]
-    assert [len(p.items) for p in pages] == [100, 100, 50]
-    assert [a.position for a in offset_kind] == [0, 100, 200]
+    assert [len(p.items) for p in pages] == [100, 150], "a walk of everything pages in bulk"
+    assert [(a.position, a.size) for a in offset_kind] == [(0, 100), (100, 400)]
     assert len({a.as_of for a in offset_kind}) == 1
     assert engine.rows_loaded == 250 and len(engine.store) == 0, "the CLI keeps no rows"
 
@@ -454,3 +454,147 @@ async def test_walk_raises_the_gateways_error(
         async for _ in engine.walk(client=None):  # type: ignore[arg-type]
             pass
     assert engine.rows_loaded == 1 and engine.last_error is not None
+
+
+# -- bulk runs: pages grow, and the next is asked for before one lands --------------------------
+
+
+def test_end_grows_the_pages_toward_the_kinds_bulk_limit() -> None:
+    engine = listing()
+    answer(engine, engine.restart(), numbered(0, 100))
+    assert engine.want_more() is not None and engine.inflight is not None
+    assert engine.inflight.size == 100, "a prefetch keeps the page size"
+    engine.stop()
+    engine.inflight = None
+    assert engine.follow_to_end()
+    ask, sizes, start = engine.want_more(), [], 100
+    while ask is not None and len(sizes) < 6:
+        sizes.append(ask.size)
+        landed = answer(engine, ask, numbered(start, 10))
+        start += 10
+        ask = landed.next
+    assert sizes == [400, 1600, 6400, 10_000, 10_000, 10_000]
+    assert KINDS["files"].bulk_limit == 10_000
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "sizes"),
+    [
+        ("container_files", {"container": "cntr_1"}, [100, 100]),
+        ("requests", {}, [400, 1000]),
+    ],
+)
+def test_bulk_limits_of_the_other_kinds(kind: str, extra: dict[str, Any], sizes: list[int]) -> None:
+    engine = listing(kind=kind, page_size=100, **extra)
+    engine.restart()
+    engine.inflight = None  # the first page's answer does not matter here
+    assert engine.follow_to_end()
+    first = engine.want_more()
+    assert first is not None
+    engine.inflight = None
+    second = engine.want_more()
+    assert second is not None
+    assert [first.size, second.size] == sizes
+
+
+def test_a_typed_limit_never_grows() -> None:
+    engine = listing(page_size=50, exact_limit=True)
+    answer(engine, engine.restart(), numbered(0, 50))
+    assert engine.follow_to_end()
+    ask = engine.want_more()
+    assert ask is not None and ask.size == 50 and ask.limit is None
+
+
+def answered_early(
+    engine: Listing,
+) -> tuple[PageAsk, Page[Any], PageAsk | None]:
+    """End after a first page of 100: the second page's answer, parsed, sends the third."""
+    answer(engine, engine.restart(), numbered(0, 100))
+    assert engine.follow_to_end()
+    ask = engine.want_more()
+    assert ask is not None
+    got = page(numbered(100, 100), after=ask.position if isinstance(ask.position, str) else None)
+    return ask, got, engine.answered(ask, got)
+
+
+def test_a_bulk_run_asks_for_the_next_page_before_one_lands() -> None:
+    engine = listing()
+    ask, got, early = answered_early(engine)
+    assert early is not None and early.position == "file-00199" and early.size == 1600
+    assert engine.inflight == early and engine.landing == ask
+    assert len(engine.store) == 100, "the answer is not taken in yet"
+    landed = engine.page_loaded(ask, got)
+    assert landed is not None and landed.rows == range(100, 200)
+    assert landed.next is None and not landed.cancel, "the next page is already in flight"
+    assert engine.inflight == early and engine.landing is None
+    last = answer(engine, early, numbered(200, 5), more=False)
+    assert last.rows == range(200, 205) and not engine.has_more and engine.goal is None
+
+
+def test_no_page_is_asked_for_early_outside_a_bulk_run() -> None:
+    engine = listing()
+    ask = engine.restart()
+    assert ask is not None
+    got = page(numbered(0, 100))
+    assert engine.answered(ask, got) is None, "a prefetch waits for the page to land"
+    assert engine.landing is None and engine.inflight == ask
+    assert engine.page_loaded(ask, got) is not None and engine.inflight is None
+
+
+def test_a_page_the_guards_refuse_sends_nothing_early_and_is_refused_once() -> None:
+    engine = listing()
+    answer(engine, engine.restart(), numbered(0, 10))
+    assert engine.follow_to_end()
+    ask = engine.want_more()
+    assert ask is not None
+    repeated = page(numbered(5, 10))
+    assert engine.answered(ask, repeated) is None
+    landed = engine.page_loaded(ask, repeated)
+    assert landed is not None and landed.refused and isinstance(landed.error, PaginationError)
+    assert not engine.loading and len(engine.store) == 10
+
+
+def test_a_find_that_matches_cancels_the_page_sent_ahead() -> None:
+    engine = listing()
+    answer(engine, engine.restart(), numbered(0, 100))
+    engine.inflight = None
+    engine.set_filter("file-00150")
+    started, ask = engine.find_more()
+    assert started == "started" and ask is not None and ask.size == 400
+    got = page(numbered(100, 400))
+    early = engine.answered(ask, got)
+    assert early is not None
+    landed = engine.page_loaded(ask, got)
+    assert landed is not None and landed.find is not None and landed.find.result == "found"
+    assert landed.cancel and landed.next is None and not engine.loading
+    assert engine.page_loaded(early, page(numbered(500, 10))) is None, "not taken"
+
+
+def test_escape_during_a_bulk_run_drops_the_page_sent_ahead_but_lands_the_answered_one() -> None:
+    engine = listing()
+    ask, got, early = answered_early(engine)
+    assert early is not None
+    _, dropped = engine.stop()
+    assert dropped and engine.inflight is None
+    landed = engine.page_loaded(ask, got)
+    assert landed is not None and landed.rows == range(100, 200) and landed.next is None
+    assert engine.next_position == early.position and engine.can_page
+    again = engine.want_more()
+    assert again is not None and again.position == early.position
+
+
+async def test_walk_sends_the_next_page_before_the_caller_has_written_this_one(
+    offset_kind: list[PageAsk],
+) -> None:
+    engine = Listing(Query(page_size=100), keep_rows=False)
+    seen: list[int] = []
+    async for got in engine.walk(client=None):  # type: ignore[arg-type]
+        seen.append(len(offset_kind))  # requests sent when the page is handed out
+        assert got.items
+    assert seen == [2, 2], "the second page was asked for before the first was handed out"
+
+
+async def test_walk_of_one_page_sends_no_page_ahead(offset_kind: list[PageAsk]) -> None:
+    engine = Listing(Query(page_size=100), keep_rows=False)
+    pages = [p async for p in engine.walk(client=None, max_pages=1)]  # type: ignore[arg-type]
+    assert len(pages) == 1 and len(offset_kind) == 1 and offset_kind[0].size == 100
