@@ -328,13 +328,9 @@ class MPilotApp(App[None]):
         focused = self.focused
         selected = getattr(focused, "selected_text", "") if focused is not None else ""
         if isinstance(selected, str) and selected:
-            self.copy_to_clipboard(selected)
-            self.notify(
-                f"ctrl+c copied the selection ({len(selected):,} characters, OSC 52); "
-                "q quits (outside a text box).",
-                timeout=3,
-                markup=False,
-            )
+            from .clipboard import copy_text
+
+            copy_text(self, selected, f"ctrl+c: the selection ({len(selected):,} characters)")
             return
         self._quit_asking(EXIT_INTERRUPTED)
 

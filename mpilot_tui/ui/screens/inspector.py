@@ -42,6 +42,7 @@ from ...reqlog.session_cache import (
     summarise,
 )
 from ...text import human_bytes, visible
+from ..clipboard import copy_text
 from ..widgets.cache_summary import render_summary
 from ..widgets.detail import json_text, similarity_bar
 
@@ -413,9 +414,8 @@ class InspectorScreen(Screen[None]):
         if self.selected is None:
             return
         command = curl_command(self.selected, self.client.settings)
-        self.app.copy_to_clipboard(command)
-        self.notify(f"Copied as curl (credentials as ${TOKEN_VARIABLE} / ${PASSWORD_VARIABLE})",
-                    timeout=3, markup=False)  # fmt: skip
+        names = f"${TOKEN_VARIABLE} / ${PASSWORD_VARIABLE}"
+        copy_text(self.app, command, f"the request as curl (credentials as {names})")
 
     def action_toggle_all_items(self) -> None:
         self.show_all_items = not self.show_all_items
