@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -68,3 +68,13 @@ def _wait_healthy(process: subprocess.Popen[bytes], base_url: str) -> bool:
         if time.monotonic() > deadline:
             raise RuntimeError("demo-server did not answer /health")
         time.sleep(0.1)
+
+
+def keep(into: list[bytes]) -> Callable[[bytes], bool]:
+    """A content sink that keeps every chunk in ``into`` and asks for more."""
+
+    def sink(chunk: bytes) -> bool:
+        into.append(chunk)
+        return True
+
+    return sink

@@ -7,7 +7,9 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from mpilot_tui.demo import DemoConfig
@@ -22,13 +24,20 @@ LIST_CACHE_DEBUG_DEMO: dict[str, Any] = {"bifrost": "1.5", "list_cache_debug": T
 Today's gateway (the demo's default, 2.2) never sends it on lists."""
 
 
-def make_app(**demo: object) -> MPilotApp:
-    return create_app(demo_session(DemoConfig(**demo)))  # type: ignore[arg-type]
+def make_app(**demo: Any) -> MPilotApp:
+    return create_app(demo_session(DemoConfig(**demo)))
 
 
 def demo_app(page_size: int = 100, **demo: Any) -> MPilotApp:
     """The app on an in-process demo gateway of ``demo`` settings, pages of ``page_size``."""
     return create_app(demo_session(DemoConfig(**demo), page_size=page_size))
+
+
+def app_of(pilot: Driver) -> MPilotApp:
+    """The app a Pilot drives, as the MPilotApp it is."""
+    app = pilot.app
+    assert isinstance(app, MPilotApp)
+    return app
 
 
 def browser(app: MPilotApp) -> BrowserScreen:
@@ -104,12 +113,17 @@ async def text_shown(pilot: Driver, *texts: str, timeout: float = WAIT_TIMEOUT) 
     return screen_text(pilot.app)
 
 
+def shows(app: App[Any], kind: type[Screen[Any]]) -> bool:
+    """The app's top screen is a ``kind``, and mounted."""
+    return isinstance(app.screen, kind) and app.screen.is_mounted
+
+
 def notified(app: MPilotApp, text: str) -> bool:
     """A notification (a toast, which may wrap its text over lines) says ``text``."""
     return any(text in note.message for note in app._notifications)
 
 
-def screen_text(app: MPilotApp) -> str:
+def screen_text(app: App[Any]) -> str:
     """What the terminal shows, as plain text lines."""
     return "\n".join(
         "".join(segment.text for segment in strip)
@@ -140,9 +154,9 @@ def _prefetch_due(screen: BrowserScreen) -> bool:
     return len(table.view) - max(table.cursor, last_shown) <= table.prefetch_rows
 
 
-async def files_with_cache_hit(pilot: object) -> None:
+async def files_with_cache_hit(pilot: Driver) -> None:
     """The files view on the first provider whose listing answered with a cache hit."""
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     screen = browser(app)
     for provider in ("openai", "azure", "anthropic", "gemini", "bedrock", "replicate"):
         if provider != screen.selection.provider:
@@ -151,43 +165,43 @@ async def files_with_cache_hit(pilot: object) -> None:
         cache = screen.store.pages[0].extra_fields.cache_debug
         if cache is not None and cache.cache_hit:
             break
-    await pilot.press("j", "j")  # type: ignore[attr-defined]
-    await detail_caught_up(pilot, screen)  # type: ignore[arg-type]
+    await pilot.press("j", "j")
+    await detail_caught_up(pilot, screen)
 
 
-async def container_files(pilot: object) -> None:
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+async def container_files(pilot: Driver) -> None:
+    app = app_of(pilot)
     screen = browser(app)
     await settle(pilot, screen)
-    await pilot.press("m")  # type: ignore[attr-defined]
+    await pilot.press("m")
     await wait_for(pilot, lambda: len(getattr(app.screen, "ids", [])) >= 1)
-    await pilot.press("tab", "enter")  # type: ignore[attr-defined]
+    await pilot.press("tab", "enter")
     await wait_for(pilot, lambda: screen.store.kind == "container_files" and len(screen.store) > 0)
-    await detail_caught_up(pilot, screen)  # type: ignore[arg-type]
+    await detail_caught_up(pilot, screen)
 
 
-async def gateway_error(pilot: object) -> None:
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+async def gateway_error(pilot: Driver) -> None:
+    app = app_of(pilot)
     screen = browser(app)
     await settle(pilot, screen)
     screen.select(provider="groq")
     await wait_for(pilot, lambda: screen.last_error is not None)
-    await workers_done(pilot)  # type: ignore[arg-type]
+    await workers_done(pilot)
 
 
-async def help_screen(pilot: object) -> None:
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+async def help_screen(pilot: Driver) -> None:
+    app = app_of(pilot)
     await settle(pilot, browser(app))
-    await pilot.press("question_mark")  # type: ignore[attr-defined]
+    await pilot.press("question_mark")
     await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
-    await workers_done(pilot)  # type: ignore[arg-type]
+    await workers_done(pilot)
 
 
-async def history_settled(pilot: object) -> None:
+async def history_settled(pilot: Driver) -> None:
     """Until every request in the client's history has its answer, and the inspector on
     screen has redrawn with them (it polls on a timer, so a snapshot could catch a request
     that was still in flight at its last look)."""
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     inspector_screen = app.screen
     client = inspector_screen.client  # type: ignore[attr-defined]
     await wait_for(
@@ -195,45 +209,45 @@ async def history_settled(pilot: object) -> None:
         lambda: all(r.status is not None or r.error is not None for r in client.history),
     )
     inspector_screen.poll()  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
-async def inspector(pilot: object) -> None:
+async def inspector(pilot: Driver) -> None:
     """A few requests made, then the request inspector with one request opened."""
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     screen = browser(app)
     for provider in ("azure", "anthropic", "openai"):
         screen.select(provider=provider)
         await settle(pilot, screen)
-    await pilot.press("i")  # type: ignore[attr-defined]
+    await pilot.press("i")
     await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
-    await workers_done(pilot)  # type: ignore[arg-type]
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await workers_done(pilot)  # type: ignore[arg-type]
+    await workers_done(pilot)
+    await pilot.press("enter")
+    await workers_done(pilot)
     await history_settled(pilot)
 
 
-async def cache_summary(pilot: object) -> None:
+async def cache_summary(pilot: Driver) -> None:
     """The session's cache summary after browsing several providers and pages."""
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     screen = browser(app)
     for provider in ("azure", "anthropic", "gemini", "bedrock", "replicate", "openai"):
         screen.select(provider=provider)
         await settle(pilot, screen)
-    await pilot.press("C")  # type: ignore[attr-defined]
+    await pilot.press("C")
     await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
-    await workers_done(pilot)  # type: ignore[arg-type]
+    await workers_done(pilot)
     await history_settled(pilot)
 
 
-async def requests_semantic_hit(pilot: object) -> None:
+async def requests_semantic_hit(pilot: Driver) -> None:
     """The Requests view with a semantic hit highlighted: its cache section explains it."""
     from mpilot_tui.reqlog import cache_outcome
 
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     screen = browser(app)
     await settle(pilot, screen)
-    await pilot.press("R")  # type: ignore[attr-defined]
+    await pilot.press("R")
     await wait_for(pilot, lambda: screen.store.kind == "requests" and len(screen.store) >= 200)
     await wait_for(pilot, lambda: screen.inflight is None)
     position = next(
@@ -243,21 +257,21 @@ async def requests_semantic_hit(pilot: object) -> None:
     screen.table.move_cursor(position)
     item_id = screen.store.ids[screen.view.row(position)]
     await wait_for(pilot, lambda: item_id in screen._entries)
-    await workers_done(pilot)  # type: ignore[arg-type]
-    await text_shown(pilot, f"Request · row {position + 1:,}")  # type: ignore[arg-type]
+    await workers_done(pilot)
+    await text_shown(pilot, f"Request · row {position + 1:,}")
 
 
-async def requests_cache_summary(pilot: object) -> None:
+async def requests_cache_summary(pilot: Driver) -> None:
     """The Requests view's cache summary: the gateway's stats and the loaded rows."""
-    app: MPilotApp = pilot.app  # type: ignore[attr-defined]
+    app = app_of(pilot)
     screen = browser(app)
     await settle(pilot, screen)
-    await pilot.press("R")  # type: ignore[attr-defined]
+    await pilot.press("R")
     await wait_for(pilot, lambda: screen.store.kind == "requests" and len(screen.store) >= 200)
     await wait_for(pilot, lambda: screen.inflight is None)
-    await pilot.press("C")  # type: ignore[attr-defined]
+    await pilot.press("C")
     await wait_for(pilot, lambda: "Cache hit rate" in screen_text(app), timeout=20)
-    await workers_done(pilot)  # type: ignore[arg-type]
+    await workers_done(pilot)
 
 
 SCENARIOS = {
@@ -273,13 +287,13 @@ SCENARIOS = {
 """Named screens: each drives a fresh demo app to the state it shows."""
 
 
-async def loaded(pilot: Any, screen: BrowserScreen, rows: int) -> None:
+async def loaded(pilot: Driver, screen: BrowserScreen, rows: int) -> None:
     """Wait until at least ``rows`` rows are in and nothing is in flight."""
     await wait_for(pilot, lambda: len(screen.store) >= rows and screen.inflight is None)
     await workers_done(pilot)
 
 
-async def open_export(pilot: Any, app: MPilotApp) -> ExportScreen:
+async def open_export(pilot: Driver, app: MPilotApp) -> ExportScreen:
     """Press e and return the export dialog once it is up."""
     await pilot.press("e")
     await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))

@@ -41,6 +41,7 @@ from mpilot_tui.cli.common import EXIT_API, EXIT_PROTOCOL
 from mpilot_tui.session import Session
 from mpilot_tui.text import visible
 from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.widgets.sidebar import ProviderSidebar
 
 MARKUP = "[bold red]RED[/bold red]"
 LINK = "[link=https://evil.invalid]EVILLINK[/link]"
@@ -187,7 +188,9 @@ async def test_browser_shows_provider_names_inert(server: HostileServer) -> None
     app = make_tui(server.base_url)
     # Tall enough for the 25 standard providers and the hostile ones under them.
     async with running(app, size=(120, 60)) as (pilot, screen):
-        await wait_for(pilot, lambda: len(screen.query_one("#sidebar").providers) > 25)
+        await wait_for(
+            pilot, lambda: len(screen.query_one("#sidebar", ProviderSidebar).providers) > 25
+        )
         await workers_done(pilot)
         text = assert_inert(app)
         for name in ("p-[bold re…", "p-[@click=…", "p-\\x1b]52;…", "p-bidi\\u20…", "p-漢字ｗｉ…"):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_hostile import (
@@ -30,6 +31,8 @@ from helpers_hostile import (
     wait_for,
 )
 from helpers_net import demo_server, free_port
+from textual.app import App
+from textual.pilot import Pilot
 
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api._http import RETRY_AFTER_CAP, parse_retry_after
@@ -52,12 +55,12 @@ socket.getaddrinfo = _fake
 """
 
 
-async def alive_without_rows(pilot: object, app: object) -> None:
+async def alive_without_rows(pilot: Pilot[Any], app: App[Any]) -> None:
     """With nothing loaded, the app still answers keys: help opens and closes."""
-    await pilot.press("question_mark")  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))  # type: ignore[attr-defined]
-    await pilot.press("escape")  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))  # type: ignore[attr-defined]
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
 
 # -- connection refused and unknown host ------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import httpx
 import pytest
@@ -110,7 +111,7 @@ async def test_switching_provider_drops_late_answers() -> None:
         for provider in ("azure", "anthropic", "gemini", "openai", "azure"):
             sent = len(app.client.history)
             screen.select(provider=provider)
-            await wait_for(pilot, lambda p=provider, n=sent: asked_for(app, p, n))
+            await wait_for(pilot, partial(asked_for, app, provider, sent))
         await wait_for(pilot, lambda: len(screen.store) >= 100 and screen.inflight is None)
         await workers_done(pilot)  # the late answers are in (and dropped)
         providers = {page.extra_fields.provider for page in screen.store.pages}

@@ -61,7 +61,7 @@ async def test_export_dialog_is_driven_by_arrows_tab_and_enter(in_tmp_folder: Pa
         await wait_for(pilot, lambda: dialog.last_state == "done")
         assert (in_tmp_folder / "mpilot-files-openai.json").exists()
         await pilot.press("tab")
-        assert app.focused is path
+        assert app.screen.focused is path
         await pilot.press("ctrl+u", *"./rows.csv", "enter")
         await wait_for(pilot, lambda: (in_tmp_folder / "rows.csv").exists())
         await wait_for(pilot, lambda: dialog.last_state == "done" and not dialog.running)

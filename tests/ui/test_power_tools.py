@@ -12,6 +12,7 @@ import subprocess
 import sys
 import zlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from helpers_ui import (
 )
 from pydantic import SecretStr
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input, ProgressBar
+from textual.widgets import Input, ProgressBar, RadioButton
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
@@ -58,7 +59,12 @@ async def load_everything(pilot: Any, screen: BrowserScreen) -> None:
     while screen.has_more:
         pages = len(screen.store.pages)
         await pilot.press("G")
-        await wait_for(pilot, lambda n=pages: len(screen.store.pages) > n and not screen.inflight)
+        await wait_for(pilot, partial(paged_past, screen, pages))
+
+
+def paged_past(screen: BrowserScreen, pages: int) -> bool:
+    """More than ``pages`` pages are in, and none is in flight."""
+    return len(screen.store.pages) > pages and not screen.inflight
 
 
 async def move_to(pilot: Any, screen: BrowserScreen, row: int) -> None:
@@ -473,7 +479,7 @@ async def test_large_file_previews_its_first_bytes_and_saves_whole(in_tmp_folder
         await wait_for(pilot, lambda: "Saved" in screen_text(app), 20)
         saved = (in_tmp_folder / "big.bin").read_bytes()
         assert len(saved) == size
-        assert saved.startswith(preview.content)
+        assert preview.content is not None and saved.startswith(preview.content)
         assert f"Saved {size:,} bytes to" in screen_text(app)
         assert [p.name for p in in_tmp_folder.iterdir()] == ["big.bin"]
 
@@ -544,7 +550,8 @@ async def test_cancelled_save_leaves_no_file(
 
 
 async def choose(pilot: Any, dialog: ExportScreen, radio_set: str, label: str) -> None:
-    button = next(b for b in dialog.query(f"{radio_set} RadioButton") if label in str(b.label))
+    buttons = dialog.query(f"{radio_set} RadioButton").results(RadioButton)
+    button = next(b for b in buttons if label in str(b.label))
     await pilot.click(button)
     path = dialog.query_one("#export-path", Input)
     await wait_for(

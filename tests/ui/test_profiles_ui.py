@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import stat
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers_ui import browser, screen_text, wait_for
+from helpers_ui import browser, screen_text, shows, wait_for
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, OptionList
@@ -222,9 +223,7 @@ async def test_profile_dialogs_are_centred(config_file: Path) -> None:
         for opened in ("P", "a"):
             await pilot.press(opened)
             kind = ProfileSwitcher if opened == "P" else ProfileForm
-            await wait_for(
-                pilot, lambda k=kind: isinstance(app.screen, k) and app.screen.is_mounted
-            )
+            await wait_for(pilot, partial(shows, app, kind))
             await pilot.pause()  # laid out
             assert isinstance(app.screen, (ProfileSwitcher, ProfileForm))
             box = app.screen.query_one(".picker").region

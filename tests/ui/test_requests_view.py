@@ -69,7 +69,12 @@ async def test_view_flag_opens_the_app_on_a_view(monkeypatch: pytest.MonkeyPatch
     from mpilot_tui.cli import main
 
     seen: list[Session] = []
-    monkeypatch.setattr("mpilot_tui.ui.app.run_app", lambda session: seen.append(session) or 0)
+
+    def run_app(session: Session) -> int:
+        seen.append(session)
+        return 0
+
+    monkeypatch.setattr("mpilot_tui.ui.app.run_app", run_app)
     result = CliRunner().invoke(main, ["--demo", "--view", "requests"])
     assert result.exit_code == 0, result.output
     assert seen[0].default_mode == "requests"

@@ -18,6 +18,7 @@ from mpilot_tui.output import (
     CSV_FIELDS,
     GAP,
     CsvWriter,
+    Kind,
     ListingWriter,
     csv_safe,
     fit_cell,
@@ -335,7 +336,7 @@ def test_table_short_rows_are_not_cut() -> None:
 
 
 @pytest.mark.parametrize("kind", ["files", "container_files", "containers"])
-def test_table_escapes_every_hostile_string(kind: str) -> None:
+def test_table_escapes_every_hostile_string(kind: Kind) -> None:
     rows = [
         {"id": text, "filename": text, "path": text, "name": text, "status": text, "source": text}
         for text in HOSTILE

@@ -71,7 +71,7 @@ def test_csv_a_column_at_a_time_is_the_same_text_as_a_row_at_a_time(
 
 
 def test_csv_cells_that_need_work_get_it() -> None:
-    page = [
+    page: list[dict[str, Any]] = [
         {"id": "=1+1", "filename": "a\r\nb", "bytes": None, "status_details": {"x": 1}},
         {"id": "ok", "filename": "-x", "bytes": 3, "purpose": "@p", "status": "\rs"},
     ]

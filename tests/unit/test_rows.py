@@ -179,7 +179,7 @@ def test_a_filter_in_slices_shows_the_matches_so_far() -> None:
 def test_a_big_store_freezes_what_it_holds_for_the_collector() -> None:
     gc.unfreeze()
     store = RowStore("files")
-    page = [("name", 1)] * 1000
+    page: list[tuple[str, int | None]] = [("name", 1)] * 1000
     while len(store) < 2_000:
         store.append_page(page_of(page, len(store)))
     assert gc.get_freeze_count() > 0

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_net import keep
 from pydantic import SecretStr
 
 from mpilot_tui.api import (
@@ -377,7 +378,7 @@ async def test_content_streams_to_a_sink_past_the_size_cap(
     body = _Chunks([b"a" * 8] * 5)
     gw.queue(lambda request: httpx.Response(200, stream=body))
     got: list[bytes] = []
-    response = await gw.client().file_content("file-1", sink=lambda c: got.append(c) or True)
+    response = await gw.client().file_content("file-1", sink=keep(got))
     assert b"".join(got) == b"a" * 40
     assert response.content == b"" and response.size == 40
     assert "range" not in gw.last.headers
@@ -418,7 +419,7 @@ async def test_first_bytes_keep_the_overall_deadline_a_whole_download_does_not(
     with pytest.raises(TimeoutError):
         await client.file_content("file-1", sink=lambda c: True, first_bytes=100)
     got: list[bytes] = []
-    await client.file_content("file-1", sink=lambda c: got.append(c) or True)
+    await client.file_content("file-1", sink=keep(got))
     assert b"".join(got) == b"x" * 6
 
 
@@ -433,7 +434,7 @@ async def test_content_error_status_is_not_handed_to_the_sink(gw: Any) -> None:
     gw.queue(gw.json(404, gw.envelope(404, message="no such file")))
     got: list[bytes] = []
     with pytest.raises(NotFoundError, match="no such file"):
-        await gw.client().file_content("file-1", sink=lambda c: got.append(c) or True)
+        await gw.client().file_content("file-1", sink=keep(got))
     assert got == []
 
 
@@ -484,7 +485,9 @@ STATUS_CLASSES = [
 
 
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
-async def test_error_status_with_the_gateway_envelope(gw: Any, status: int, cls: type) -> None:
+async def test_error_status_with_the_gateway_envelope(
+    gw: Any, status: int, cls: type[APIStatusError]
+) -> None:
     body = {
         "event_id": "evt-outer",
         "type": "invalid_request_error",
@@ -522,7 +525,9 @@ async def test_error_status_with_the_gateway_envelope(gw: Any, status: int, cls:
 
 
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
-async def test_error_status_with_a_plain_text_proxy_body(gw: Any, status: int, cls: type) -> None:
+async def test_error_status_with_a_plain_text_proxy_body(
+    gw: Any, status: int, cls: type[APIStatusError]
+) -> None:
     gw.queue(gw.raw(status, b"upstream connect error\n  or disconnect", "text/plain"))
     with pytest.raises(cls) as caught:
         await gw.client(retries=0).list_files()

@@ -12,7 +12,7 @@ from mpilot_tui.api import errors
 from mpilot_tui.api.credentials import clean_credential, mask_secret, secret_forms
 from mpilot_tui.api.settings import ConnectionSettings, route_family
 
-ADMIN = {"username": "admin", "password": SecretStr("hunter2-admin")}
+ADMIN: dict[str, Any] = {"username": "admin", "password": SecretStr("hunter2-admin")}
 BASIC = "Basic " + base64.b64encode(b"admin:hunter2-admin").decode()
 
 

@@ -16,6 +16,7 @@ from mpilot_tui.api import (
     AuthenticationError,
     ConnectError,
     ConnectionSettings,
+    FileObject,
     GatewayClient,
     RedirectError,
     TimeoutError,
@@ -241,6 +242,7 @@ async def test_every_file_of_every_key_once_on_each_generation(
         item = await client.retrieve_file(ids[7])
         assert item.item.id == ids[7]
         # 2.x lists leave updated_at out; its retrieve has it (1.4 never does).
+        assert isinstance(item.item, FileObject)
         assert (item.item.updated_at is not None) is (bifrost != "1.4")
         providers = await client.list_providers()
         assert providers.permitted

@@ -139,7 +139,9 @@ def test_container_file_list_envelope_carries_ids_and_after() -> None:
 
 
 @pytest.mark.parametrize("model", [FileList, ContainerFileList, ContainerList])
-def test_omitted_has_more_is_false_and_missing_after_is_none(model: type) -> None:
+def test_omitted_has_more_is_false_and_missing_after_is_none(
+    model: type[FileList] | type[ContainerFileList] | type[ContainerList],
+) -> None:
     envelope = model.model_validate({"data": []})
     assert envelope.has_more is False
     assert envelope.after is None
@@ -293,7 +295,9 @@ def test_unknown_fields_returns_a_copy() -> None:
         (ContainerObject, {"id": "c", "metadata": ["x"]}, "metadata"),
     ],
 )
-def test_wrong_types_are_a_validation_error(model: type, body: object, where: str) -> None:
+def test_wrong_types_are_a_validation_error(
+    model: type[pydantic.BaseModel], body: object, where: str
+) -> None:
     with pytest.raises(pydantic.ValidationError) as caught:
         model.model_validate(body)
     assert caught.value.errors()[0]["loc"][0] == where

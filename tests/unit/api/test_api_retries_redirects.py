@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import random
 import time
 from typing import Any
 
@@ -147,9 +148,9 @@ async def test_backoff_grows_between_attempts(gw: Any) -> None:
 
 async def test_backoff_is_capped_and_jittered(gw: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client = gw.client()
-    monkeypatch.setattr(_http.random, "random", lambda: 0.0)
+    monkeypatch.setattr(random, "random", lambda: 0.0)
     low = [client.http.backoff(n) for n in range(8)]
-    monkeypatch.setattr(_http.random, "random", lambda: 0.999999)
+    monkeypatch.setattr(random, "random", lambda: 0.999999)
     high = [client.http.backoff(n) for n in range(8)]
     assert low[:3] == [0.25, 0.5, 1.0]
     assert max(high) <= _http.BACKOFF_CAP

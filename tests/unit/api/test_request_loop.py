@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from helpers_net import keep
 
 from mpilot_tui.api import errors
 from mpilot_tui.api._http import Clocks, RequestLoop, RequestOptions
@@ -83,7 +84,7 @@ async def test_a_sink_takes_a_2xx_body_and_its_failure_is_recorded() -> None:
 async def test_an_error_answer_is_read_whole_not_sunk() -> None:
     taken: list[bytes] = []
     loop = _loop(httpx.MockTransport(lambda request: httpx.Response(404, content=b"gone")))
-    response = await loop.get("/x", sink=lambda chunk: taken.append(chunk) is None)
+    response = await loop.get("/x", sink=keep(taken))
     await loop.aclose()
     assert response.status == 404
     assert response.content == b"gone"

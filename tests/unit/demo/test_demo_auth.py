@@ -19,15 +19,15 @@ def _basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-def _error(response: Any, status: int) -> dict:
+def _error(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status_code"] == status
     return body
 
 
-def _code(body: dict, bifrost: str) -> str:
+def _code(body: dict[str, Any], bifrost: str) -> str:
     """A virtual-key error's code where the generation puts it: 1.x in ``error.code`` (and
     ``type``), 2.x only in the top-level ``type``."""
     if bifrost == "2.2":
@@ -45,7 +45,7 @@ NOT_FOUND = {
 """The code of an unknown (or revoked) virtual key per generation (2.1.0 renamed it)."""
 
 
-def _plain_unauthorized(body: dict, bifrost: str) -> None:
+def _plain_unauthorized(body: dict[str, Any], bifrost: str) -> None:
     assert body["error"]["message"] == "Unauthorized"
     if bifrost == "2.2":  # a plain error: no event id, type or code
         assert body == {
@@ -59,7 +59,7 @@ def _plain_unauthorized(body: dict, bifrost: str) -> None:
 # -- vk mode --------------------------------------------------------------------------------
 
 
-async def test_vk_mode_requires_a_virtual_key(make_client: MakeClient, bifrost: str):
+async def test_vk_mode_requires_a_virtual_key(make_client: MakeClient, bifrost: str) -> None:
     client = make_client(auth="vk")
     body = _error(await client.get(FILES), 401)
     assert _code(body, bifrost) == "virtual_key_required"
@@ -75,7 +75,7 @@ async def test_vk_mode_requires_a_virtual_key(make_client: MakeClient, bifrost: 
 )
 async def test_vk_mode_refuses_an_unknown_key(
     make_client: MakeClient, bifrost: str, headers: dict[str, str]
-):
+) -> None:
     body = _error(await make_client(auth="vk").get(FILES, headers=headers), 401)
     assert _code(body, bifrost) == NOT_FOUND[bifrost]
     if bifrost == "2.2":
@@ -95,7 +95,7 @@ async def test_vk_mode_refuses_an_unknown_key(
 )
 async def test_22_reads_the_key_from_more_headers(
     make_client: MakeClient, bifrost: str, headers: dict[str, str]
-):
+) -> None:
     # 2.x reads x-api-key and x-goog-api-key too, and matches the prefix in any case (the
     # uppercased key is then a key that does not exist: it was read, and refused).
     response = await make_client(auth="vk").get(FILES, params={"limit": 1}, headers=headers)
@@ -108,13 +108,13 @@ async def test_22_reads_the_key_from_more_headers(
 @pytest.mark.parametrize("headers", [{"Authorization": f"Bearer {VK}"}, {"x-bf-vk": VK}])
 async def test_vk_mode_accepts_the_key_in_either_header(
     make_client: MakeClient, headers: dict[str, str]
-):
+) -> None:
     response = await make_client(auth="vk").get(FILES, params={"limit": 2}, headers=headers)
     assert response.status_code == 200
     assert len(response.json()["data"]) == 2
 
 
-async def test_blocked_provider_is_403_provider_blocked(make_client: MakeClient):
+async def test_blocked_provider_is_403_provider_blocked(make_client: MakeClient) -> None:
     client = make_client(auth="vk")
     headers = {"x-bf-vk": VK}
     body = _error(await client.get(FILES, params={"provider": "bedrock"}, headers=headers), 403)
@@ -125,7 +125,7 @@ async def test_blocked_provider_is_403_provider_blocked(make_client: MakeClient)
 
 
 @pytest.mark.bifrost("2.2")
-async def test_vk_mode_management_is_open_on_22(make_client: MakeClient, bifrost: str):
+async def test_vk_mode_management_is_open_on_22(make_client: MakeClient, bifrost: str) -> None:
     # 2.x: admin credentials only with admin auth on; without it /api/... is open.
     client = make_client(auth="vk")
     for headers in ({}, {"x-bf-vk": VK}, {"Authorization": f"Bearer {VK}"}):
@@ -133,7 +133,9 @@ async def test_vk_mode_management_is_open_on_22(make_client: MakeClient, bifrost
 
 
 @pytest.mark.bifrost("1.4", "1.5")
-async def test_vk_mode_management_needs_admin_credentials(make_client: MakeClient, bifrost: str):
+async def test_vk_mode_management_needs_admin_credentials(
+    make_client: MakeClient, bifrost: str
+) -> None:
     client = make_client(auth="vk")
     _error(await client.get("/api/providers", headers={"Authorization": f"Bearer {VK}"}), 403)
     _error(await client.get("/api/providers", headers={"x-bf-vk": VK}), 403)
@@ -146,7 +148,9 @@ async def test_vk_mode_management_needs_admin_credentials(make_client: MakeClien
 
 
 @pytest.mark.bifrost("1.5", "2.2")
-async def test_admin_mode_leaves_inference_to_governance(make_client: MakeClient, bifrost: str):
+async def test_admin_mode_leaves_inference_to_governance(
+    make_client: MakeClient, bifrost: str
+) -> None:
     # From 1.5 on admin credentials are for /api/... only; inference needs none of them.
     client = make_client(auth="admin")
     assert (await client.get(FILES, params={"limit": 1})).status_code == 200
@@ -164,7 +168,7 @@ async def test_admin_mode_leaves_inference_to_governance(make_client: MakeClient
 
 
 @pytest.mark.bifrost("1.4")
-async def test_admin_mode_requires_admin_credentials(make_client: MakeClient):
+async def test_admin_mode_requires_admin_credentials(make_client: MakeClient) -> None:
     client = make_client(auth="admin")
     assert _error(await client.get(FILES), 401)["error"]["message"] == "Unauthorized"
     wrong = _error(await client.get(FILES, headers=_basic("admin", "nope")), 401)
@@ -184,12 +188,12 @@ async def test_admin_mode_requires_admin_credentials(make_client: MakeClient):
 )
 async def test_admin_mode_accepts_admin_credentials_with_or_without_vk(
     make_client: MakeClient, headers: dict[str, str]
-):
+) -> None:
     response = await make_client(auth="admin").get(FILES, params={"limit": 1}, headers=headers)
     assert response.status_code == 200
 
 
-async def test_admin_mode_checks_the_vk_in_x_bf_vk(make_client: MakeClient, bifrost: str):
+async def test_admin_mode_checks_the_vk_in_x_bf_vk(make_client: MakeClient, bifrost: str) -> None:
     client = make_client(auth="admin")
     headers = {**_basic("admin", "admin"), "x-bf-vk": "sk-bf-wrong"}
     assert (
@@ -206,7 +210,7 @@ async def test_admin_mode_checks_the_vk_in_x_bf_vk(make_client: MakeClient, bifr
     assert alone.status_code == 200
 
 
-async def test_admin_mode_management_routes(make_client: MakeClient, bifrost: str):
+async def test_admin_mode_management_routes(make_client: MakeClient, bifrost: str) -> None:
     client = make_client(auth="admin")
     assert (await client.get("/api/providers", headers=_basic("admin", "admin"))).status_code == 200
     # A virtual key on /api/...: 1.x refuses it with 403, 2.x with 401 like any wrong credential.
@@ -221,14 +225,16 @@ async def test_admin_mode_management_routes(make_client: MakeClient, bifrost: st
     assert (await client.get("/api/version")).status_code == 200
 
 
-async def test_custom_admin_credentials(make_client: MakeClient):
+async def test_custom_admin_credentials(make_client: MakeClient) -> None:
     client = make_client(auth="admin", admin_username="ops", admin_password="s3cret")
     path = "/api/providers"
     assert (await client.get(path, headers=_basic("ops", "s3cret"))).status_code == 200
     _error(await client.get(path, headers=_basic("admin", "admin")), 401)
 
 
-async def test_admin_session_login_cookie_and_bearer_token(make_client: MakeClient, bifrost: str):
+async def test_admin_session_login_cookie_and_bearer_token(
+    make_client: MakeClient, bifrost: str
+) -> None:
     client = make_client(auth="admin")
     refused = await client.post("/api/session/login", json={"username": "admin", "password": "x"})
     assert refused.status_code == 401
@@ -248,7 +254,7 @@ async def test_admin_session_login_cookie_and_bearer_token(make_client: MakeClie
 
 async def test_open_mode_needs_nothing_but_checks_a_key_that_is_sent(
     make_client: MakeClient, bifrost: str
-):
+) -> None:
     client = make_client(auth="open")
     assert (await client.get(FILES, params={"limit": 1})).status_code == 200
     assert (await client.get("/api/providers")).status_code == 200
@@ -258,7 +264,7 @@ async def test_open_mode_needs_nothing_but_checks_a_key_that_is_sent(
     assert ok.status_code == 200
 
 
-def test_config_rejects_nonsense():
+def test_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         DemoConfig(keys=0)
     with pytest.raises(ValueError):

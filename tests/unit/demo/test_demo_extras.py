@@ -32,7 +32,7 @@ async def _many(client: Any, count: int = 240) -> list[dict[str, Any]]:
     return bodies
 
 
-async def test_extra_fields_always_carry_the_basics(make_client: MakeClient):
+async def test_extra_fields_always_carry_the_basics(make_client: MakeClient) -> None:
     for body in await _many(make_client(files=50), 30):
         extra = body["extra_fields"]
         assert extra["request_type"] == "file_list"
@@ -41,7 +41,7 @@ async def test_extra_fields_always_carry_the_basics(make_client: MakeClient):
         assert extra["chunk_index"] == 0
 
 
-async def test_no_cache_debug_on_lists_unless_asked(make_client: MakeClient):
+async def test_no_cache_debug_on_lists_unless_asked(make_client: MakeClient) -> None:
     # Today's gateway never puts cache_debug on file or container routes; by default the demo
     # follows it on every generation.
     client = make_client(files=50)
@@ -53,7 +53,7 @@ async def test_no_cache_debug_on_lists_unless_asked(make_client: MakeClient):
     assert "cache_debug" not in one["extra_fields"]
 
 
-async def test_cache_debug_shares_and_shapes(make_client: MakeClient, bifrost: str):
+async def test_cache_debug_shares_and_shapes(make_client: MakeClient, bifrost: str) -> None:
     bodies = await _many(make_client(files=50, list_cache_debug=True))
     extras = [body["extra_fields"] for body in bodies]
     shares = Counter(_kind(extra) for extra in extras)
@@ -88,7 +88,7 @@ async def test_cache_debug_shares_and_shapes(make_client: MakeClient, bifrost: s
             assert not any(name in extra for name in names)
 
 
-async def test_optional_fields_appear_on_a_share(make_client: MakeClient, bifrost: str):
+async def test_optional_fields_appear_on_a_share(make_client: MakeClient, bifrost: str) -> None:
     extras = [body["extra_fields"] for body in await _many(make_client(files=50))]
     with_raw = [e for e in extras if "raw_response" in e]
     with_headers = [e for e in extras if "provider_response_headers" in e]
@@ -109,7 +109,7 @@ async def test_optional_fields_appear_on_a_share(make_client: MakeClient, bifros
 
 
 @pytest.mark.bifrost("2.2")
-async def test_22_routing_info_and_bifrost_headers(make_client: MakeClient, bifrost: str):
+async def test_22_routing_info_and_bifrost_headers(make_client: MakeClient, bifrost: str) -> None:
     client = make_client(files=30, keys=2)
     first = await client.get(FILES, params={"limit": 100})
     second = await client.get(FILES, params={"limit": 100, "after": first.json()["after"]})
@@ -133,12 +133,12 @@ async def test_22_routing_info_and_bifrost_headers(make_client: MakeClient, bifr
 
 
 @pytest.mark.bifrost("1.4", "1.5")
-async def test_1x_sends_no_bifrost_headers(make_client: MakeClient):
+async def test_1x_sends_no_bifrost_headers(make_client: MakeClient) -> None:
     response = await make_client(files=5).get(FILES)
     assert not [name for name in response.headers if name.startswith("x-bifrost-")]
 
 
-async def test_decorations_are_deterministic_per_request(make_client: MakeClient):
+async def test_decorations_are_deterministic_per_request(make_client: MakeClient) -> None:
     first, second = make_client(), make_client()
     for params in ({"limit": 10}, {"limit": 10, "order": "asc"}, {"purpose": "batch"}):
         a = await first.get(FILES, params=params)
@@ -158,7 +158,7 @@ async def test_decorations_are_deterministic_per_request(make_client: MakeClient
 )
 async def test_model_field_names_by_version(
     make_client: MakeClient, bifrost: str, present: tuple[str, ...], absent: tuple[str, ...]
-):
+) -> None:
     bodies = await _many(make_client(files=30, bifrost=bifrost, list_cache_debug=True), 40)
     cached = [b["extra_fields"] for b in bodies if "cache_debug" in b["extra_fields"]]
     assert cached
@@ -172,7 +172,7 @@ async def test_model_field_names_by_version(
 )
 async def test_updated_at_in_15_lists_only(
     make_client: MakeClient, bifrost: str, has_updated_at: bool
-):
+) -> None:
     client = make_client(bifrost=bifrost)
     data = (await client.get(FILES, params={"limit": 50})).json()["data"]
     assert all(("updated_at" in item) is has_updated_at for item in data)
@@ -188,7 +188,7 @@ async def test_updated_at_in_15_lists_only(
     assert {k: v for k, v in one.items() if k in listed[one["id"]]} == listed[one["id"]]
 
 
-async def test_file_objects_are_realistic(make_client: MakeClient, bifrost: str):
+async def test_file_objects_are_realistic(make_client: MakeClient, bifrost: str) -> None:
     data = (await make_client().get(FILES)).json()["data"]
     assert all(re.fullmatch(r"file-[0-9A-Za-z]{24}", item["id"]) for item in data)
     statuses = Counter(item["status"] for item in data)
@@ -215,7 +215,7 @@ async def test_file_objects_are_realistic(make_client: MakeClient, bifrost: str)
 
 async def test_error_event_ids_are_uuids_new_for_each_error_same_in_each_run(
     make_client: MakeClient,
-):
+) -> None:
     runs = []
     for _ in range(2):
         client = make_client()
@@ -227,7 +227,7 @@ async def test_error_event_ids_are_uuids_new_for_each_error_same_in_each_run(
     assert runs[0] == runs[1], "a fresh demo gives the same ids in the same order"
 
 
-async def test_added_latency_is_applied_and_reported(make_client: MakeClient):
+async def test_added_latency_is_applied_and_reported(make_client: MakeClient) -> None:
     client = make_client(latency_ms=150)
     started = time.perf_counter()
     response = await client.get(FILES, params={"limit": 1})

@@ -48,7 +48,7 @@ async def _all(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]
 # -- paging and its errors -------------------------------------------------------------------
 
 
-async def test_default_page_and_envelope(logs: httpx.AsyncClient):
+async def test_default_page_and_envelope(logs: httpx.AsyncClient) -> None:
     body = await _page(logs)
     assert set(body) == {"logs", "pagination", "stats", "has_logs"}
     assert body["pagination"] == {
@@ -68,7 +68,7 @@ async def test_default_page_and_envelope(logs: httpx.AsyncClient):
     assert times == sorted(times, reverse=True)
 
 
-async def test_offsets_walk_every_entry_once_in_order(logs: httpx.AsyncClient):
+async def test_offsets_walk_every_entry_once_in_order(logs: httpx.AsyncClient) -> None:
     rows = await _all(logs, order="asc")
     assert len(rows) == REQUESTS
     assert len({row["id"] for row in rows}) == REQUESTS
@@ -89,7 +89,7 @@ async def test_offsets_walk_every_entry_once_in_order(logs: httpx.AsyncClient):
 )
 async def test_bad_limit_and_offset_are_400(
     logs: httpx.AsyncClient, params: dict[str, Any], message: str
-):
+) -> None:
     for path in (LOGS, f"{LOGS}/stats"):
         response = await logs.get(path, params=params)
         assert response.status_code == 400
@@ -102,7 +102,7 @@ async def test_bad_limit_and_offset_are_400(
         assert response.text.endswith("\n")
 
 
-async def test_lenient_parameters_are_ignored(logs: httpx.AsyncClient):
+async def test_lenient_parameters_are_ignored(logs: httpx.AsyncClient) -> None:
     body = await _page(
         logs,
         limit="ten",
@@ -125,7 +125,7 @@ async def test_lenient_parameters_are_ignored(logs: httpx.AsyncClient):
     assert len(first["logs"]) == 1000
 
 
-async def test_only_the_first_occurrence_of_a_key_counts(logs: httpx.AsyncClient):
+async def test_only_the_first_occurrence_of_a_key_counts(logs: httpx.AsyncClient) -> None:
     response = await logs.get(LOGS, params=[("providers", "groq"), ("providers", "openai")])
     assert {row["provider"] for row in response.json()["logs"]} == {"groq"}
 
@@ -133,7 +133,7 @@ async def test_only_the_first_occurrence_of_a_key_counts(logs: httpx.AsyncClient
 # -- list rows and the whole entry --------------------------------------------------------------
 
 
-async def test_list_rows_are_trimmed_and_the_detail_is_whole(logs: httpx.AsyncClient):
+async def test_list_rows_are_trimmed_and_the_detail_is_whole(logs: httpx.AsyncClient) -> None:
     rows = (await _page(logs, limit=300))["logs"]
     for row in rows:
         assert row["raw_request"] == "" and row["raw_response"] == ""
@@ -153,14 +153,14 @@ async def test_list_rows_are_trimmed_and_the_detail_is_whole(logs: httpx.AsyncCl
     assert details["status_code"] >= 400 and details["error"]["message"]
 
 
-async def test_unknown_log_id_is_404(logs: httpx.AsyncClient):
+async def test_unknown_log_id_is_404(logs: httpx.AsyncClient) -> None:
     for log_id in ("nope", "00000000-0000-4000-8000-000000000000"):
         response = await logs.get(f"{LOGS}/{log_id}")
         assert response.status_code == 404
         assert response.json()["error"] == {"message": "log not found"}
 
 
-async def test_cache_debug_follows_the_gateway(logs: httpx.AsyncClient):
+async def test_cache_debug_follows_the_gateway(logs: httpx.AsyncClient) -> None:
     rows = await _all(logs)
     kinds: Counter[str] = Counter()
     for row in rows:
@@ -199,7 +199,7 @@ async def test_cache_debug_follows_the_gateway(logs: httpx.AsyncClient):
     assert close > len(similarities) / 3, "similarity clusters just above the threshold"
 
 
-async def test_the_same_wording_hits_the_same_cache_entry(logs: httpx.AsyncClient):
+async def test_the_same_wording_hits_the_same_cache_entry(logs: httpx.AsyncClient) -> None:
     rows = await _all(logs, cache_hit_types="direct")
     by_prompt: dict[tuple[str, str], set[str]] = {}
     for row in rows:
@@ -209,7 +209,7 @@ async def test_the_same_wording_hits_the_same_cache_entry(logs: httpx.AsyncClien
     assert any(count > 1 for count in Counter(r["content_summary"] for r in rows).values())
 
 
-async def test_the_same_config_gives_the_same_log(make_client: MakeClient):
+async def test_the_same_config_gives_the_same_log(make_client: MakeClient) -> None:
     first = await _page(make_client(requests=500), limit=20)
     second = await _page(make_client(requests=500), limit=20)
     other = await _page(make_client(requests=500, seed=8), limit=20)
@@ -260,7 +260,7 @@ FILTERS: list[tuple[dict[str, Any], Any]] = [
 @pytest.mark.parametrize(("params", "holds"), FILTERS, ids=[str(p) for p, _ in FILTERS])
 async def test_each_filter_matches_exactly_its_rows(
     logs: httpx.AsyncClient, params: dict[str, Any], holds: Any
-):
+) -> None:
     every = await _all(logs)
     expected = [row["id"] for row in every if holds(row)]
     found = await _all(logs, **params)
@@ -284,13 +284,13 @@ async def test_each_filter_matches_exactly_its_rows(
 )
 async def test_filters_on_values_no_entry_has_match_nothing(
     logs: httpx.AsyncClient, params: dict[str, Any]
-):
+) -> None:
     body = await _page(logs, **params)
     assert body["logs"] == [] and body["pagination"]["total_count"] == 0
     assert body["has_logs"] is True
 
 
-async def test_time_window_and_period(logs: httpx.AsyncClient):
+async def test_time_window_and_period(logs: httpx.AsyncClient) -> None:
     every = await _all(logs)
     middle = every[len(every) // 2]["timestamp"]
     late = every[len(every) // 4]["timestamp"]
@@ -308,7 +308,7 @@ async def test_time_window_and_period(logs: httpx.AsyncClient):
     assert month["pagination"]["total_count"] == REQUESTS
 
 
-async def test_request_id_finds_one_entry_whatever_the_time(logs: httpx.AsyncClient):
+async def test_request_id_finds_one_entry_whatever_the_time(logs: httpx.AsyncClient) -> None:
     row = (await _page(logs, order="asc", limit=1))["logs"][0]
     body = await _page(logs, request_id=row["id"], period="1h")
     assert [r["id"] for r in body["logs"]] == [row["id"]]
@@ -316,7 +316,7 @@ async def test_request_id_finds_one_entry_whatever_the_time(logs: httpx.AsyncCli
 
 @pytest.mark.parametrize("sort_by", ["latency", "tokens", "cost"])
 @pytest.mark.parametrize("order", ["asc", "desc"])
-async def test_sorts(logs: httpx.AsyncClient, sort_by: str, order: str):
+async def test_sorts(logs: httpx.AsyncClient, sort_by: str, order: str) -> None:
     rows = await _all(logs, sort_by=sort_by, order=order, status="success")
 
     def value(row: dict[str, Any]) -> float:
@@ -334,7 +334,7 @@ async def test_sorts(logs: httpx.AsyncClient, sort_by: str, order: str):
 # -- stats ------------------------------------------------------------------------------------
 
 
-async def test_stats_add_up(logs: httpx.AsyncClient):
+async def test_stats_add_up(logs: httpx.AsyncClient) -> None:
     every = await _all(logs, providers="anthropic")
     stats = (await logs.get(f"{LOGS}/stats", params={"providers": "anthropic"})).json()
     terminal = [r for r in every if r["status"] != "processing"]
@@ -356,7 +356,7 @@ async def test_stats_add_up(logs: httpx.AsyncClient):
 
 async def test_stats_omit_hit_counts_when_no_entry_went_through_the_cache(
     logs: httpx.AsyncClient,
-):
+) -> None:
     stats = (await logs.get(f"{LOGS}/stats", params={"stop_reasons": "tool_calls"})).json()
     assert stats["total_requests"] > 0
     assert "direct_cache_hits" not in stats and "semantic_cache_hits" not in stats
@@ -364,7 +364,7 @@ async def test_stats_omit_hit_counts_when_no_entry_went_through_the_cache(
     assert empty["total_requests"] == 0 and "cache_hit_rate_total_requests" not in empty
 
 
-async def test_stats_compare_to_the_previous_period(logs: httpx.AsyncClient):
+async def test_stats_compare_to_the_previous_period(logs: httpx.AsyncClient) -> None:
     asked = {"period": "7d", "compare_to_previous": "true"}
     stats = (await logs.get(f"{LOGS}/stats", params=asked)).json()
     assert stats["has_previous_period"] is True
@@ -382,7 +382,7 @@ async def test_stats_compare_to_the_previous_period(logs: httpx.AsyncClient):
 # -- filterdata --------------------------------------------------------------------------------
 
 
-async def test_filterdata(logs: httpx.AsyncClient):
+async def test_filterdata(logs: httpx.AsyncClient) -> None:
     every = (await logs.get(f"{LOGS}/filterdata")).json()
     assert "gpt-4o-mini" in every["models"]
     assert every["aliases"] is None
@@ -404,7 +404,7 @@ def _basic(user: str, password: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("auth", ["admin", "vk+admin"])
-async def test_admin_auth_guards_the_log(make_client: MakeClient, auth: str):
+async def test_admin_auth_guards_the_log(make_client: MakeClient, auth: str) -> None:
     client = make_client(auth=auth, requests=100)
     vk = DemoConfig().virtual_key
     for headers in (
@@ -439,12 +439,12 @@ async def test_admin_auth_guards_the_log(make_client: MakeClient, auth: str):
 
 
 @pytest.mark.parametrize("auth", ["open", "vk"])
-async def test_without_admin_auth_the_log_is_open(make_client: MakeClient, auth: str):
+async def test_without_admin_auth_the_log_is_open(make_client: MakeClient, auth: str) -> None:
     response = await make_client(auth=auth, requests=10).get(LOGS)
     assert response.status_code == 200
 
 
-async def test_a_gateway_without_logging(make_client: MakeClient):
+async def test_a_gateway_without_logging(make_client: MakeClient) -> None:
     client = make_client(logging=False)
     for path in (LOGS, f"{LOGS}/stats", f"{LOGS}/filterdata", f"{LOGS}/abc"):
         response = await client.get(path)

@@ -17,7 +17,7 @@ MakeClient = Any
 FILES = "/openai/v1/files"
 
 
-def test_public_interface():
+def test_public_interface() -> None:
     assert demo.__all__ == sorted(demo.__all__) == ["DemoConfig", "create_app", "serve"]
     assert isinstance(create_app(), Starlette)
     assert isinstance(create_app(DemoConfig(files=3)), Starlette)
@@ -39,7 +39,7 @@ def test_public_interface():
     assert defaults["content_delay_ms"] == 0
 
 
-def test_the_demo_imports_neither_textual_nor_httpx():
+def test_the_demo_imports_neither_textual_nor_httpx() -> None:
     package = Path(demo.__file__).parent
     for source in package.glob("*.py"):
         tree = ast.parse(source.read_text())
@@ -54,7 +54,7 @@ def test_the_demo_imports_neither_textual_nor_httpx():
                 assert root not in ("textual", "httpx"), f"{source.name} imports {name}"
 
 
-async def test_bad_order_is_an_upstream_400(make_client: MakeClient):
+async def test_bad_order_is_an_upstream_400(make_client: MakeClient) -> None:
     response = await make_client().get(FILES, params={"order": "sideways"})
     assert response.status_code == 400
     body = response.json()
@@ -66,7 +66,7 @@ async def test_bad_order_is_an_upstream_400(make_client: MakeClient):
 @pytest.mark.parametrize(("path", "status"), [(FILES, 500), ("/v1/files", 400)])
 async def test_non_integer_limit_is_a_gateway_error(
     make_client: MakeClient, path: str, status: int
-):
+) -> None:
     response = await make_client().get(path, params={"limit": "ten", "provider": "openai"})
     assert response.status_code == status
     assert response.json()["error"]["param"] == "limit"
@@ -74,7 +74,7 @@ async def test_non_integer_limit_is_a_gateway_error(
 
 @pytest.mark.bifrost("2.2")
 @pytest.mark.parametrize("path", [FILES, "/v1/files"])
-async def test_22_ignores_a_non_integer_limit(make_client: MakeClient, path: str):
+async def test_22_ignores_a_non_integer_limit(make_client: MakeClient, path: str) -> None:
     client = make_client(files=30)
     ignored = await client.get(path, params={"limit": "ten", "provider": "openai"})
     unset = await client.get(path, params={"provider": "openai"})
@@ -83,7 +83,7 @@ async def test_22_ignores_a_non_integer_limit(make_client: MakeClient, path: str
 
 
 @pytest.mark.bifrost("1.4", "1.5")
-async def test_suffix_range_returns_the_tail(make_client: MakeClient):
+async def test_suffix_range_returns_the_tail(make_client: MakeClient) -> None:
     client = make_client()
     item = (await client.get(FILES, params={"limit": 1})).json()["data"][0]
     whole = await client.get(f"{FILES}/{item['id']}/content", headers={"range": "bytes=0-"})
@@ -94,7 +94,7 @@ async def test_suffix_range_returns_the_tail(make_client: MakeClient):
 
 
 @pytest.mark.bifrost("2.2")
-async def test_22_content_ignores_range_and_sends_everything(make_client: MakeClient):
+async def test_22_content_ignores_range_and_sends_everything(make_client: MakeClient) -> None:
     client = make_client()
     item = (await client.get(FILES, params={"limit": 1})).json()["data"][0]
     whole = await client.get(f"{FILES}/{item['id']}/content")
@@ -104,7 +104,7 @@ async def test_22_content_ignores_range_and_sends_everything(make_client: MakeCl
     assert tail.content == whole.content and len(whole.content) == item["bytes"]
 
 
-async def test_content_delay_holds_back_the_first_byte(make_client: MakeClient):
+async def test_content_delay_holds_back_the_first_byte(make_client: MakeClient) -> None:
     # The body is not started before the delay ends: the response start waits on it too,
     # since the first chunk is what is held back. Measured against a loop clock, no wall time.
     import asyncio

@@ -5,30 +5,34 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, TypeAlias
 
 import pytest
 
 from mpilot_tui.demo.data import PURPOSES
 
 FILES = "/openai/v1/files"
-MakeClient = Walk = Any
+MakeClient: TypeAlias = Any
+Walk: TypeAlias = Any
 
 
-def _ids(pages: list[dict]) -> list[str]:
+def _ids(pages: list[dict[str, Any]]) -> list[str]:
     return [item["id"] for body in pages for item in body["data"]]
 
 
-def _cursor(value: str) -> dict:
-    return json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+def _cursor(value: str) -> dict[str, Any]:
+    cursor: dict[str, Any] = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    return cursor
 
 
-def _encode(value: dict) -> str:
+def _encode(value: object) -> str:
     raw = json.dumps(value, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-async def test_single_key_walk_returns_exactly_all_files(make_client: MakeClient, walk: Walk):
+async def test_single_key_walk_returns_exactly_all_files(
+    make_client: MakeClient, walk: Walk
+) -> None:
     pages = await walk(make_client(), FILES, {"limit": 100})
     ids = _ids(pages)
     assert len(ids) == 1200
@@ -47,7 +51,7 @@ async def test_single_key_walk_returns_exactly_all_files(make_client: MakeClient
 )
 async def test_serial_paging_across_keys_is_exact(
     make_client: MakeClient, walk: Walk, files: int, keys: int, limit: int
-):
+) -> None:
     pages = await walk(make_client(files=files, keys=keys), FILES, {"limit": limit})
     ids = _ids(pages)
     assert len(ids) == files
@@ -61,7 +65,7 @@ async def test_serial_paging_across_keys_is_exact(
 
 async def test_exactly_exhausted_key_gives_an_empty_page_with_has_more(
     make_client: MakeClient, walk: Walk
-):
+) -> None:
     # 1200 files over 3 keys = 400 per key: every key ends exactly on a page boundary.
     pages = await walk(make_client(files=1200, keys=3), FILES, {"limit": 100})
     empty_but_more = [body for body in pages if not body["data"] and body.get("has_more")]
@@ -69,7 +73,7 @@ async def test_exactly_exhausted_key_gives_an_empty_page_with_has_more(
     assert sum(len(body["data"]) for body in pages) == 1200
 
 
-async def test_order_asc_and_desc_are_consistent(make_client: MakeClient, walk: Walk):
+async def test_order_asc_and_desc_are_consistent(make_client: MakeClient, walk: Walk) -> None:
     client = make_client(files=300)
     asc = [i for b in await walk(client, FILES, {"limit": 70, "order": "asc"}) for i in b["data"]]
     desc = [i for b in await walk(client, FILES, {"limit": 70, "order": "desc"}) for i in b["data"]]
@@ -81,7 +85,7 @@ async def test_order_asc_and_desc_are_consistent(make_client: MakeClient, walk: 
     assert default == desc, "order defaults to desc"
 
 
-async def test_purpose_filter_partitions_the_files(make_client: MakeClient, walk: Walk):
+async def test_purpose_filter_partitions_the_files(make_client: MakeClient, walk: Walk) -> None:
     client = make_client(files=600)
     everything = [i for b in await walk(client, FILES, {"limit": 1000}) for i in b["data"]]
     expected = Counter(item["purpose"] for item in everything)
@@ -97,7 +101,7 @@ async def test_purpose_filter_partitions_the_files(make_client: MakeClient, walk
     assert total == 600
 
 
-async def test_unknown_purpose_is_an_empty_last_page(make_client: MakeClient):
+async def test_unknown_purpose_is_an_empty_last_page(make_client: MakeClient) -> None:
     response = await make_client().get(FILES, params={"purpose": "no-such-purpose"})
     assert response.status_code == 200
     body = response.json()
@@ -107,7 +111,7 @@ async def test_unknown_purpose_is_an_empty_last_page(make_client: MakeClient):
 
 async def test_cursor_is_opaque_base64url_of_key_and_upstream_cursor(
     make_client: MakeClient, bifrost: str
-):
+) -> None:
     body = (await make_client().get(FILES, params={"limit": 5})).json()
     cursor = body["after"]
     assert "+" not in cursor and "/" not in cursor
@@ -120,7 +124,7 @@ async def test_cursor_is_opaque_base64url_of_key_and_upstream_cursor(
 
 
 @pytest.mark.parametrize("bifrost", ["1.5", "2.2"])
-async def test_raw_file_id_as_after_works_from_15_with_one_key(make_client: MakeClient):
+async def test_raw_file_id_as_after_works_from_15_with_one_key(make_client: MakeClient) -> None:
     client = make_client(keys=1)
     first = (await client.get(FILES, params={"limit": 5})).json()
     by_cursor = (await client.get(FILES, params={"limit": 5, "after": first["after"]})).json()
@@ -133,7 +137,7 @@ async def test_raw_file_id_as_after_works_from_15_with_one_key(make_client: Make
 @pytest.mark.parametrize(("bifrost", "keys"), [("1.4", 1), ("1.5", 3), ("1.4", 2), ("2.2", 3)])
 async def test_raw_file_id_as_after_is_refused_otherwise(
     make_client: MakeClient, bifrost: str, keys: int
-):
+) -> None:
     client = make_client(bifrost=bifrost, keys=keys)
     first = (await client.get(FILES, params={"limit": 5})).json()
     response = await client.get(FILES, params={"limit": 5, "after": first["data"][-1]["id"]})
@@ -158,7 +162,7 @@ async def test_raw_file_id_as_after_is_refused_otherwise(
 )
 async def test_garbage_cursor_is_invalid_pagination_cursor(
     make_client: MakeClient, bifrost: str, after: str
-):
+) -> None:
     client = make_client(keys=1)
     for path in (FILES, "/v1/files"):
         response = await client.get(path, params={"after": after, "provider": "openai"})
@@ -168,7 +172,7 @@ async def test_garbage_cursor_is_invalid_pagination_cursor(
         assert response.status_code == (native_status if path == "/v1/files" else 500)
 
 
-async def test_key_index_past_the_end(make_client: MakeClient, bifrost: str):
+async def test_key_index_past_the_end(make_client: MakeClient, bifrost: str) -> None:
     # 2.x: 200 with an empty list and no has_more; 1.x: invalid pagination cursor.
     response = await make_client(keys=2).get(
         FILES, params={"after": _encode({"v": 1, "i": 7, "c": ""})}
@@ -182,7 +186,7 @@ async def test_key_index_past_the_end(make_client: MakeClient, bifrost: str):
         assert response.json()["error"]["message"] == "invalid pagination cursor"
 
 
-async def test_cursor_of_another_provider_is_refused(make_client: MakeClient):
+async def test_cursor_of_another_provider_is_refused(make_client: MakeClient) -> None:
     client = make_client()
     openai = (await client.get(FILES, params={"limit": 3})).json()
     response = await client.get(FILES, params={"provider": "azure", "after": openai["after"]})
@@ -190,19 +194,23 @@ async def test_cursor_of_another_provider_is_refused(make_client: MakeClient):
     assert response.json()["error"]["message"] == "invalid pagination cursor"
 
 
-async def test_default_limit_is_the_upstream_default(make_client: MakeClient):
+async def test_default_limit_is_the_upstream_default(make_client: MakeClient) -> None:
     body = (await make_client(files=1200).get(FILES)).json()
     assert len(body["data"]) == 1200
     assert "has_more" not in body
 
 
 @pytest.mark.parametrize("limit", ["0", "-5"])
-async def test_non_positive_limit_means_the_upstream_default(make_client: MakeClient, limit: str):
+async def test_non_positive_limit_means_the_upstream_default(
+    make_client: MakeClient, limit: str
+) -> None:
     body = (await make_client(files=50).get(FILES, params={"limit": limit})).json()
     assert len(body["data"]) == 50
 
 
-async def test_file_limit_above_upstream_maximum_is_an_upstream_400(make_client: MakeClient):
+async def test_file_limit_above_upstream_maximum_is_an_upstream_400(
+    make_client: MakeClient,
+) -> None:
     response = await make_client().get(FILES, params={"limit": 20000})
     assert response.status_code == 400
     body = response.json()
@@ -210,7 +218,7 @@ async def test_file_limit_above_upstream_maximum_is_an_upstream_400(make_client:
     assert "raw_response" in body["extra_fields"]
 
 
-async def test_million_files_first_page_works(make_client: MakeClient):
+async def test_million_files_first_page_works(make_client: MakeClient) -> None:
     client = make_client(files=1_000_000, keys=2)
     body = (await client.get(FILES, params={"limit": 50})).json()
     assert len(body["data"]) == 50
@@ -222,7 +230,7 @@ async def test_million_files_first_page_works(make_client: MakeClient):
     assert [item["purpose"] for item in filtered["data"]] == ["evals"] * 20
 
 
-async def test_data_is_deterministic_across_instances(make_client: MakeClient):
+async def test_data_is_deterministic_across_instances(make_client: MakeClient) -> None:
     first = await make_client(seed=11).get(FILES, params={"limit": 20})
     second = await make_client(seed=11).get(FILES, params={"limit": 20})
     other_seed = await make_client(seed=12).get(FILES, params={"limit": 20})

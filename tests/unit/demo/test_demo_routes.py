@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeAlias
 
 import httpx
 import pytest
@@ -14,7 +14,8 @@ from mpilot_tui.demo.config import DEFAULT_CUSTOM_PROVIDERS, DEFAULT_PROVIDERS, 
 from mpilot_tui.demo.containers import ContainerStore
 
 FILES = "/openai/v1/files"
-MakeClient = Walk = Any
+MakeClient: TypeAlias = Any
+Walk: TypeAlias = Any
 
 
 async def _first_container(client: httpx.AsyncClient, provider: str = "openai") -> str:
@@ -55,10 +56,12 @@ def _assert_no_provider(response: httpx.Response, bifrost: str) -> None:
     }
 
 
-def _assert_error(response: httpx.Response, status: int, message: str | None = None) -> dict:
+def _assert_error(
+    response: httpx.Response, status: int, message: str | None = None
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status_code"] == status
     assert "is_bifrost_error" in body
     assert body["error"]["event_id"] == body["event_id"]
@@ -70,7 +73,7 @@ def _assert_error(response: httpx.Response, status: int, message: str | None = N
 # -- provider selection --------------------------------------------------------------------
 
 
-async def test_provider_defaults_to_openai_and_selects(client: httpx.AsyncClient):
+async def test_provider_defaults_to_openai_and_selects(client: httpx.AsyncClient) -> None:
     default = (await client.get(FILES, params={"limit": 5})).json()
     openai = (await client.get(FILES, params={"limit": 5, "provider": "openai"})).json()
     azure = (await client.get(FILES, params={"limit": 5, "provider": "azure"})).json()
@@ -83,13 +86,13 @@ async def test_provider_defaults_to_openai_and_selects(client: httpx.AsyncClient
 @pytest.mark.parametrize("provider", sorted(FILE_PROVIDERS | set(DEFAULT_CUSTOM_PROVIDERS)))
 async def test_every_file_provider_holds_exactly_the_configured_count(
     make_client: MakeClient, walk: Walk, provider: str
-):
+) -> None:
     pages = await walk(make_client(files=150, keys=2), FILES, {"provider": provider, "limit": 40})
     ids = [item["id"] for body in pages for item in body["data"]]
     assert len(ids) == len(set(ids)) == 150
 
 
-async def test_openai_files_alias_without_v1(client: httpx.AsyncClient):
+async def test_openai_files_alias_without_v1(client: httpx.AsyncClient) -> None:
     v1 = await client.get("/openai/v1/files", params={"limit": 3})
     alias = await client.get("/openai/files", params={"limit": 3})
     assert alias.status_code == 200
@@ -98,7 +101,7 @@ async def test_openai_files_alias_without_v1(client: httpx.AsyncClient):
 
 async def test_standard_provider_without_file_support_is_500_unsupported(
     client: httpx.AsyncClient,
-):
+) -> None:
     assert "groq" in DEFAULT_PROVIDERS
     body = _assert_error(await client.get(FILES, params={"provider": "groq"}), 500)
     assert body["error"]["code"] == "unsupported_operation"
@@ -107,14 +110,16 @@ async def test_standard_provider_without_file_support_is_500_unsupported(
 
 
 @pytest.mark.parametrize("provider", ["no-such-provider", "mistral"])
-async def test_unconfigured_provider_is_500_not_found(client: httpx.AsyncClient, provider: str):
+async def test_unconfigured_provider_is_500_not_found(
+    client: httpx.AsyncClient, provider: str
+) -> None:
     assert provider not in DEFAULT_PROVIDERS
     response = await client.get(FILES, params={"provider": provider})
     body = _assert_error(response, 500, "failed to get config for provider: not found")
     assert "code" not in body["error"]
 
 
-async def test_native_file_route_requires_provider(client: httpx.AsyncClient, bifrost: str):
+async def test_native_file_route_requires_provider(client: httpx.AsyncClient, bifrost: str) -> None:
     _assert_no_provider(await client.get("/v1/files"), bifrost)
     ok = await client.get("/v1/files", params={"provider": "anthropic", "limit": 2})
     assert ok.status_code == 200 and len(ok.json()["data"]) == 2
@@ -127,7 +132,7 @@ async def test_native_file_route_requires_provider(client: httpx.AsyncClient, bi
         _assert_no_provider(by_header, bifrost)
 
 
-async def test_azure_sdk_routes_and_user_agent(client: httpx.AsyncClient, bifrost: str):
+async def test_azure_sdk_routes_and_user_agent(client: httpx.AsyncClient, bifrost: str) -> None:
     azure = (await client.get(FILES, params={"provider": "azure", "limit": 3})).json()["data"]
     sdk = await client.get(
         "/openai/openai/files",
@@ -140,7 +145,7 @@ async def test_azure_sdk_routes_and_user_agent(client: httpx.AsyncClient, bifros
         assert sdk.headers["content-type"].startswith("text/html")
 
 
-async def test_all_standard_providers_known_to_the_client_are_25(client: httpx.AsyncClient):
+async def test_all_standard_providers_known_to_the_client_are_25(client: httpx.AsyncClient) -> None:
     # 2.x grew the 1.x list of 23 by sarvam and databricks (gateway-api.md section 0).
     assert len(STANDARD_PROVIDERS) == 25
     for provider in ("cohere", "vertex", "xai"):
@@ -153,7 +158,7 @@ async def test_all_standard_providers_known_to_the_client_are_25(client: httpx.A
 
 async def test_native_container_files_route_requires_provider(
     client: httpx.AsyncClient, bifrost: str
-):
+) -> None:
     container = await _first_container(client)
     response = await client.get(f"/v1/containers/{container}/files")
     _assert_no_provider(response, bifrost)
@@ -161,7 +166,7 @@ async def test_native_container_files_route_requires_provider(
 
 async def test_container_answers_carry_raw_request_and_response_on_22(
     client: httpx.AsyncClient, bifrost: str
-):
+) -> None:
     container = await _first_container(client)
     paths = ["/openai/v1/containers", f"/v1/containers/{container}?provider=openai",
              f"/openai/v1/containers/{container}/files"]  # fmt: skip
@@ -179,7 +184,7 @@ async def test_container_answers_carry_raw_request_and_response_on_22(
 
 async def test_container_files_walk_is_exact_with_first_and_last_ids(
     client: httpx.AsyncClient, walk: Walk
-):
+) -> None:
     container = await _first_container(client)
     pages = await walk(
         client, f"/v1/containers/{container}/files", {"provider": "openai", "limit": 7}
@@ -198,7 +203,7 @@ async def test_container_files_walk_is_exact_with_first_and_last_ids(
     assert {i["source"] for i in items} <= {"user", "assistant", "user_upload", "copied"}
 
 
-async def test_openai_container_route_defaults_to_openai(client: httpx.AsyncClient):
+async def test_openai_container_route_defaults_to_openai(client: httpx.AsyncClient) -> None:
     container = await _first_container(client)
     native = await client.get(f"/v1/containers/{container}/files", params={"provider": "openai"})
     openai = await client.get(f"/openai/v1/containers/{container}/files")
@@ -206,14 +211,14 @@ async def test_openai_container_route_defaults_to_openai(client: httpx.AsyncClie
     assert openai.json()["data"] == native.json()["data"]
 
 
-async def test_azure_has_container_files(client: httpx.AsyncClient):
+async def test_azure_has_container_files(client: httpx.AsyncClient) -> None:
     container = await _first_container(client, "azure")
     response = await client.get(f"/v1/containers/{container}/files", params={"provider": "azure"})
     assert response.status_code == 200
     assert len(response.json()["data"]) == 20  # the upstream default page size
 
 
-async def test_container_files_unsupported_for_anthropic(client: httpx.AsyncClient):
+async def test_container_files_unsupported_for_anthropic(client: httpx.AsyncClient) -> None:
     container = await _first_container(client)
     response = await client.get(
         f"/openai/v1/containers/{container}/files", params={"provider": "anthropic"}
@@ -224,7 +229,9 @@ async def test_container_files_unsupported_for_anthropic(client: httpx.AsyncClie
 
 
 @pytest.mark.parametrize("limit", [101, 500])
-async def test_container_limit_above_100_is_an_upstream_400(client: httpx.AsyncClient, limit: int):
+async def test_container_limit_above_100_is_an_upstream_400(
+    client: httpx.AsyncClient, limit: int
+) -> None:
     container = await _first_container(client)
     response = await client.get(
         f"/v1/containers/{container}/files", params={"provider": "openai", "limit": limit}
@@ -240,7 +247,9 @@ async def test_container_limit_above_100_is_an_upstream_400(client: httpx.AsyncC
     assert ok.status_code == 200 and len(ok.json()["data"]) == 40
 
 
-async def test_unknown_container_is_an_upstream_404_with_raw_response(client: httpx.AsyncClient):
+async def test_unknown_container_is_an_upstream_404_with_raw_response(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/v1/containers/cntr_nope/files", params={"provider": "openai"})
     body = _assert_error(response, 404)
     assert "cntr_nope" in body["extra_fields"]["raw_response"]["error"]["message"]
@@ -251,7 +260,9 @@ async def test_unknown_container_is_an_upstream_404_with_raw_response(client: ht
     assert azure.status_code == 404
 
 
-async def test_container_list_is_openai_only(make_client: MakeClient, walk: Walk, bifrost: str):
+async def test_container_list_is_openai_only(
+    make_client: MakeClient, walk: Walk, bifrost: str
+) -> None:
     client = make_client(containers=5, keys=2)
     pages = await walk(client, "/v1/containers", {"provider": "openai", "limit": 2})
     containers = [item for body in pages for item in body["data"]]
@@ -269,7 +280,7 @@ async def test_container_list_is_openai_only(make_client: MakeClient, walk: Walk
     _assert_no_provider(await client.get("/v1/containers"), bifrost)
 
 
-async def test_container_retrieve_and_container_file_retrieve(client: httpx.AsyncClient):
+async def test_container_retrieve_and_container_file_retrieve(client: httpx.AsyncClient) -> None:
     container = await _first_container(client)
     retrieved = (await client.get(f"/openai/v1/containers/{container}")).json()
     assert retrieved["id"] == container
@@ -287,13 +298,13 @@ async def test_container_retrieve_and_container_file_retrieve(client: httpx.Asyn
 # -- retrieve and content --------------------------------------------------------------------
 
 
-async def _find(client: httpx.AsyncClient, suffix: str, provider: str = "openai") -> dict:
+async def _find(client: httpx.AsyncClient, suffix: str, provider: str = "openai") -> dict[str, Any]:
     body = (await client.get(FILES, params={"provider": provider})).json()
     candidates = [i for i in body["data"] if i["filename"].endswith(suffix)]
     return min(candidates, key=lambda item: item["bytes"])
 
 
-async def test_file_retrieve_matches_the_list(client: httpx.AsyncClient, bifrost: str):
+async def test_file_retrieve_matches_the_list(client: httpx.AsyncClient, bifrost: str) -> None:
     item = (await client.get(FILES, params={"limit": 10})).json()["data"][7]
     response = await client.get(f"{FILES}/{item['id']}")
     body = response.json()
@@ -307,7 +318,9 @@ async def test_file_retrieve_matches_the_list(client: httpx.AsyncClient, bifrost
     assert "raw_response" in _assert_error(missing, 404)["extra_fields"]
 
 
-async def test_jsonl_content_is_json_lines_of_the_advertised_size(client: httpx.AsyncClient):
+async def test_jsonl_content_is_json_lines_of_the_advertised_size(
+    client: httpx.AsyncClient,
+) -> None:
     item = await _find(client, ".jsonl")
     response = await client.get(f"{FILES}/{item['id']}/content")
     assert response.status_code == 200
@@ -329,7 +342,7 @@ async def test_jsonl_content_is_json_lines_of_the_advertised_size(client: httpx.
 )
 async def test_content_types_and_ranges(
     client: httpx.AsyncClient, bifrost: str, suffix: str, content_type: str, magic: bytes
-):
+) -> None:
     item = await _find(client, suffix)
     response = await client.get(f"{FILES}/{item['id']}/content", headers={"range": "bytes=0-1023"})
     if bifrost == "2.2":  # 2.x ignores Range: 200, the whole body
@@ -348,7 +361,7 @@ async def test_content_types_and_ranges(
     assert len(response.content) == min(1024, item["bytes"])
 
 
-async def test_replicate_files_have_no_content(client: httpx.AsyncClient):
+async def test_replicate_files_have_no_content(client: httpx.AsyncClient) -> None:
     item = (await client.get(FILES, params={"provider": "replicate", "limit": 1})).json()["data"][0]
     retrieved = await client.get(f"{FILES}/{item['id']}", params={"provider": "replicate"})
     assert retrieved.status_code == 200
@@ -356,7 +369,7 @@ async def test_replicate_files_have_no_content(client: httpx.AsyncClient):
     assert _assert_error(content, 500)["error"]["code"] == "unsupported_operation"
 
 
-async def test_container_file_content(client: httpx.AsyncClient):
+async def test_container_file_content(client: httpx.AsyncClient) -> None:
     container = await _first_container(client)
     items = (await client.get(f"/openai/v1/containers/{container}/files?limit=100")).json()["data"]
     item = min(items, key=lambda i: i["bytes"])
@@ -369,19 +382,19 @@ async def test_container_file_content(client: httpx.AsyncClient):
 
 
 @pytest.mark.parametrize("path", ["/", "/v1/file", "/openai/v2/files", "/workspace/providers"])
-async def test_unknown_get_path_is_the_dashboard_html(client: httpx.AsyncClient, path: str):
+async def test_unknown_get_path_is_the_dashboard_html(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<html" in response.text
 
 
-async def test_unknown_non_get_is_not_a_success(client: httpx.AsyncClient):
+async def test_unknown_non_get_is_not_a_success(client: httpx.AsyncClient) -> None:
     response = await client.post("/no/such/path")
     assert response.status_code in (404, 405)
 
 
-async def test_health_and_version(make_client: MakeClient):
+async def test_health_and_version(make_client: MakeClient) -> None:
     for bifrost, version in (("1.5", "v1.5.1"), ("1.4", "v1.4.18"), ("2.2", "v2.2.5")):
         client = make_client(bifrost=bifrost, auth="admin")
         health = await client.get("/health")
@@ -398,7 +411,7 @@ async def test_health_and_version(make_client: MakeClient):
 
 async def test_api_providers_lists_the_configured_providers(
     client: httpx.AsyncClient, bifrost: str
-):
+) -> None:
     body = (await client.get("/api/providers")).json()
     names = [entry["name"] for entry in body["providers"]]
     configured = [*DEFAULT_PROVIDERS, *DEFAULT_CUSTOM_PROVIDERS]
@@ -415,7 +428,9 @@ async def test_api_providers_lists_the_configured_providers(
 
 
 @pytest.mark.parametrize("path", ["/favicon.ico", "/assets/index-3f2a.js", "/openai/v1/x.json"])
-async def test_dashboard_fallback_dotted_path_is_a_text_404(client: httpx.AsyncClient, path: str):
+async def test_dashboard_fallback_dotted_path_is_a_text_404(
+    client: httpx.AsyncClient, path: str
+) -> None:
     response = await client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/plain")

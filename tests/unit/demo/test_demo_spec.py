@@ -170,7 +170,7 @@ def _assert_list_declared(spec: Spec, body: dict[str, Any], schema: dict[str, An
         _assert_declared(spec, cache, spec.resolve(extra_schema)["properties"]["cache_debug"], "")
 
 
-def test_the_spec_knows_the_23_standard_providers():
+def test_the_spec_knows_the_23_standard_providers() -> None:
     # The spec is stale on this point: 2.x added sarvam and databricks (gateway-api.md 0).
     newer = ("sarvam", "databricks")
     expected = [name for name in STANDARD_PROVIDERS if name not in newer]
@@ -178,7 +178,7 @@ def test_the_spec_knows_the_23_standard_providers():
     assert set(newer) <= set(STANDARD_PROVIDERS)
 
 
-def test_the_allowances_are_needed():
+def test_the_allowances_are_needed() -> None:
     # If the spec catches up, these allowances (and this test) should go.
     file_item = _spec()["components"]["schemas"]["FileListResponse"]["properties"]["data"]
     assert "fine-tune-results" not in file_item["items"]["properties"]["purpose"]["enum"]
@@ -191,7 +191,7 @@ def test_the_allowances_are_needed():
 @pytest.mark.parametrize("provider", ["openai", "gemini", "acme-openai-eu"])
 async def test_file_list_pages_match_the_spec(
     make_client: MakeClient, spec: Spec, provider: str, list_cache_debug: bool
-):
+) -> None:
     client = make_client(files=300, keys=2, list_cache_debug=list_cache_debug)
     params: dict[str, Any] = {"limit": 37, "provider": provider}
     for path in ("/openai/v1/files", "/v1/files"):
@@ -206,7 +206,7 @@ async def test_file_list_pages_match_the_spec(
         params = {"limit": 37, "provider": provider}
 
 
-async def test_container_lists_match_the_spec(client: httpx.AsyncClient, spec: Spec):
+async def test_container_lists_match_the_spec(client: httpx.AsyncClient, spec: Spec) -> None:
     containers = (await client.get("/v1/containers", params={"provider": "openai"})).json()
     spec.validate(containers, "/v1/containers")
     spec.validate(containers, "/openai/v1/containers")
@@ -225,7 +225,7 @@ async def test_container_lists_match_the_spec(client: httpx.AsyncClient, spec: S
         spec.validate(follow.json(), path)
 
 
-async def test_retrieve_responses_match_the_spec(client: httpx.AsyncClient, spec: Spec):
+async def test_retrieve_responses_match_the_spec(client: httpx.AsyncClient, spec: Spec) -> None:
     item = (await client.get("/openai/v1/files", params={"limit": 1})).json()["data"][0]
     body = (await client.get(f"/openai/v1/files/{item['id']}")).json()
     spec.validate(body, "/openai/v1/files/{file_id}")
@@ -265,7 +265,7 @@ async def test_error_envelopes_match_the_spec(
     headers: dict[str, str],
     status: int,
     bifrost: str,
-):
+) -> None:
     response = await make_client(auth=auth).get(path, params=params, headers=headers)
     if auth == "admin" and bifrost != "1.4":
         # Only 1.4 wants admin credentials on inference; later ones answer.
@@ -284,7 +284,7 @@ async def test_error_envelopes_match_the_spec(
         _assert_declared(spec, body["extra_fields"], extra_schema, "error_extra_fields")
 
 
-async def test_management_and_health_match_the_spec(make_client: MakeClient, spec: Spec):
+async def test_management_and_health_match_the_spec(make_client: MakeClient, spec: Spec) -> None:
     client = make_client()
     providers = (await client.get("/api/providers")).json()
     spec.validate(providers, "/api/providers")
@@ -295,7 +295,7 @@ async def test_management_and_health_match_the_spec(make_client: MakeClient, spe
     spec.validate((await client.get("/api/version")).json(), "/api/version")
 
 
-async def test_the_validator_does_reject_wrong_shapes(spec: Spec):
+async def test_the_validator_does_reject_wrong_shapes(spec: Spec) -> None:
     from jsonschema.exceptions import ValidationError
 
     with pytest.raises(ValidationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Literal
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,7 +14,7 @@ from mpilot_tui.demo import DemoConfig, create_app
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"admin:admin").decode()}
 
 
-def test_new_entries_are_pushed_as_create_then_update():
+def test_new_entries_are_pushed_as_create_then_update() -> None:
     app = create_app(DemoConfig(requests=200, requests_per_second=0))
     with TestClient(app) as client, client.websocket_connect("/ws") as socket:
         feed = app.state.log_feed
@@ -38,7 +39,7 @@ def test_new_entries_are_pushed_as_create_then_update():
         assert client.get("/api/logs").json()["pagination"]["total_count"] == 202
 
 
-def test_arrivals_move_the_gateway_clock():
+def test_arrivals_move_the_gateway_clock() -> None:
     app = create_app(DemoConfig(requests=100, requests_per_second=2))
     client = TestClient(app)
     before = client.get("/api/logs", params={"period": "1h"}).json()["pagination"]["total_count"]
@@ -50,7 +51,9 @@ def test_arrivals_move_the_gateway_clock():
 
 
 @pytest.mark.parametrize("auth", ["admin", "vk+admin"])
-def test_the_socket_needs_a_ticket_when_admin_auth_is_on(auth: str):
+def test_the_socket_needs_a_ticket_when_admin_auth_is_on(
+    auth: Literal["admin", "vk+admin"],
+) -> None:
     client = TestClient(create_app(DemoConfig(auth=auth, requests=10)))
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws"):
         pass
@@ -69,7 +72,7 @@ def test_the_socket_needs_a_ticket_when_admin_auth_is_on(auth: str):
         pass
 
 
-def test_no_socket_without_logging():
+def test_no_socket_without_logging() -> None:
     client = TestClient(create_app(DemoConfig(logging=False)))
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws"):
         pass

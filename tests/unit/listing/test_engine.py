@@ -122,6 +122,7 @@ def test_an_answer_for_an_earlier_run_is_dropped() -> None:
 def test_an_answer_for_a_page_not_in_flight_is_dropped() -> None:
     engine = listing()
     ask = engine.restart()
+    assert ask is not None
     answer(engine, ask, ["a"])
     assert engine.page_loaded(ask, page(["a-again"])) is None, "the same answer twice"
     assert engine.store.ids == ["a"]
@@ -225,6 +226,7 @@ def test_escape_stops_following_where_it_is_and_drops_the_page_in_flight() -> No
     answer(engine, engine.restart(), numbered(0, 10))
     engine.follow_to_end()
     ask = engine.want_more()
+    assert ask is not None
     outcome, dropped = engine.stop()
     assert outcome is None and dropped and not engine.loading
     assert engine.following is None and engine.goal is None

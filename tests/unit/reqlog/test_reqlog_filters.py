@@ -65,7 +65,7 @@ def test_keep_filters_the_loaded_rows() -> None:
     hit = {"id": "a", "cache_debug": {"cache_hit": True, "hit_type": "direct"}}
     miss = {"id": "b", "cache_debug": {"cache_hit": False}}
     skipped = {"id": "c"}
-    rows = [hit, miss, skipped]
+    rows: list[dict[str, Any]] = [hit, miss, skipped]
     assert [r["id"] for r in rows if LogFilters(cache="misses").keep(r)] == ["b"]
     assert [r["id"] for r in rows if LogFilters(cache="any").keep(r)] == ["a", "b"]
     assert all(LogFilters(cache="hits").keep(r) for r in rows)  # the gateway filtered them
