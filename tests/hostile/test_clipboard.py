@@ -46,7 +46,7 @@ def serve_hostile_file(server: HostileServer, file_id: str = HOSTILE_ID) -> None
 
 async def test_c_copies_an_id_with_its_controls_escaped(server: HostileServer) -> None:
     serve_hostile_file(server)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
@@ -65,7 +65,7 @@ async def test_c_copies_an_id_with_its_controls_escaped(server: HostileServer) -
 
 async def test_y_copies_the_row_as_escaped_json(server: HostileServer) -> None:
     serve_hostile_file(server)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("y")
@@ -86,7 +86,7 @@ async def test_inside_tmux_without_set_clipboard_the_value_is_offered_on_screen(
     monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "external")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(clipboard.tempfile, "tempdir", None)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
@@ -116,7 +116,7 @@ async def test_tmux_with_set_clipboard_on_is_trusted(
     serve_hostile_file(server, "file-plain")
     monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
     monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "on")
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
@@ -129,7 +129,7 @@ async def test_tmux_with_set_clipboard_on_is_trusted(
 async def test_a_value_over_the_terminal_limit_is_refused(server: HostileServer) -> None:
     huge = "file-" + "x" * OSC52_MAX_BYTES
     serve_hostile_file(server, huge)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         before = app.clipboard
