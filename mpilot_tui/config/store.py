@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,7 @@ def write_private_file(path: Path, data: bytes) -> None:
     target = Path(os.path.realpath(path))
     try:
         _make_private_dir(target.parent)
+        _remove_stale_temporaries(target)
         fd, temp_name = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
         )
@@ -96,13 +99,54 @@ def write_private_file(path: Path, data: bytes) -> None:
                 os.close(folder_fd)
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest config file read (a settings file is a few kilobytes)."""
+
+
+STALE_TEMPORARY_SECONDS = 60.0
+"""A temporary of ours older than this was left by a process killed while writing."""
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the ``.NAME.XXXXXXXX.tmp`` files a killed write left beside ``target`` (they
+    may hold a token); a younger one may be another process's write in progress."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMPORARY_SECONDS:
+                    os.unlink(entry.path)
+
+
 def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, None when it does not exist. What is not a regular file (a FIFO
+    would block the read forever, ``/dev/zero`` never ends) and a file over
+    :data:`MAX_CONFIG_BYTES` are refused."""
     try:
-        return path.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", path=path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"cannot read {path}: not a regular file", path=path)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", path=path) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"cannot read {path}: larger than {MAX_CONFIG_BYTES // 1024} KB", path=path
+        )
+    return data
 
 
 def _toml_value(value: object) -> object:

@@ -115,6 +115,11 @@ def tmux_set_clipboard() -> str | None:
 class CopyScreen(ModalScreen[None]):
     """The value on screen, to select with the mouse, or ``w`` to write it to a file."""
 
+    DEFAULT_CSS = """
+    CopyScreen { align: center middle; }
+    CopyScreen Label { width: 1fr; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "write_file", "Write to a file", id="copy.write_file"),
         Binding("escape,q", "close", "Close", id="copy.close"),

@@ -40,13 +40,20 @@ def raw_controls(text: str) -> list[str]:
     return [hex(ord(c)) for c in text if unicodedata.category(c) in UNSAFE]
 
 
+async def said(pilot: object, app: object, fragment: str) -> str:
+    """The notification holding ``fragment``, once the app has shown it (a notification is a
+    message the app handles after the key)."""
+    await wait_for(pilot, lambda: any(fragment in n for n in notifications(app)))  # type: ignore[arg-type]
+    return next(n for n in reversed(notifications(app)) if fragment in n)  # type: ignore[arg-type]
+
+
 def serve_hostile_file(server: HostileServer, file_id: str = HOSTILE_ID) -> None:
     server.file_pages[None] = json_reply(files_body([file_item(file_id, **FIELDS)]))
 
 
 async def test_c_copies_an_id_with_its_controls_escaped(server: HostileServer) -> None:
     serve_hostile_file(server)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
@@ -56,16 +63,15 @@ async def test_c_copies_an_id_with_its_controls_escaped(server: HostileServer) -
         assert "\\u009b31m\\u009d0;t\\u009c\\u202eevil\\u2066\\u200b\\u007f" in app.clipboard
         # A JSON reader decodes the escapes back to the id (as the json output would).
         assert json.loads(f'"{app.clipboard}"') == HOSTILE_ID
-        said = notifications(app)[-1]
-        assert "sent to the terminal's clipboard (OSC 52)" in said
-        assert "control characters written as \\uXXXX" in said
-        assert "Copied" not in said
+        message = await said(pilot, app, "sent to the terminal's clipboard (OSC 52)")
+        assert "control characters written as \\uXXXX" in message
+        assert not any("Copied" in n for n in notifications(app))
         assert not isinstance(app.screen, CopyScreen)
 
 
 async def test_y_copies_the_row_as_escaped_json(server: HostileServer) -> None:
     serve_hostile_file(server)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("y")
@@ -75,7 +81,7 @@ async def test_y_copies_the_row_as_escaped_json(server: HostileServer) -> None:
         assert item["filename"] == FIELDS["filename"] and item["purpose"] == FIELDS["purpose"]
         assert "\\u0085" in app.clipboard and "\\u202e" in app.clipboard
         assert "\\u2028" in app.clipboard
-        assert "as JSON sent to the terminal's clipboard (OSC 52)" in notifications(app)[-1]
+        await said(pilot, app, "as JSON sent to the terminal's clipboard (OSC 52)")
 
 
 async def test_inside_tmux_without_set_clipboard_the_value_is_offered_on_screen(
@@ -86,7 +92,7 @@ async def test_inside_tmux_without_set_clipboard_the_value_is_offered_on_screen(
     monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "external")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(clipboard.tempfile, "tempdir", None)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
@@ -96,16 +102,15 @@ async def test_inside_tmux_without_set_clipboard_the_value_is_offered_on_screen(
         assert offered.text == paste_safe(HOSTILE_ID)
         # Sent all the same (tmux may be told to pass it on), and the message says the doubt.
         assert app.clipboard == paste_safe(HOSTILE_ID)
-        said = notifications(app)[-1]
-        assert "sent to the terminal's clipboard (OSC 52)" in said
-        assert "set-clipboard is external" in said
+        message = await said(pilot, app, "sent to the terminal's clipboard (OSC 52)")
+        assert "set-clipboard is external" in message
         await pilot.press("w")
         await wait_for(pilot, lambda: offered.written is not None)
         assert offered.written is not None
         with open(offered.written, encoding="utf-8") as written:
             assert written.read() == paste_safe(HOSTILE_ID) + "\n"
         assert stat.S_IMODE(os.stat(offered.written).st_mode) == 0o600
-        assert any(offered.written in n for n in notifications(app))
+        await said(pilot, app, offered.written)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CopyScreen))
 
@@ -116,28 +121,28 @@ async def test_tmux_with_set_clipboard_on_is_trusted(
     serve_hostile_file(server, "file-plain")
     monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
     monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "on")
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         await pilot.press("c")
         assert app.clipboard == "file-plain"
-        said = notifications(app)[-1]
-        assert said.endswith("id file-plain sent to the terminal's clipboard (OSC 52)")
+        message = await said(pilot, app, "sent to the terminal's clipboard")
+        assert message.endswith("id file-plain sent to the terminal's clipboard (OSC 52)")
         assert not isinstance(app.screen, CopyScreen)
 
 
 async def test_a_value_over_the_terminal_limit_is_refused(server: HostileServer) -> None:
     huge = "file-" + "x" * OSC52_MAX_BYTES
     serve_hostile_file(server, huge)
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         before = app.clipboard
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CopyScreen))
         assert app.clipboard == before
-        said = notifications(app)[-1]
-        assert "Not copied:" in said and f"limit of {OSC52_MAX_BYTES:,}" in said
+        message = await said(pilot, app, "Not copied:")
+        assert f"limit of {OSC52_MAX_BYTES:,}" in message
 
 
 def test_osc52_doubts() -> None:

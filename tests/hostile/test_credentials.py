@@ -146,7 +146,7 @@ async def test_app_switching_to_a_profile_whose_password_is_not_text(
     path = basic_profile(tmp_path, server)
     monkeypatch.setenv("HOSTILE_PW", ADMIN_PASSWORD + NOT_TEXT)
     monkeypatch.delenv("MPILOT_TOKEN", raising=False)
-    app = create_app(Session(settings=tui_settings(server.base_url), config_file=path))
+    app = create_app(Session(settings=tui_settings(server.base_url, timeout=30), config_file=path))
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 3)
         app.switch_profile("adm")
@@ -290,6 +290,7 @@ async def test_app_strips_whitespace_around_the_token_and_masks_it(
     session = resolve_session(
         base_url=server.base_url,
         config_file=tmp_path / "config.toml",
+        timeout=30,  # not about timeouts: a loaded machine must not time the first page out
         env={"MPILOT_TOKEN": echoed},
     )
     app = create_app(session)

@@ -75,7 +75,7 @@ async def test_inspector_masks_a_json_escaped_token_in_a_401_body(server: Hostil
         reply(401, raw_json(body), "application/json")(seen, conn)
 
     server.file_pages[None] = echo_escaped
-    app = make_tui(server.base_url, token=SecretStr(TOKEN))
+    app = make_tui(server.base_url, token=SecretStr(TOKEN), timeout=30)
     async with running(app, size=(160, 60)) as (pilot, screen):
         await wait_for(pilot, lambda: screen.last_error is not None)
         await pilot.press("i")
@@ -100,7 +100,7 @@ async def test_detail_pane_masks_a_token_echoed_in_cache_id_and_any_field(
     # The first page echoes it literally; the detail must mask both spellings.
     server.file_pages[None] = reply(200, literal.replace(f'"seen": "{TOKEN}"',
                                                          f'"seen": "{ESCAPED_TOKEN}"'))  # fmt: skip
-    app = make_tui(server.base_url, token=SecretStr(TOKEN))
+    app = make_tui(server.base_url, token=SecretStr(TOKEN), timeout=30)
     async with running(app, size=(160, 60)) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         item_static = screen.query_one("#detail-item", Static)
@@ -156,7 +156,7 @@ async def test_export_and_copy_mask_a_token_echoed_into_data(
     server: HostileServer, tmp_path: Path
 ) -> None:
     server.file_pages[None] = echo_page()
-    app = make_tui(server.base_url, token=SecretStr(TOKEN))
+    app = make_tui(server.base_url, token=SecretStr(TOKEN), timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)
         screen.action_export()

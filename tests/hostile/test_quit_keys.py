@@ -18,7 +18,7 @@ KEYS_THAT_OPEN_A_SCREEN = ["e", "i", "C", "v", "P", "?", "b", "s", "p"]
 async def test_q_then_a_screen_key_at_once_exits_without_a_crash(
     server: HostileServer, key: str
 ) -> None:
-    app = make_tui(server.base_url)
+    app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 3 and screen.inflight is None)
         for character in ("q", key):
