@@ -15,7 +15,6 @@ cursor stays on the request it was on.
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,7 +28,7 @@ from textual.timer import Timer
 from ...api import AuthenticationError, MPilotError, Page
 from ...api.log_models import LogEntry
 from ...api.logs import LogsUnavailableError
-from ...api.pagination import ITEMS_KEY, items_of
+from ...api.pagination import keep_only
 from ...listing import PageAsk
 from ...reqlog import CACHE_CHOICES, LogFilters
 from ...rows import MISSING, RowStore
@@ -72,22 +71,10 @@ def keep_items(page: Page[Any], keep: Callable[[LogEntry], bool]) -> Page[Any]:
     flags = [keep(item) for item in page.items]
     if all(flags):
         return page
-    try:
-        body = json.loads(page.raw)
-    except ValueError:
-        body = None
-    raw_items = items_of(page.kind, body)
-    if isinstance(body, dict) and len(raw_items) == len(page.items):
-        key = ITEMS_KEY.get(page.kind, "data")
-        body[key] = [item for item, flag in zip(raw_items, flags, strict=True) if flag]
-        raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    else:
-        raw = page.raw
-    items = [item for item, flag in zip(page.items, flags, strict=True) if flag]
     next_offset = page.next_offset
     if next_offset is None and page.offset is not None:
         next_offset = page.offset + len(page.items)
-    return replace(page, items=items, raw=raw, next_offset=next_offset)
+    return replace(keep_only(page, flags), next_offset=next_offset)
 
 
 def requests_problem(error: MPilotError, has_admin_credentials: bool) -> str | None:
