@@ -29,6 +29,7 @@ from .models import (
     ProviderEntry,
 )
 from .pagination import Page, PageGuard, PageKind, ResponseMeta, iter_pages
+from .pagination import response_meta as _meta
 from .redaction import Redactor
 from .settings import ConnectionSettings, mask_secret, route_family
 
@@ -472,18 +473,6 @@ def _file_cursor(envelope: FileList) -> str | None:
 def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None:
     """``after`` when the gateway sent it; ``last_id`` only as the fallback."""
     return envelope.after or envelope.last_id
-
-
-def _meta(response: HttpResponse) -> ResponseMeta:
-    return ResponseMeta(
-        method=response.method,
-        url=response.url,
-        status=response.status,
-        elapsed_ms=response.elapsed_ms,
-        size=len(response.content),
-        started_at=response.started_at,
-        bifrost_headers=response.record.bifrost_headers,
-    )
 
 
 def _extra_fields_of(item: pydantic.BaseModel) -> ExtraFields:

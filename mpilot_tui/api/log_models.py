@@ -21,6 +21,8 @@ from pydantic import (
     ValidationError,
 )
 
+from ..text import finite_number
+
 __all__ = [
     "LOG_ENTRY",
     "LOG_FILTER_DATA",
@@ -40,15 +42,8 @@ __all__ = [
 ]
 
 
-def loose_float(value: Any) -> float | None:
-    """``value`` as a finite float; None for anything else (bool, text, NaN, infinities)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
+loose_float = finite_number
+"""``value`` as a finite float; None for anything else (bool, text, NaN, infinities)."""
 
 
 def loose_int(value: Any) -> int | None:

@@ -34,6 +34,7 @@ from .log_models import (
 )
 from .models import ExtraFields
 from .pagination import Page, ResponseMeta
+from .pagination import response_meta as _meta
 
 __all__ = [
     "LOG_PAGE_LIMIT",
@@ -96,18 +97,6 @@ def _route_missing(response: HttpResponse) -> bool:
         return True
     text = response.content[:2000].decode("utf-8", "replace").lower()
     return "route not found" in text or "log not found" not in text
-
-
-def _meta(response: HttpResponse) -> ResponseMeta:
-    return ResponseMeta(
-        method=response.method,
-        url=response.url,
-        status=response.status,
-        elapsed_ms=response.elapsed_ms,
-        size=len(response.content),
-        started_at=response.started_at,
-        bifrost_headers=response.record.bifrost_headers,
-    )
 
 
 async def _get(

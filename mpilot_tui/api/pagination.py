@@ -11,14 +11,26 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from .errors import PaginationError
 from .history import upstream_latency
 from .log_models import LogEntry
 from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObject
 
-__all__ = ["ITEMS_KEY", "Page", "PageGuard", "ResponseMeta", "items_of", "iter_pages"]
+if TYPE_CHECKING:
+    from ._http import HttpResponse
+
+__all__ = [
+    "ITEMS_KEY",
+    "Page",
+    "PageGuard",
+    "ResponseMeta",
+    "items_of",
+    "iter_pages",
+    "keep_only",
+    "response_meta",
+]
 
 ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject, LogEntry)
 PageKind = Literal["files", "container_files", "containers", "requests"]
@@ -60,6 +72,19 @@ class ResponseMeta:
     def upstream_latency_ms(self) -> float | None:
         """``x-bifrost-upstream-latency-ms``: the upstream provider's part of the time."""
         return upstream_latency(self.bifrost_headers)
+
+
+def response_meta(response: HttpResponse) -> ResponseMeta:
+    """The :class:`ResponseMeta` of an answer."""
+    return ResponseMeta(
+        method=response.method,
+        url=response.url,
+        status=response.status,
+        elapsed_ms=response.elapsed_ms,
+        size=len(response.content),
+        started_at=response.started_at,
+        bifrost_headers=response.record.bifrost_headers,
+    )
 
 
 @dataclass(frozen=True)
@@ -138,21 +163,7 @@ class PageGuard:
             fresh = item.id not in seen
             keep.append(fresh)
             seen.add(item.id)
-        if all(keep):
-            return page
-        try:
-            body = json.loads(page.raw)
-        except ValueError:
-            body = None
-        raw_items = items_of(page.kind, body)
-        key = ITEMS_KEY.get(page.kind, "data")
-        if isinstance(body, dict) and len(raw_items) == len(page.items):
-            body[key] = [item for item, fresh in zip(raw_items, keep, strict=True) if fresh]
-            raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        else:
-            raw = page.raw
-        items = [item for item, fresh in zip(page.items, keep, strict=True) if fresh]
-        return replace(page, items=items, raw=raw)
+        return keep_only(page, keep)
 
     def check_next(self, page: Page[ItemT]) -> None:
         """Raise :class:`PaginationError` when the page after ``page`` must not be fetched."""
@@ -205,3 +216,25 @@ async def iter_pages(
             return
         guard.check_next(page)
         cursor = page.next_cursor
+
+
+def keep_only(page: Page[ItemT], keep: list[bool]) -> Page[ItemT]:
+    """``page`` with only the items whose flag in ``keep`` is true; the body is rewritten to
+    match (a row's item is still found at its place in it). Nothing is copied when every
+    item is kept."""
+    if all(keep):
+        return page
+    try:
+        body = json.loads(page.raw)
+    except ValueError:
+        body = None
+    raw_items = items_of(page.kind, body)
+    if isinstance(body, dict) and len(raw_items) == len(page.items):
+        body[ITEMS_KEY.get(page.kind, "data")] = [
+            item for item, flag in zip(raw_items, keep, strict=True) if flag
+        ]
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    else:
+        raw = page.raw
+    items = [item for item, flag in zip(page.items, keep, strict=True) if flag]
+    return replace(page, items=items, raw=raw)

@@ -91,6 +91,18 @@ def _time_option(name: str, value: str | None) -> str | None:
         fail(f"--{name}: {exc}", EXIT_USAGE)
 
 
+FILTER_PARAMS = ("provider", "model", "status", "object_type", "cache_hit", "period", "since",
+                 "until", "search", "min_latency", "max_latency")  # fmt: skip
+"""The parameters :func:`filter_options` adds (the arguments of :func:`build_filters`)."""
+
+
+def split_filters(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A command's options split into the filters' and the rest (the connection's)."""
+    chosen = {name: options[name] for name in FILTER_PARAMS if name in options}
+    rest = {name: value for name, value in options.items() if name not in chosen}
+    return chosen, rest
+
+
 def build_filters(
     *,
     provider: str | None = None,
@@ -417,32 +429,18 @@ def register(group: click.Group) -> None:
         offset: int | None,
         fetch_all: bool,
         output_format: str,
-        provider: str | None,
-        model: str | None,
-        status: str | None,
-        object_type: str | None,
-        cache_hit: str | None,
-        period: str | None,
-        since: str | None,
-        until: str | None,
-        search: str | None,
-        min_latency: float | None,
-        max_latency: float | None,
-        **connection: Any,
+        **options: Any,
     ) -> None:
         """List the gateway's request log (GET /api/logs; admin credentials).
 
         Without --all one page, and on stderr how to get the next. `logs show LOG_ID`
         prints one entry whole, with its cache explained.
         """
+        chosen, connection = split_filters(options)
         ctx.obj = {**(ctx.obj or {}), "logs_connection": connection}
         if ctx.invoked_subcommand is not None:
             return
-        filters = build_filters(
-            provider=provider, model=model, status=status, object_type=object_type,
-            cache_hit=cache_hit, period=period, since=since, until=until, search=search,
-            min_latency=min_latency, max_latency=max_latency, sort=sort, order=order,
-        )  # fmt: skip
+        filters = build_filters(**chosen, sort=sort, order=order)
         _run_logs(
             ctx, filters=filters, limit=limit, offset=offset, fetch_all=fetch_all,
             output_format=output_format, connection=merged_connection(ctx, **connection),
@@ -479,23 +477,9 @@ def register(group: click.Group) -> None:
         /,
         compare: bool,
         output_format: str,
-        provider: str | None,
-        model: str | None,
-        status: str | None,
-        object_type: str | None,
-        cache_hit: str | None,
-        period: str | None,
-        since: str | None,
-        until: str | None,
-        search: str | None,
-        min_latency: float | None,
-        max_latency: float | None,
-        **connection: Any,
+        **options: Any,
     ) -> None:
         """Cache hit rate and the request log's stats (GET /api/logs/stats), in words."""
-        filters = build_filters(
-            provider=provider, model=model, status=status, object_type=object_type,
-            cache_hit=cache_hit, period=period, since=since, until=until, search=search,
-            min_latency=min_latency, max_latency=max_latency,
-        )  # fmt: skip
+        chosen, connection = split_filters(options)
+        filters = build_filters(**chosen)
         _run_stats(ctx, filters, compare, output_format, merged_connection(ctx, **connection))

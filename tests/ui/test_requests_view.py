@@ -343,6 +343,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
 
     monkeypatch.setattr(requests_view, "LIVE_PAGE", 10)
     monkeypatch.setattr(requests_view, "LIVE_MAX_PAGES", 3)
+    monkeypatch.setattr(requests_view, "LIVE_NEWEST_ROWS", 50)  # only the newest are indexed
     app, gateway = requests_app()
     async with app.run_test(size=(160, 40)) as pilot:
         screen = browser(app)
@@ -361,6 +362,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         assert len(set(screen.store.ids)) == len(screen.store)
         ids = {screen.store.ids[row] for row in screen.marked_rows}
         assert len(ids) == 25
+        assert len(screen._known_ids) < len(screen.store)
         gateway.state.log_feed.arrive(45)  # more than the three pages one poll reads
         await wait_for(pilot, lambda: screen.live_new >= 25 + 30, 10)
         notes = lambda: [n.message for n in app._notifications]  # noqa: E731

@@ -15,7 +15,6 @@ cursor stays on the request it was on.
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,7 +28,7 @@ from textual.timer import Timer
 from ...api import AuthenticationError, MPilotError, Page
 from ...api.log_models import LogEntry
 from ...api.logs import LogsUnavailableError
-from ...api.pagination import ITEMS_KEY, items_of
+from ...api.pagination import keep_only
 from ...listing import PageAsk
 from ...reqlog import CACHE_CHOICES, LogFilters
 from ...rows import MISSING, RowStore
@@ -60,6 +59,9 @@ LIVE_PAGE = 100
 LIVE_MAX_PAGES = 10
 """Pages one live poll reads at most: when more than a page of new requests arrived since
 the last one, it reads on until it reaches a request already loaded, up to this many."""
+LIVE_NEWEST_ROWS = 4 * LIVE_PAGE * LIVE_MAX_PAGES
+"""Loaded rows (the newest) whose ids live mode checks new pages against, when the listing
+came newest first (see ``RequestsView._live_known``)."""
 MAX_CHIPS = 9
 """Chips numbered 1..9: the digit clears its filter."""
 ENTRY_CACHE = 64
@@ -72,22 +74,10 @@ def keep_items(page: Page[Any], keep: Callable[[LogEntry], bool]) -> Page[Any]:
     flags = [keep(item) for item in page.items]
     if all(flags):
         return page
-    try:
-        body = json.loads(page.raw)
-    except ValueError:
-        body = None
-    raw_items = items_of(page.kind, body)
-    if isinstance(body, dict) and len(raw_items) == len(page.items):
-        key = ITEMS_KEY.get(page.kind, "data")
-        body[key] = [item for item, flag in zip(raw_items, flags, strict=True) if flag]
-        raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    else:
-        raw = page.raw
-    items = [item for item, flag in zip(page.items, flags, strict=True) if flag]
     next_offset = page.next_offset
     if next_offset is None and page.offset is not None:
         next_offset = page.offset + len(page.items)
-    return replace(page, items=items, raw=raw, next_offset=next_offset)
+    return replace(keep_only(page, flags), next_offset=next_offset)
 
 
 def requests_problem(error: MPilotError, has_admin_credentials: bool) -> str | None:
@@ -466,21 +456,35 @@ class RequestsView(BrowserTools):
             self._live_tick()
 
     def _live_known(self) -> set[str]:
-        """The ids of the loaded rows, and which rows are in flight (kept up to date as rows
-        come)."""
+        """The ids of the loaded rows a live page can repeat, and which of them are in flight
+        (kept up to date as rows come). When the listing came newest first, only its newest
+        ``LIVE_NEWEST_ROWS`` are indexed at first (a live page holds the newest requests, so
+        it can repeat no older one; at 1M rows a set of every id blocked the event loop for
+        a second), then every row added after."""
         store = self.listing.store
         generation, upto = self._known_upto
         if generation != self.listing.generation or upto > len(store):
             self._known_ids = set()
             self._in_flight = {}
             upto = 0
-        self._known_ids.update(store.ids[upto:])
-        status = store.text["status"] if store.kind == "requests" else []
-        for row in range(upto, len(status)):
-            if status[row] == "processing":
-                self._in_flight[store.ids[row]] = row
+            newest_first = (
+                self.log_filters.sort_by in (None, "timestamp")
+                and (self.log_filters.order or self.selection.order) == "desc"
+            )
+            if newest_first and len(store) > LIVE_NEWEST_ROWS:
+                self._index_known(0, LIVE_NEWEST_ROWS)
+                upto = len(store)
+        self._index_known(upto, len(store))
         self._known_upto = (self.listing.generation, len(store))
         return self._known_ids
+
+    def _index_known(self, start: int, end: int) -> None:
+        store = self.listing.store
+        self._known_ids.update(store.ids[start:end])
+        status = store.text["status"] if store.kind == "requests" else []
+        for row in range(start, min(end, len(status))):
+            if status[row] == "processing":
+                self._in_flight[store.ids[row]] = row
 
     def _finish_rows(self, page: Page[Any]) -> int:
         """Rows that were in flight and are finished in ``page``: their columns are updated
