@@ -31,8 +31,7 @@ async def test_chooser_hides_widens_and_keeps_the_choice_in_the_config(
         before = _widths(app)
         assert "status" in before and "filename" in before
         await pilot.press("T")
-        await wait_for(pilot, lambda: isinstance(app.screen, ColumnChooser))
-        assert "[x] Status" in screen_text(app)
+        await wait_for(pilot, lambda: "[x] Status" in screen_text(app), what="the chooser")
         await pilot.press("down", "plus", "plus")  # Filename: two steps wider
         await pilot.press("down", "down", "space")  # Status: hidden
         await pilot.pause()

@@ -14,6 +14,7 @@ import time
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -66,6 +67,7 @@ COLUMNS: tuple[tuple[str, int | None], ...] = (
 LEFT_FOLDS: tuple[tuple[str, str, bool], ...] = (
     ("envelope", "response envelope", False),
     ("body", "body (not JSON)", False),
+    ("curl", "as curl (c copies it)", True),
 )
 """(id, title, collapsed at first) of the folds under the request's summary."""
 RIGHT_FOLDS: tuple[tuple[str, str, bool], ...] = (
@@ -133,9 +135,10 @@ def curl_command(record: RequestRecord, settings: ConnectionSettings) -> str:
     return " ".join(parts)
 
 
-def _url_rows(grid: Table, record: RequestRecord) -> None:
-    """The request's URL whole: the method and origin, the path, then each query parameter
-    on its own line (so a long query wraps between parameters, never inside one)."""
+def _url_rows(grid: Table, record: RequestRecord, width: int) -> None:
+    """The request's URL whole: the method and origin, then the path and query on one line
+    when they fit ``width``, else the path and each query parameter on its own line (so a
+    long query wraps between parameters, never inside one)."""
     try:
         parts = urlsplit(record.url)
     except ValueError:
@@ -143,7 +146,11 @@ def _url_rows(grid: Table, record: RequestRecord) -> None:
         return
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
     grid.add_row("request", Text(f"{visible(record.method)} {visible(origin)}"))
-    grid.add_row("path", Text(visible(parts.path or "/")))
+    path = visible(parts.path or "/")
+    if parts.query and cell_len(path) + 1 + cell_len(visible(parts.query)) <= width:
+        grid.add_row("path", Text(f"{path}?{visible(parts.query)}"))
+        return
+    grid.add_row("path", Text(path))
     if parts.query:
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         lines = [f"{visible(name)}={visible(value)}" for name, value in pairs]
@@ -314,10 +321,12 @@ class InspectorScreen(Screen[None]):
         answered = record.status is not None
         self._fold("response_headers", _headers(record.response_headers) if answered else None)
         self._fold("request_headers", _headers(record.request_headers))
+        self._fold("curl", Text(curl_command(record, self.client.settings)))
 
     def _summary(self, record: RequestRecord, facts: RequestFacts, body: Any) -> RenderableType:
         grid = _grid()
-        _url_rows(grid, record)
+        # The label column and the pane's border and padding take about 16 cells.
+        _url_rows(grid, record, self.query_one("#request-detail").size.width - 16)
         status = "no answer" if record.status is None else str(record.status)
         grid.add_row("status", Text(f"{status} · attempt {record.attempt}"))
         timing = Text(f"client {_ms(record.elapsed_ms)}")
@@ -346,7 +355,6 @@ class InspectorScreen(Screen[None]):
             grid.add_row("error", Text(visible(record.error), style="bold red"))
             if record.error_message:
                 grid.add_row("message", Text(visible(record.error_message)))
-        grid.add_row("as curl", Text(curl_command(record, self.client.settings) + "  (c copies)"))
         return grid
 
     def _cache_row(self, facts: RequestFacts) -> Text:
