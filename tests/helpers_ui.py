@@ -99,7 +99,9 @@ async def detail_caught_up(pilot: Driver, screen: BrowserScreen) -> None:
     if len(screen.store) == 0:
         return
     title = f"Row {screen.table.cursor + 1:,}"
-    await wait_for(pilot, lambda: title in screen_text(pilot.app), what="the detail pane")
+    # The title may be scrolled out of a short pane (a response's cache section comes first).
+    await wait_for(pilot, lambda: screen.detail.shown_title == title
+                   or title in screen_text(pilot.app), what="the detail pane")  # fmt: skip
 
 
 async def text_shown(pilot: Driver, *texts: str, timeout: float = WAIT_TIMEOUT) -> str:

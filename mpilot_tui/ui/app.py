@@ -15,10 +15,12 @@ from typing import ClassVar
 
 from rich.console import RenderableType
 from textual import events
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
@@ -58,7 +60,17 @@ class MPilotApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "mpilot-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="app.help"),
+        # Priority, so that ? works in dialogs too (modal screens hide the app's other
+        # bindings); typed into a text box, it is text. F1 opens help from a text box too.
+        Binding("question_mark", "help", "Help", id="app.help", priority=True),
+        Binding(
+            "f1",
+            "help(True)",
+            "Help (in a text box too)",
+            show=False,
+            id="app.help_f1",
+            priority=True,
+        ),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("P", "profiles", "Profiles", id="app.profiles"),
         Binding(
@@ -392,10 +404,37 @@ class MPilotApp(App[None]):
             self.history_size = history_size
             self.client.history.resize(history_size)
 
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+    def action_help(self, anywhere: bool = False) -> None:
+        """``?``: every key; in a dialog or a screen over the browser, that screen's keys.
+        A ``?`` typed in a text box is left to it (``anywhere``: F1, which is never text)."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            raise SkipAction()  # its own ? closes it
+        if not anywhere and isinstance(self.focused, Input | TextArea):
+            raise SkipAction()
+        if isinstance(screen, BrowserScreen) or len(self.screen_stack) <= 2:
+            self.push_screen(HelpScreen(self.binding_groups()))
             return
-        self.push_screen(HelpScreen(self.binding_groups()))
+        self.push_screen(HelpScreen(self.screen_binding_groups(screen), of_screen=True))
+
+    def screen_binding_groups(self, screen: Screen[object]) -> list[tuple[str, list[Binding]]]:
+        """The keys that work on ``screen`` now (its own and its focused widget's), then the
+        app's: what ``?`` shows over a dialog."""
+        own: list[Binding] = []
+        actions: set[str] = set()
+        active = screen.active_bindings.values()
+        # The screen's own keys first, then those of its widgets that have an id (a text
+        # box's editing keys are left out: they are a text box's).
+        for namespace, binding, _, _ in sorted(active, key=lambda a: a.node is not screen):
+            if namespace is self or binding.action in actions:
+                continue
+            if namespace is not screen and not binding.id:
+                continue
+            actions.add(binding.action)
+            own.append(binding)
+        title = getattr(screen, "HELP_TITLE", None) or _words(type(screen).__name__)
+        anywhere = [b for b in MPilotApp.BINDINGS if isinstance(b, Binding) and b.id]
+        return [(f"{title}: its keys", own), ("Anywhere", anywhere)]
 
     def binding_groups(self) -> list[tuple[str, list[Binding]]]:
         """Every binding with an id, grouped by where it works, as the help screen lists it."""
@@ -481,6 +520,12 @@ def binding_groups(keymap: Mapping[str, str]) -> list[tuple[str, list[Binding]]]
         )
     )
     return groups
+
+
+def _words(name: str) -> str:
+    """``ContainerPicker`` -> ``Container picker``: a class name as a title."""
+    spaced = "".join(f" {c.lower()}" if c.isupper() and i else c for i, c in enumerate(name))
+    return spaced.removesuffix(" screen").strip().capitalize()
 
 
 def _screen_bindings(module: str, name: str) -> list[BindingType]:

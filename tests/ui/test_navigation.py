@@ -4,9 +4,13 @@ the detail pane's zoom and sections, the sidebar (issue 13, navigation part)."""
 from __future__ import annotations
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, screen_text, wait_for
+from helpers_ui import browser, demo_app, detail_caught_up, loaded, screen_text, wait_for
+from textual.widgets import Input
 
+from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.widgets.bars import ModeBar
+from mpilot_tui.ui.widgets.detail import section_name, url_text
+from mpilot_tui.ui.widgets.sidebar import ProviderSidebar
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 
@@ -110,3 +114,88 @@ async def test_ctrl_c_copies_a_selection_in_the_filter_and_otherwise_quits_askin
         await wait_for(pilot, lambda: "Quit mpilot-tui?" in screen_text(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.return_code == 130)
+
+
+async def test_z_zooms_the_detail_then_the_table_and_h_hides_the_sidebar() -> None:
+    app = demo_app(files=50)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 50)
+        sidebar, center = screen.query_one("#sidebar"), screen.query_one("#center")
+        detail = screen.detail
+        await pilot.press("z")
+        await pilot.pause()
+        assert not sidebar.display and not center.display and detail.display
+        assert detail.size.width > 100 and detail.has_focus
+        await pilot.press("z")
+        await pilot.pause()
+        assert center.display and not detail.display and screen.table.has_focus
+        assert screen.table.size.width > 100
+        await pilot.press("z")
+        await pilot.pause()
+        assert sidebar.display and center.display and detail.display
+        width = screen.table.size.width
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen.table.size.width > width)
+        assert not sidebar.display
+        await pilot.press("h")
+        await wait_for(pilot, lambda: sidebar.display and screen.table.size.width == width)
+
+
+async def test_the_cache_section_comes_first_and_brackets_jump_between_sections() -> None:
+    app = demo_app(files=50, bifrost="1.5", list_cache_debug=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 50)
+        await detail_caught_up(pilot, screen)
+        detail = screen.detail
+        names = [section_name(w) for w in detail.sections()]
+        assert names[:2] == ["cache debug", "item"], names
+        assert detail.scroll_y == 0
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: detail.scroll_y > 0)
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: detail.scroll_y == 0)
+
+
+async def test_a_long_url_breaks_before_its_query_parameters_only() -> None:
+    url = "http://127.0.0.1:8080/openai/v1/files?provider=openai&limit=100&after=file-abcdef"
+    assert url_text(url).plain.splitlines() == [
+        "http://127.0.0.1:8080", "/openai/v1/files", "?provider=openai", "&limit=100",
+        "&after=file-abcdef",
+    ]  # fmt: skip
+    assert url_text("http://gw/v1/files?a=1").plain == "http://gw/v1/files?a=1"
+
+
+async def test_choosing_a_provider_that_lists_no_files_says_so() -> None:
+    app = demo_app(files=20)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 20)
+        screen.query_one(ProviderSidebar).select_provider("groq")
+        await wait_for(pilot, lambda: notified(app, "does not list files for groq"))
+        assert "F files" in screen_text(app)  # the sidebar's legend
+
+
+async def test_question_mark_in_a_dialog_shows_that_dialogs_keys() -> None:
+    app = demo_app(files=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 30)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OptionPicker")
+        await pilot.press("f1")  # from the dialog's text box: F1 (? there is text)
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert app.screen.of_screen  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: "picker.cancel" in screen_text(app))
+        assert "browser.refresh" not in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OptionPicker")
+        await pilot.press("down", "down")  # to the list
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("question_mark")  # ? closes it again
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OptionPicker")
+        await pilot.press("escape", "slash", "question_mark")  # in the filter, ? is text
+        await wait_for(pilot, lambda: screen.query_one("#filter", Input).value == "?")
+        assert not isinstance(app.screen, HelpScreen)

@@ -21,9 +21,11 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from ...api import GatewayClient, MPilotError
+from ...api.providers import provider_info
 from ...listing import KINDS, Query, kind_named
 from ...rows import RowView
 from ...session import Session
+from ...text import visible
 from ..widgets.bars import ConnectionBar, KeyFooter, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
@@ -35,6 +37,8 @@ from .requests_view import SERVER_SORTS, RequestsView
 
 __all__ = ["BrowserScreen", "ContainerUsed", "error_title", "first_query"]
 
+ZOOMS: tuple[str | None, ...] = (None, "detail", "table")
+"""What ``z`` cycles through: both, the detail pane full screen, the table full screen."""
 NARROW_WIDTH = 140
 """Below this many columns the detail pane goes under the table."""
 DETAIL_DELAY = 0.06
@@ -85,6 +89,22 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         Binding("c", "copy_id", "Copy id", id="browser.copy_id"),
         Binding("y", "copy_json", "Copy JSON", id="browser.copy_json"),
         Binding("s", "page_size", "Page size", show=False, id="browser.page_size"),
+        Binding("z", "zoom", "Zoom", id="browser.zoom"),
+        Binding("h", "toggle_sidebar", "Sidebar", id="browser.sidebar"),
+        Binding(
+            "right_square_bracket",
+            "section(1)",
+            "Detail: next section",
+            show=False,
+            id="browser.next_section",
+        ),
+        Binding(
+            "left_square_bracket",
+            "section(-1)",
+            "Detail: previous section",
+            show=False,
+            id="browser.prev_section",
+        ),
         Binding("enter", "focus_detail", "Detail", show=False, id="browser.detail"),
         Binding("escape", "escape", "Back", show=False, id="browser.escape"),
     ]
@@ -111,6 +131,9 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         self.version: str | None = None
         self._detail_timer: Timer | None = None
         self._facts_requested = False
+        self.zoom: str | None = None
+        """``detail`` or ``table`` when one fills the screen (``z``), else None."""
+        self.sidebar_shown = True
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -150,6 +173,57 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
 
     def _apply_width(self, width: int) -> None:
         self.set_class(width < NARROW_WIDTH, "narrow")
+
+    # -- zoom and the sidebar -----------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """``z``: the detail pane full screen, then the table, then back."""
+        self.zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
+        self._apply_layout()
+        said = {"detail": "Detail full screen", "table": "Table full screen"}
+        self.notify(f"{said.get(self.zoom or '', 'Table and detail')} (z: next)", timeout=2,
+                    markup=False)  # fmt: skip
+
+    def action_toggle_sidebar(self) -> None:
+        """``h``: hide the sidebar (the table gets its width), or show it again."""
+        self.sidebar_shown = not self.sidebar_shown
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        """Show what the zoom and the sidebar toggle leave (inline styles: they win over the
+        stylesheet's widths)."""
+        zoom = self.zoom
+        sidebar = self.query_one(ProviderSidebar)
+        center = self.query_one("#center")
+        detail = self.detail
+        sidebar.display = self.sidebar_shown and zoom is None
+        center.display = zoom != "detail"
+        detail.display = zoom != "table"
+        if zoom == "detail":
+            detail.styles.width = "1fr"
+            detail.styles.height = "1fr"
+        else:
+            detail.styles.clear_rule("width")
+            detail.styles.clear_rule("height")
+        focused = self.focused
+        if zoom == "detail":
+            detail.focus()
+        elif (
+            focused is None
+            or not focused.display
+            or (focused is detail and zoom == "table")
+            or (focused is sidebar and not sidebar.display)
+        ):
+            self.table.focus()
+
+    def action_section(self, step: int) -> None:
+        """``]`` / ``[``: scroll the detail pane to its next / previous section."""
+        if self.zoom == "table":
+            self.zoom = None
+            self._apply_layout()
+        name = self.detail.jump_section(step)
+        if name is None:
+            self.notify("No further section that way.", timeout=2, markup=False)
 
     def _show_connection(self) -> None:
         self.query_one(ConnectionBar).show(
@@ -306,6 +380,14 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
             self.choose_log_provider(provider)
         elif event.provider != ALL_PROVIDERS:
             self.select(provider=event.provider)
+            info = provider_info(event.provider)
+            if info.standard and not info.files and self.selection.kind == "files":
+                self.notify(
+                    f"The gateway does not list files for {visible(event.provider)} (only "
+                    "providers marked F do); it will answer with an error.",
+                    timeout=5,
+                    markup=False,
+                )
         self.table.focus()
 
     @on(ModeBar.ChipClicked)

@@ -19,7 +19,16 @@ INTRO = (
     "mpilot-tui browses the files a gateway holds and its request log (R: the Requests view, "
     "where cache hits are explained). It is read-only: nothing here deletes or changes data "
     "on the gateway. Sidebar markers: F lists files, C container files, ● configured on this "
-    "gateway. Rebind any key in the config's [keymap] table by its id."
+    "gateway. ? in a dialog lists that dialog's keys (F1 from a text box). z zooms the "
+    "detail pane or the table, [ and ] jump between the detail's sections, h hides the "
+    "sidebar; r retries only what failed, ctrl+r or F5 reload from the start. Rebind any key "
+    "in the config's [keymap] table by its id."
+)
+
+
+DIALOG_INTRO = (
+    "The keys of the screen under this one. Escape closes this help; ? in the browser lists "
+    "every key."
 )
 
 
@@ -44,9 +53,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, groups: list[tuple[str, list[Binding]]], *, of_screen: bool = False) -> None:
         super().__init__()
         self.groups = groups
+        self.of_screen = of_screen
+        """Only the keys of the screen under it (a dialog's), not every key."""
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
@@ -56,15 +67,17 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self.groups:
             table.add_row(Text(title, style="bold underline"), "", "")
             for binding in bindings:
-                table.add_row(key_display(self.app, binding), binding.description, binding.id)
+                table.add_row(key_display(self.app, binding), binding.description, binding.id or "")
         with VerticalScroll(id="help-body"):
-            yield Static(Text(INTRO), id="help-intro")
+            intro = DIALOG_INTRO if self.of_screen else INTRO
+            yield Static(Text(intro), id="help-intro")
             yield Static(table)
             yield Static(Text("escape closes this screen", style="italic dim"))
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#help-body").border_title = "Help"
+        title = self.groups[0][0].removesuffix(": its keys") if self.of_screen else ""
+        self.query_one("#help-body").border_title = f"Help · {title}" if title else "Help"
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -138,10 +138,11 @@ class ModeBar(Static):
         self._mode = mode
         self._body = body
         self._tail = tail
-        self.update(self._layout(self._width()))
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.update(self._layout(self._width()))
+    def render(self) -> Text:
+        # Laid out when drawn, for the width it is drawn at (a resize redraws it).
+        return self._layout(self._width())
 
     def show_requests(
         self,
@@ -276,7 +277,11 @@ class StatusBar(Static):
         elif meta is not None and error is None and page_extras:
             parts.append(("  │  no cache_debug", "dim", 0))
         self._parts = parts
-        self.update(self._fitted())
+        self.refresh()
+
+    def render(self) -> Text:
+        # Fitted when drawn, for the width it is drawn at (a resize redraws it).
+        return self._fitted()
 
     def _fitted(self) -> Text:
         width = self.size.width or 10_000
@@ -289,10 +294,6 @@ class StatusBar(Static):
         for content, style, _ in parts:
             text.append(content, style=style)
         return text
-
-    def on_resize(self) -> None:
-        if self._parts:
-            self.update(self._fitted())
 
 
 FOOTER_ORDER = (

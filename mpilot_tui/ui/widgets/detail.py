@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from ...api.errors import APIStatusError, MPilotError
@@ -26,7 +27,7 @@ from ...api.pagination import ResponseMeta
 from ...api.redaction import Redactor
 from ...text import ago, ellipsize, finite_number, human_bytes, local_time, utc_iso, visible
 
-__all__ = ["DetailPane", "clip", "json_text", "similarity_bar"]
+__all__ = ["DetailPane", "clip", "json_text", "similarity_bar", "url_text"]
 
 TIME_FIELDS = frozenset({"created_at", "expires_at", "updated_at", "last_active_at"})
 KNOWN_EXTRA = frozenset(ExtraFields.model_fields)
@@ -53,6 +54,25 @@ def clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text):,} characters in all; y copies the row)"
+
+
+URL_BREAK_CHARS = 40
+"""A URL longer than this is shown a line per part: the path, then ``?first``, ``&next``…"""
+
+
+def url_text(url: str, style: str = "") -> Text:
+    """``url`` to be read and copied whole: a long one is broken before its path, its ``?``
+    and each ``&`` (never inside a parameter), not folded mid-token at the pane's edge."""
+    shown = visible(clip(url))
+    if len(shown) <= URL_BREAK_CHARS or "?" not in shown:
+        return Text(shown, style=style)
+    path, _, query = shown.partition("?")
+    scheme, found, rest = path.partition("://")
+    host, slash, route = rest.partition("/")
+    lines = [f"{scheme}{found}{host}", f"{slash}{route}"] if found and slash else [path]
+    for number, part in enumerate(query.split("&")):
+        lines.append(("?" if number == 0 else "&") + part)
+    return Text("\n".join(lines), style=style)
 
 
 def similarity_bar(similarity: object, threshold: object, width: int = 20) -> Text:
@@ -134,6 +154,8 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def __init__(self, *, redactor: Redactor | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.shown_title = ""
+        """The title of the item shown (``Row 3``), as its section heads it."""
         self.redactor = redactor or Redactor()
         """Masks the connection's secrets in what is shown (a gateway may echo them in any
         field, JSON-escaped or not), as the request inspector does."""
@@ -150,6 +172,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def on_mount(self) -> None:
         self.border_title = "Detail"
+        self.border_subtitle = "[ ] sections · z zoom"
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -172,7 +195,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         else:
             grid.add_row("message", Text(visible(clip(error.message))))
             if error.url:
-                grid.add_row("url", Text(visible(clip(error.url))))
+                grid.add_row("url", url_text(error.url))
         hint = Text(
             "r retries · the rows already loaded stay" if rows_loaded else "r retries",
             style="italic dim",
@@ -221,6 +244,7 @@ class DetailPane(VerticalScroll, can_focus=True):
                     note = "not in the list answer; press f to fetch the item"
                     grid.add_row(name, Text(note, style="italic dim"))
         item_static.update(Group(Text(title, style="bold underline"), grid))
+        self.shown_title = title
         self._show_extra(extra, meta, extra_of)
 
     def show_request(self, body: RenderableType) -> None:
@@ -258,6 +282,14 @@ class DetailPane(VerticalScroll, can_focus=True):
             grid.add_row(label, value)
         extra_static.update(Group(Text(f"extra_fields ({extra_of})", style="bold underline"), grid))
         cache_static.update(self._cache(extra.cache_debug))
+        # A response with cache_debug shows it first: it is what users look for.
+        item_static = self.query_one("#detail-item", Static)
+        children = list(self.children)
+        first = extra.cache_debug is not None
+        if first and children.index(cache_static) > children.index(item_static):
+            self.move_child(cache_static, before=item_static)
+        elif not first and children.index(cache_static) < children.index(extra_static):
+            self.move_child(cache_static, after=extra_static)
         for name in FOLDED_EXTRA:
             self._fold(name, getattr(extra, name))
         unknown = {k: v for k, v in (extra.model_extra or {}).items() if k not in KNOWN_EXTRA}
@@ -308,13 +340,8 @@ class DetailPane(VerticalScroll, can_focus=True):
                 ),
             )
         if meta is not None:
-            yield (
-                "response",
-                Text(
-                    f"{meta.status} · {human_bytes(meta.size)} · {visible(clip(meta.url))}",
-                    style="dim",
-                ),
-            )
+            response = Text(f"{meta.status} · {human_bytes(meta.size)}\n", style="dim")
+            yield "response", response + url_text(meta.url, style="dim")
 
     def _cache(self, cache: CacheDebug | None) -> RenderableType:
         heading = Text("cache debug", style="bold underline")
@@ -351,8 +378,51 @@ class DetailPane(VerticalScroll, can_focus=True):
             grid.add_row(Text(ellipsize(visible(name[:200]), 32)), _field(name, value))
         return Group(heading, badge, grid)
 
+    # -- sections -----------------------------------------------------------------------------
+
+    def sections(self) -> list[Widget]:
+        """The sections shown, top to bottom: the error, the item, extra_fields, cache
+        debug (first when the response has one), the folded JSON blocks."""
+        return [
+            child for child in self.children
+            if child.display and (child.id != "detail-error" or child.has_class("shown"))
+            and child.virtual_region.height > 0
+        ]  # fmt: skip
+
+    def jump_section(self, step: int) -> str | None:
+        """Scroll to the next (``step`` 1) or previous (-1) section; its name, or None when
+        there is none that way."""
+        sections = self.sections()
+        if not sections:
+            return None
+        top = round(self.scroll_y)
+        if step > 0 and top >= round(self.max_scroll_y):
+            return None  # at the end already: every later section is in view
+        offsets = [round(child.virtual_region.y) for child in sections]
+        if step > 0:
+            later = [i for i, y in enumerate(offsets) if y > top]
+            index = later[0] if later else None
+        else:
+            earlier = [i for i, y in enumerate(offsets) if y < top]
+            index = earlier[-1] if earlier else None
+        if index is None:
+            return None
+        self.scroll_to(y=offsets[index], animate=False)
+        return section_name(sections[index])
+
     def _fold(self, name: str, value: Any) -> None:
         fold = self.query_one(f"#fold-{name}", Collapsible)
         fold.display = value is not None
         if value is not None:
             self.query_one(f"#fold-{name}-body", Static).update(json_text(value))
+
+
+SECTION_NAMES = {"detail-error": "error", "detail-item": "item", "detail-extra": "extra_fields",
+                 "detail-cache": "cache debug"}  # fmt: skip
+
+
+def section_name(widget: Widget) -> str:
+    """What a section of the detail pane is called (a fold: its title)."""
+    if isinstance(widget, Collapsible):
+        return str(widget.title)
+    return SECTION_NAMES.get(widget.id or "", widget.id or "section")

@@ -42,6 +42,9 @@ class ProviderSidebar(OptionList):
         self.configured: frozenset[str] | None = None
         """Providers configured on the gateway, when ``/api/providers`` answered."""
         self.border_title = "Providers"
+        self.border_subtitle = "F files C cntr"
+        """The markers' legend: a dim name without F is a provider the gateway lists no
+        files for (choosing it says so)."""
 
     def on_mount(self) -> None:
         self._rebuild()
