@@ -223,7 +223,7 @@ def test_cli_all_shows_progress_on_a_terminal_and_erases_it(
         MPILOT_BASE_URL=several_pages,
     ) + f" > {shlex.quote(str(out))}"  # fmt: skip
     with in_tmux(command) as session:
-        seen = set()
+        seen: set[str] = set()
         deadline = time.monotonic() + 30
         while "<<exit" not in (screen := capture(session)):
             assert time.monotonic() < deadline, screen

@@ -91,7 +91,7 @@ async def test_inside_tmux_without_set_clipboard_the_value_is_offered_on_screen(
     monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
     monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "external")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(clipboard.tempfile, "tempdir", None)
+    monkeypatch.setattr(clipboard.tempfile, "tempdir", None)  # type: ignore[attr-defined]
     app = make_tui(server.base_url, timeout=30)
     async with running(app) as (pilot, screen):
         await wait_for(pilot, lambda: len(screen.store) == 1)

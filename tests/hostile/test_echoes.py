@@ -165,7 +165,7 @@ async def test_export_and_copy_mask_a_token_echoed_into_data(
         await pilot.press("escape")
         for fmt in ("json", "ndjson", "csv"):
             path = tmp_path / f"out.{fmt}"
-            export = RowExport(path, fmt, source.kind, scrub=source.scrub)  # type: ignore[arg-type]
+            export = RowExport(path, fmt, source.kind, scrub=source.scrub)
             await export_envelopes(export, loaded_envelopes(source.store), 1, lambda *_: None)
             export.finish()
             written = captured("export", path.read_text(encoding="utf-8"))

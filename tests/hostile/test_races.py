@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from helpers_hostile import (
     FIRST_IDS,
@@ -27,12 +28,12 @@ from helpers_hostile import (
 )
 from helpers_net import cli_env
 from helpers_ui import workers_done
-from textual.worker import WorkerState
+from textual.worker import Worker, WorkerState
 
 SWITCHES = 50
 
 
-def listing_workers(screen: object) -> list[object]:
+def listing_workers(screen: object) -> list[Worker[Any]]:
     return [
         worker
         for worker in screen.workers  # type: ignore[attr-defined]

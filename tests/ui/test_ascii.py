@@ -59,11 +59,19 @@ def test_the_driver_writes_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_app_picks_the_ascii_driver_on_an_ascii_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app_module.App, "get_driver_class", lambda self: LinuxDriver)
+    monkeypatch.setattr(
+        app_module.App,  # type: ignore[attr-defined]
+        "get_driver_class",
+        lambda self: LinuxDriver,
+    )
     monkeypatch.setattr(app_module, "needs_ascii", lambda stream: True)
     assert demo_app().driver_class.__name__ == "AsciiLinuxDriver"
     monkeypatch.setattr(app_module, "needs_ascii", lambda stream: False)
     assert demo_app().driver_class is LinuxDriver
-    monkeypatch.setattr(app_module.App, "get_driver_class", lambda self: HeadlessDriver)
+    monkeypatch.setattr(
+        app_module.App,  # type: ignore[attr-defined]
+        "get_driver_class",
+        lambda self: HeadlessDriver,
+    )
     monkeypatch.setattr(app_module, "needs_ascii", lambda stream: True)
     assert demo_app().driver_class is HeadlessDriver, "tests draw in memory as they are"

@@ -99,7 +99,7 @@ async def test_the_footer_keeps_help_and_quit_and_the_status_keeps_no_cache_debu
 async def test_ctrl_c_copies_a_selection_in_the_filter_and_otherwise_quits_asking() -> None:
     app = demo_app(page_size=50, files=300)
     copied: list[str] = []
-    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         await pilot.press("end")

@@ -365,7 +365,10 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         assert len(screen._known_ids) < len(screen.store)
         gateway.state.log_feed.arrive(45)  # more than the three pages one poll reads
         await wait_for(pilot, lambda: screen.live_new >= 25 + 30, 10)
-        notes = lambda: [n.message for n in app._notifications]  # noqa: E731
+
+        def notes() -> list[str]:
+            return [n.message for n in app._notifications]
+
         await wait_for(pilot, lambda: any("newest are shown" in note for note in notes()))
         assert screen.store.ids[screen.table.current_row or 0] == chosen
         await pilot.press("L")

@@ -469,7 +469,8 @@ def test_end_grows_the_pages_toward_the_kinds_bulk_limit() -> None:
     engine.stop()
     engine.inflight = None
     assert engine.follow_to_end()
-    ask, sizes, start = engine.want_more(), [], 100
+    sizes: list[int | None] = []
+    ask, start = engine.want_more(), 100
     while ask is not None and len(sizes) < 6:
         sizes.append(ask.size)
         landed = answer(engine, ask, numbered(start, 10))
