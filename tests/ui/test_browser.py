@@ -190,7 +190,8 @@ async def test_copy_id_and_json() -> None:
 
 async def test_help_screen_lists_bindings() -> None:
     app = make_app(files=5)
-    async with app.run_test(size=(120, 36)) as pilot:
+    # Tall enough for the whole key list (at 36 lines it scrolls).
+    async with app.run_test(size=(120, 150)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await text_shown(pilot, "browser.refresh")

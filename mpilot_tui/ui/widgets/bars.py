@@ -315,7 +315,7 @@ class KeyFooter(Footer):
     narrow terminal lost Help and Quit)."""
 
     DEFAULT_CSS = """
-    KeyFooter #footer-always {
+    KeyFooter .footer-always {
         dock: right;
         width: auto;
         height: 1;
@@ -343,7 +343,7 @@ class KeyFooter(Footer):
             yield FooterKey(key, key_display, description, action, disabled=not enabled,
                             tooltip=tooltip).data_bind(compact=Footer.compact)  # fmt: skip
         # ? and q (and the palette's key, when there is room) in one group docked right.
-        with HorizontalGroup(id="footer-always"):
+        with HorizontalGroup(classes="footer-always"):
             for name in ALWAYS_SHOWN:
                 wanted = next((a for a in first if a.rpartition(".")[2] == name), None)
                 if wanted is not None:

@@ -451,7 +451,7 @@ def test_config_check_warns_about_a_broken_keymap(cli: Cli, user_file: Path) -> 
     user_file.write_text(
         USER_FILE
         + '\n[keymap]\n"table.down" = "o"\n"browser.nope" = "x"\n"browser.refresh" = "f55"\n'
-        + '"app.help" = "f1"\n'
+        + '"app.help" = "f2"\n'
     )
     result = cli("config", "check")
     assert result.exit_code == 2
@@ -485,7 +485,7 @@ def test_config_check_reports_every_problem_and_exits_2(cli: Cli, user_file: Pat
 
 def test_config_check_is_quiet_about_a_good_keymap(cli: Cli, user_file: Path) -> None:
     user_file.write_text(
-        USER_FILE + '\n[keymap]\n"browser.refresh" = "f5"\n"table.down" = "down,n"\n'
+        USER_FILE + '\n[keymap]\n"browser.refresh" = "f6"\n"table.down" = "down,n"\n'
     )
     result = cli("config", "check")
     assert result.exit_code == 0

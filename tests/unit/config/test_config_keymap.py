@@ -95,6 +95,6 @@ def test_spellings_of_one_key_are_one_key() -> None:
 
 
 def test_the_app_bindings_have_no_clash_of_their_own() -> None:
-    assert keymap_problems({"browser.refresh": "f5", "app.help": "f1"}) == []
+    assert keymap_problems({"browser.refresh": "f6", "app.help": "f2"}) == []
     (warning,) = keymap_problems({"browser.filter": "?"})
     assert "'?' is given to browser.filter (Filter), but app.help (Help)" in warning
