@@ -25,7 +25,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from mpilot_tui.demo import DemoConfig
-from mpilot_tui.output import COLUMNS
+from mpilot_tui.formats.table import COLUMNS
 from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen

@@ -36,8 +36,8 @@ from mpilot_tui.api import GatewayClient, Page
 from mpilot_tui.api.log_models import LogEntry
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig, create_app
+from mpilot_tui.listing.rows import RowStore, RowView
 from mpilot_tui.reqlog import LogFilters
-from mpilot_tui.rows import RowStore, RowView
 from mpilot_tui.ui.screens.request_stats import loaded_facts
 from mpilot_tui.ui.screens.requests_view import MissLatencies, keep_items
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from helpers_ui import LIST_CACHE_DEBUG_DEMO, SCENARIOS, make_app  # noqa: E402
 
-import mpilot_tui.text as text  # noqa: E402
+import mpilot_tui.formats.text as text  # noqa: E402
 from mpilot_tui.api import _http  # noqa: E402
 
 FROZEN_NOW = 1_795_000_000.0

@@ -21,7 +21,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..text import finite_number
+from ..formats.text import finite_number
 
 __all__ = [
     "LOG_ENTRY",

@@ -11,7 +11,7 @@ import click
 
 from ..api import errors
 from ..api.settings import AUTH_KINDS
-from ..text import visible
+from ..formats.text import visible
 
 __all__ = [
     "EXIT_API",

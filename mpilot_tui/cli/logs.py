@@ -22,8 +22,10 @@ import click
 from ..api import GatewayClient, Page
 from ..api.log_models import LogEntry, loose_float
 from ..api.pagination import ITEMS_KEY, items_of
+from ..formats.table import FORMATS, table_row, write_table
+from ..formats.text import visible
+from ..formats.writers import ListingWriter, write_json
 from ..listing import KINDS, Listing, Query
-from ..output import FORMATS, ListingWriter, table_row, write_json, write_table
 from ..reqlog import (
     PERIODS,
     SORTS,
@@ -34,7 +36,6 @@ from ..reqlog import (
     parse_time,
     stats_lines,
 )
-from ..text import visible
 from .common import (
     EXIT_CODES_HELP,
     EXIT_USAGE,

@@ -33,7 +33,7 @@ from mpilot_tui.config import (
 from mpilot_tui.config.display import align_columns, profile_rows, profile_settings
 from mpilot_tui.config.models import DEFAULT_MODES, ORDERS, base_url_problem
 from mpilot_tui.config.secrets import command_argv
-from mpilot_tui.text import visible
+from mpilot_tui.formats.text import visible
 
 __all__ = ["register"]
 

@@ -1,7 +1,7 @@
 """``Listing``: one listing from its first page to its last, for the browser and the CLI.
 
 The one owner of a listing's state: what is listed (the :class:`~.kinds.Query`), the rows
-loaded (a :class:`~mpilot_tui.rows.RowStore` and its :class:`~mpilot_tui.rows.RowView`), the
+loaded (a :class:`~.rows.RowStore` and its :class:`~.rows.RowView`), the
 pagination guard, the run (``generation``), the page in flight, where the next page starts
 (cursor or offset), the last error, and the runs that page on by themselves: find-more (page
 until the filter matches), reaching a row beyond those loaded (page down), and follow-to-end.
@@ -30,8 +30,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
-from ..rows import RowStore, RowView
 from .kinds import BULK_GROWTH, KindSpec, PageAsk, Position, Query
+from .rows import RowStore, RowView
 
 __all__ = [
     "END",

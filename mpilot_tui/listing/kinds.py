@@ -20,7 +20,7 @@ from ..api import GatewayClient, HttpResponse, ItemResult, Page, PageGuard, Pagi
 from ..api.client import CONTAINER_PAGE_LIMIT
 from ..api.logs import LOG_PAGE_LIMIT
 from ..api.pagination import PageKind
-from ..output import COLUMNS, CSV_FIELDS, Column
+from ..formats.table import COLUMNS, CSV_FIELDS, Column
 from ..reqlog.filters import with_end_time
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Everything here reads a :class:`~mpilot_tui.api.log_models.LogEntry` (or a raw entry dict)
 and is plain text: the view styles it, the CLI prints it. Gateway values are untrusted, so
-every string that came from the gateway goes through :func:`mpilot_tui.text.visible`, and
+every string that came from the gateway goes through :func:`mpilot_tui.formats.text.visible`, and
 numbers that are not finite numbers are treated as absent.
 """
 
@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any, Literal
 
 from ..api.log_models import LogCacheDebug, LogEntry, loose_float
-from ..text import visible
+from ..formats.text import visible
 
 __all__ = [
     "CacheExplanation",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..api.log_models import LogEntry
-from ..text import visible
+from ..formats.text import visible
 from .explain import cache_outcome
 
 __all__ = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.history import RequestRecord
-from ..text import visible
+from ..formats.text import visible
 
 __all__ = [
     "CacheSummary",

@@ -5,7 +5,7 @@
 
 - escapes what a paste could smuggle into a terminal or a shell (C0 and C1 controls, ESC,
   BEL, DEL, bidi, zero-width and format characters, line separators) as ``\\uXXXX``, the way
-  ``json``/``ndjson`` output does (:func:`mpilot_tui.output.paste_safe`);
+  ``json``/``ndjson`` output does (:func:`mpilot_tui.formats.writers.paste_safe`);
 - refuses a value whose OSC 52 sequence would be over :data:`OSC52_MAX_BYTES`, with a
   message, instead of sending what a terminal would cut or drop;
 - sends the rest with OSC 52 and says so ("sent to the terminal's clipboard (OSC 52)"),
@@ -30,8 +30,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
-from ..output import paste_safe
-from ..text import visible
+from ..formats.text import visible
+from ..formats.writers import paste_safe
 
 __all__ = ["OSC52_MAX_BYTES", "CopyScreen", "copy_text", "osc52_doubt"]
 

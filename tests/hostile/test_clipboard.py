@@ -27,7 +27,7 @@ from helpers_hostile import (
     wait_for,
 )
 
-from mpilot_tui.output import paste_safe
+from mpilot_tui.formats.writers import paste_safe
 from mpilot_tui.ui import clipboard
 from mpilot_tui.ui.clipboard import OSC52_MAX_BYTES, CopyScreen
 

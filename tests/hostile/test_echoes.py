@@ -36,7 +36,7 @@ from textual.widgets import DataTable, Static
 from mpilot_tui.api.redaction import Redactor, mask_url_password
 from mpilot_tui.api.settings import mask_secret
 from mpilot_tui.cli.common import EXIT_OK
-from mpilot_tui.export import RowExport, export_envelopes, loaded_envelopes
+from mpilot_tui.formats.export import RowExport, export_envelopes, loaded_envelopes
 from mpilot_tui.ui.screens.export import ExportScreen
 
 ESCAPED_TOKEN = "".join(f"\\u{ord(c):04x}" for c in TOKEN)

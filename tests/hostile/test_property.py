@@ -25,9 +25,10 @@ from rich.cells import cell_len
 
 from mpilot_tui.api import GatewayClient, MPilotError, Page, PageGuard
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.output import CsvWriter, csv_safe, fit_cell, write_json, write_ndjson, write_table
-from mpilot_tui.rows import RowStore
-from mpilot_tui.text import visible
+from mpilot_tui.formats.table import csv_safe, fit_cell, write_table
+from mpilot_tui.formats.text import visible
+from mpilot_tui.formats.writers import CsvWriter, write_json, write_ndjson
+from mpilot_tui.listing.rows import RowStore
 from mpilot_tui.ui.widgets.detail import json_text
 
 # One worker, so the module's event loop and client are made once.

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from mpilot_tui import text as text_module
 from mpilot_tui.cli.common import EXIT_OK
+from mpilot_tui.formats import text as text_module
 from mpilot_tui.ui.widgets.cache_summary import histogram
 from mpilot_tui.ui.widgets.detail import similarity_bar
 

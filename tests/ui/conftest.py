@@ -17,7 +17,7 @@ FROZEN_NOW = 1_795_000_000.0
 @pytest.fixture(autouse=True)
 def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Freeze "now" for relative times and make client timings a steady 4 ms per request."""
-    import mpilot_tui.text as text
+    import mpilot_tui.formats.text as text
 
     monkeypatch.setattr(text, "clock", lambda: FROZEN_NOW)
     ticks = itertools.count()

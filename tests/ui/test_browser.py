@@ -384,7 +384,7 @@ async def test_sidebar_follows_a_provider_chosen_elsewhere() -> None:
 async def test_a_filter_in_slices_takes_every_key_typed_meanwhile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mpilot_tui.rows import RowView
+    from mpilot_tui.listing.rows import RowView
     from mpilot_tui.ui.screens.browser import BrowserScreen
 
     monkeypatch.setattr(RowView, "slice_seconds", 0.0)  # one page per slice

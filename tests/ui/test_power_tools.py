@@ -40,7 +40,8 @@ from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
-from mpilot_tui.output import CSV_FIELDS, write_csv, write_json
+from mpilot_tui.formats.table import CSV_FIELDS
+from mpilot_tui.formats.writers import write_csv, write_json
 from mpilot_tui.reqlog.session_cache import FactBook, summarise
 from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app

@@ -6,7 +6,8 @@ import io
 import json
 
 from mpilot_tui.cli.streams import fit_streams_to_encoding, holds_unicode, use_json_escapes
-from mpilot_tui.output import write_ndjson, write_table
+from mpilot_tui.formats.table import write_table
+from mpilot_tui.formats.writers import write_ndjson
 
 
 def _stream(encoding: str) -> tuple[io.BytesIO, io.TextIOWrapper]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mpilot_tui.export import FileSink, RowExport, save_bytes
+from mpilot_tui.formats.export import FileSink, RowExport, save_bytes
 
 
 def test_file_sink_puts_the_file_in_place_only_when_finished(tmp_path: Path) -> None:

@@ -13,23 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mpilot_tui.output import (
+from mpilot_tui.formats.table import (
     COLUMNS,
     CSV_FIELDS,
     GAP,
-    CsvWriter,
     Kind,
-    ListingWriter,
     csv_safe,
     fit_cell,
     layout_columns,
     render_table,
-    write_csv,
-    write_json,
-    write_ndjson,
     write_table,
 )
-from mpilot_tui.text import (
+from mpilot_tui.formats.text import (
     ago,
     cell_width,
     ellipsize,
@@ -38,6 +33,7 @@ from mpilot_tui.text import (
     utc_iso,
     visible,
 )
+from mpilot_tui.formats.writers import CsvWriter, ListingWriter, write_csv, write_json, write_ndjson
 
 HOSTILE = [
     "plain",

@@ -10,8 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mpilot_tui.export import parse_body
-from mpilot_tui.output import CSV_FIELDS, CsvWriter
+from mpilot_tui.formats.export import parse_body
+from mpilot_tui.formats.table import CSV_FIELDS
+from mpilot_tui.formats.writers import CsvWriter
 
 CELL_TEXT = st.text(alphabet="ab=+-@\t\r\n\",' é\x00\ud800", max_size=5)
 """Formula starts, CR, LF, quotes, commas, NUL and a lone surrogate."""

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from mpilot_tui.api.models import ExtraFields, FileObject
 from mpilot_tui.api.pagination import Page, ResponseMeta
-from mpilot_tui.rows import MISSING, RowStore, RowView
+from mpilot_tui.listing.rows import MISSING, RowStore, RowView
 
 META = ResponseMeta("GET", "http://gateway.test/openai/v1/files", 200, 1.0, 10, 0.0)
 NAMES = st.text(alphabet="aAbBßsS\x00\x01_. é", max_size=10)

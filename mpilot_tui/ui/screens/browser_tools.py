@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import Input
 
 from ...api import ItemResult, MPilotError, Page
+from ...formats.text import counted, visible
 from ...listing import FindOutcome, Listing, Query
-from ...text import counted, visible
 from ..widgets.detail import DetailPane
 from .listing_screen import ListingScreen
 from .pickers import OptionPicker

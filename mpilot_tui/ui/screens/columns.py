@@ -19,7 +19,7 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...config.models import MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH
-from ...output import Column
+from ...formats.table import Column
 from ..widgets.file_table import ColumnChoice
 
 __all__ = ["WIDTH_STEP", "ColumnChooser", "column_line"]

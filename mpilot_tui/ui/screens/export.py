@@ -2,7 +2,7 @@
 
 The rows are the ones shown (filter and sort applied), every loaded row, or all rows of the
 listing (paged through from the first page). The file is written by
-:mod:`mpilot_tui.export` (the CLI's writers) in a worker that posts progress; escape cancels
+:mod:`mpilot_tui.formats.export` (the CLI's writers) in a worker that posts progress; escape cancels
 it, and a cancelled or failed export leaves no file behind.
 """
 
@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
 from ...api import MPilotError, Page
-from ...export import (
+from ...formats.export import (
     EXPORT_FORMATS,
     ExportFormat,
     RowExport,
@@ -38,9 +38,9 @@ from ...export import (
     resolve_path,
     shown_items,
 )
-from ...output import Kind
-from ...rows import RowStore
-from ...text import visible
+from ...formats.table import Kind
+from ...formats.text import visible
+from ...listing.rows import RowStore
 
 __all__ = ["ExportScreen", "ExportSource"]
 

@@ -35,6 +35,7 @@ from textual.widgets import (
 from ...api import GatewayClient
 from ...api.history import RequestRecord
 from ...api.settings import ConnectionSettings
+from ...formats.text import human_bytes, visible
 from ...reqlog.session_cache import (
     FactBook,
     RequestFacts,
@@ -42,7 +43,6 @@ from ...reqlog.session_cache import (
     parse_body,
     summarise,
 )
-from ...text import human_bytes, visible
 from ..clipboard import copy_text
 from ..widgets.cache_summary import render_summary
 from ..widgets.detail import json_text, similarity_bar

@@ -27,10 +27,10 @@ from ...api import (
     ProtocolError,
     TransportError,
 )
+from ...formats.text import visible
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query
-from ...rows import PageRecord, RowStore, RowView
+from ...listing.rows import PageRecord, RowStore, RowView
 from ...session import Session
-from ...text import visible
 from ..widgets.bars import StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable

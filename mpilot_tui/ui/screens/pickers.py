@@ -16,8 +16,8 @@ from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...api import GatewayClient, MPilotError
+from ...formats.text import cell_width, ellipsize, local_time, visible
 from ...listing import CONTAINER_PAGE_LIMIT
-from ...text import cell_width, ellipsize, local_time, visible
 
 __all__ = ["PAGE_SIZE_RANGE", "PURPOSES", "ContainerPicker", "OptionPicker", "page_size_problem"]
 

@@ -37,9 +37,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...api import GatewayClient, HttpResponse, MPilotError, Sink
-from ...export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
+from ...formats.export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
+from ...formats.text import human_bytes, visible
 from ...listing import KINDS, Query, kind_named
-from ...text import human_bytes, visible
 
 __all__ = ["ContentTarget", "PreviewScreen", "render_content"]
 

@@ -36,7 +36,7 @@ from ...api.settings import ConnectionSettings
 from ...config import ConfigError, ConfigStore, ProfileConfig
 from ...config.models import DEFAULT_MODES, ORDERS
 from ...config.secrets import resolve_password, resolve_token
-from ...text import visible
+from ...formats.text import visible
 from ..widgets.secret_input import SecretInput
 
 __all__ = ["AUTH_CHOICES", "ProfileForm"]

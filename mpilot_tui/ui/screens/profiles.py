@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...api.redaction import mask_url_password
 from ...config import ConfigError, ConfigStore, describe_token_source
-from ...text import visible
+from ...formats.text import visible
 from .profile_form import ProfileForm
 
 __all__ = ["ProfileForm", "ProfileSwitcher"]

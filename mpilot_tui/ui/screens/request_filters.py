@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select
 
+from ...formats.text import visible
 from ...reqlog import CACHE_CHOICES, PERIODS, STATUSES, LogFilters, parse_time
-from ...text import visible
 
 __all__ = ["RequestFilterDialog", "filters_from_form"]
 

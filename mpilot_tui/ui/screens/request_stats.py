@@ -30,9 +30,9 @@ from textual.widgets import Footer, Static
 from ...api import GatewayClient, MPilotError
 from ...api.logs import LogStatsResult
 from ...api.pagination import items_of
+from ...formats.text import finite_number, visible
+from ...listing.rows import MISSING, RowStore
 from ...reqlog import stats_lines
-from ...rows import MISSING, RowStore
-from ...text import finite_number, visible
 from ..widgets.cache_summary import histogram
 
 __all__ = ["MAX_SCANNED_ROWS", "LoadedFacts", "RequestStatsScreen", "loaded_facts"]

@@ -29,10 +29,10 @@ from ...api import AuthenticationError, MPilotError, Page
 from ...api.log_models import LogEntry
 from ...api.logs import LogsUnavailableError
 from ...api.pagination import keep_only
+from ...formats.text import visible
 from ...listing import PageAsk
+from ...listing.rows import MISSING, RowStore
 from ...reqlog import CACHE_CHOICES, LogFilters
-from ...rows import MISSING, RowStore
-from ...text import visible
 from ..widgets.request_detail import render_request
 from .browser_tools import BrowserTools
 

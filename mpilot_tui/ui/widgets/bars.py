@@ -14,8 +14,8 @@ from textual.widgets._footer import FooterKey
 
 from ...api.models import ExtraFields
 from ...api.pagination import ResponseMeta
+from ...formats.text import cell_width, counted, ellipsize, visible
 from ...listing import KINDS, Progress
-from ...text import cell_width, counted, ellipsize, visible
 
 __all__ = ["ConnectionBar", "KeyFooter", "ModeBar", "StatusBar"]
 

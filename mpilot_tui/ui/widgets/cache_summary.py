@@ -12,8 +12,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ...formats.text import finite_number
 from ...reqlog.session_cache import CacheSummary
-from ...text import finite_number
 
 __all__ = ["histogram", "render_summary"]
 

@@ -25,7 +25,7 @@ from ...api.errors import APIStatusError, MPilotError
 from ...api.models import CacheDebug, ExtraFields
 from ...api.pagination import ResponseMeta
 from ...api.redaction import Redactor
-from ...text import ago, ellipsize, finite_number, human_bytes, local_time, utc_iso, visible
+from ...formats.text import ago, ellipsize, finite_number, human_bytes, local_time, utc_iso, visible
 
 __all__ = ["DetailPane", "clip", "json_text", "similarity_bar", "url_text"]
 

@@ -29,10 +29,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...api.redaction import Redactor
+from ...formats.table import COLUMNS, GAP, Column, fit_cell, layout_columns
+from ...formats.text import counted
 from ...listing import END, Listing, Query
-from ...output import COLUMNS, GAP, Column, fit_cell, layout_columns
-from ...rows import RowView
-from ...text import counted
+from ...listing.rows import RowView
 
 __all__ = ["ColumnChoice", "FileTable", "chosen_columns"]
 

@@ -3,7 +3,7 @@
 :func:`render_request` turns a :class:`~mpilot_tui.api.log_models.LogEntry` (a trimmed list
 row, or the whole entry from ``GET /api/logs/{id}``) into one renderable for the detail pane.
 The cache section explains itself with :func:`~mpilot_tui.reqlog.explain_cache`; every value
-from the gateway goes through :func:`~mpilot_tui.text.visible` (via :func:`.detail.clip`).
+from the gateway goes through :func:`~mpilot_tui.formats.text.visible` (via :func:`.detail.clip`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ...api.log_models import LogEntry
+from ...formats.text import finite_number, visible
 from ...reqlog import CacheExplanation, explain_cache
-from ...text import finite_number, visible
 from .detail import clip, json_text, similarity_bar
 
 __all__ = ["BADGE_STYLES", "cache_badge", "render_request"]

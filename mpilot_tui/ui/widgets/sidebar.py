@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...api.providers import STANDARD_PROVIDERS, provider_info
-from ...text import cell_width, ellipsize, visible
+from ...formats.text import cell_width, ellipsize, visible
 
 __all__ = ["ALL_PROVIDERS", "ProviderSidebar"]
 

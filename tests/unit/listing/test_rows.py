@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from mpilot_tui.api import ContainerFileObject, ExtraFields, FileObject, Page, ResponseMeta
-from mpilot_tui.rows import MISSING, RowStore, RowView
+from mpilot_tui.listing.rows import MISSING, RowStore, RowView
 
 META = ResponseMeta("GET", "http://gw/openai/v1/files", 200, 1.0, 10, 0.0)
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from mpilot_tui.api import ConnectionSettings, GatewayClient, MPilotError
 from mpilot_tui.api.log_models import LogEntry, LogStats
+from mpilot_tui.formats.table import table_row, write_table
+from mpilot_tui.formats.writers import ListingWriter
 from mpilot_tui.listing import Listing, Query
-from mpilot_tui.output import ListingWriter, table_row, write_table
 from mpilot_tui.reqlog import cache_column, explain_cache, stats_lines
 
 NAMES = [

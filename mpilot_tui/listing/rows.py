@@ -20,8 +20,8 @@ from itertools import compress
 from operator import attrgetter
 from typing import Any, cast
 
-from .api.models import ExtraFields
-from .api.pagination import Page, PageKind, ResponseMeta, items_of
+from ..api.models import ExtraFields
+from ..api.pagination import Page, PageKind, ResponseMeta, items_of
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 

@@ -1,29 +1,24 @@
-"""Output formats shared by the CLI and the browser's export: table, JSON, NDJSON, CSV.
+"""The columns of each listing and the CLI's table; the CSV fields and the format names.
+
+The writers for programs are in :mod:`.writers`. What each format holds:
 
 ``json`` writes the envelopes as the gateway sent them; ``ndjson`` one item per line;
 ``csv`` a header row then one row per item, with cells that a spreadsheet would read as a
 formula (``=``, ``+``, ``-``, ``@``, tab, CR at the start) prefixed with ``'``; ``table``
-fitted to a width, every gateway string passed through :func:`mpilot_tui.text.visible`.
+fitted to a width, every gateway string passed through :func:`mpilot_tui.formats.text.visible`.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import math
-import re
-import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Literal, TextIO
 
-from pydantic_core import PydanticSerializationError, to_json
 from rich.cells import cell_len, set_cell_size
 
-from .api.log_models import LogEntry, loose_float, loose_int
-from .api.pagination import ITEMS_KEY, PageKind, items_of
+from ..api.log_models import LogEntry, loose_float, loose_int
+from ..api.pagination import PageKind
 from .text import human_bytes, local_time, visible
 
 __all__ = [
@@ -33,16 +28,10 @@ __all__ = [
     "Column",
     "FileFormat",
     "Format",
-    "ListingWriter",
     "csv_safe",
     "fit_cell",
-    "json_text",
     "layout_columns",
-    "paste_safe",
     "widest_cells",
-    "write_csv",
-    "write_json",
-    "write_ndjson",
     "write_table",
 ]
 
@@ -348,286 +337,6 @@ def write_table(
         out.write(gap.join(cells).rstrip() + "\n")
         count += 1
     return count
-
-
-_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
-_JSON_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
-"""Characters JSON may carry raw but a terminal or a line splitter would act on (DEL, C1
-controls, bidi, zero-width and tag characters, line separators): written as ``\\uXXXX``
-escapes, which every JSON reader decodes back to the same character."""
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if unicodedata.category(char) not in _JSON_UNSAFE_CATEGORIES:
-        return char
-    code = ord(char)
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def _json_text(value: Any, **options: Any) -> str:
-    """JSON text keeping non-ASCII as is, unless it holds lone surrogates (then escaped)."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, **options)
-    except ValueError:
-        # A number like 1e400 parses as infinity, which JSON cannot carry: null, as pydantic.
-        value = _finite(value)
-        text = json.dumps(value, ensure_ascii=False, **options)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value, ensure_ascii=True, **options)
-    if text.isascii() and "\x7f" not in text:
-        return text
-    return _NOT_ASCII.sub(_json_escape, text)
-
-
-def json_text(value: Any) -> str:
-    """``value`` as one line of JSON, escaped as ``json``/``ndjson`` output is (controls, C1,
-    bidi and zero-width characters as ``\\uXXXX``; out-of-range numbers as ``null``)."""
-    return _json_text(value)
-
-
-def paste_safe(text: str) -> str:
-    """``text`` with the characters ``json``/``ndjson`` output escapes (C0 and C1 controls, DEL,
-    bidi, zero-width and format characters, line separators) written as ``\\uXXXX``, and the
-    rest as it is: what is safe to put on a clipboard that may be pasted into a terminal."""
-    return _PASTE_UNSAFE.sub(_paste_escape, text)
-
-
-_PASTE_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\U0010ffff]")
-
-
-def _paste_escape(match: re.Match[str]) -> str:
-    # A lone surrogate cannot be sent at all (it is not UTF-8): escaped like a control.
-    if unicodedata.category(match.group()) == "Cs":
-        return f"\\u{ord(match.group()):04x}"
-    return _json_escape(match)
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every infinite or NaN float replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def write_json(envelopes: Sequence[Any], out: TextIO, *, array: bool = False) -> None:
-    """One envelope as an object, several (or any number, with ``array``) as an array:
-    always one valid JSON document."""
-    document = envelopes[0] if len(envelopes) == 1 and not array else list(envelopes)
-    out.write(_json_text(document, indent=2))
-    out.write("\n")
-
-
-def write_ndjson(items: Iterable[Any], out: TextIO) -> int:
-    """One JSON object per line (strings round-trip exactly; controls are JSON-escaped).
-
-    Serialised by pydantic-core (in Rust: a listing of many pages is dominated by this);
-    what it cannot write (a lone surrogate) falls back to the standard library for that item
-    alone, so a line's bytes do not depend on which items are written with it.
-    """
-    items = list(items)
-    if not items:
-        return 0
-    try:
-        text = b"\n".join([to_json(item, inf_nan_mode="null") for item in items]).decode()
-    except (PydanticSerializationError, UnicodeDecodeError):
-        text = "\n".join([_ndjson_line(item) for item in items])
-    else:
-        if not text.isascii() or "\x7f" in text:
-            text = _NOT_ASCII.sub(_json_escape, text)
-    out.write(text)
-    out.write("\n")
-    return len(items)
-
-
-def _ndjson_line(item: Any) -> str:
-    """One item's line, by pydantic-core when it can write it, else the standard library."""
-    try:
-        text = to_json(item, inf_nan_mode="null").decode()
-    except (PydanticSerializationError, UnicodeDecodeError):
-        return _json_text(item, separators=(",", ":"))
-    if not text.isascii() or "\x7f" in text:
-        text = _NOT_ASCII.sub(_json_escape, text)
-    return text
-
-
-class CsvWriter:
-    """Writes CSV rows for one kind of listing, header first, formula-safe."""
-
-    def __init__(self, kind: Kind, out: TextIO) -> None:
-        self.fields = CSV_FIELDS[kind]
-        self._derive = CSV_ROWS.get(kind)
-        self._out = out
-        # With "\r\n" as terminator the csv module quotes cells holding a bare CR too (with
-        # "\n" it leaves them unquoted and readers split the row); rows still end in "\n".
-        self._row = io.StringIO()
-        self._writer = csv.writer(self._row, lineterminator="\r\n")
-        self._write_row(self.fields)
-
-    def _write_row(self, cells: Sequence[Any]) -> None:
-        self._row.seek(0)
-        self._row.truncate()
-        self._writer.writerow(cells)
-        self._out.write(self._row.getvalue()[:-2] + "\n")
-
-    def write(self, items: Iterable[dict[str, Any]]) -> int:
-        items = items if isinstance(items, list) else list(items)
-        if not items:
-            return 0
-        if self._derive is not None:
-            derive = self._derive
-            items = [derive(item) if isinstance(item, dict) else item for item in items]
-        if set(map(type, items)) != {dict}:
-            return self.write_rows(items)
-        # A column at a time (C loops, not a Python call per cell), then all rows at once;
-        # exactly the cells write_rows makes.
-        columns = [_csv_column(list(map(dict.get, items, repeat(f)))) for f in self.fields]
-        self._row.seek(0)
-        self._row.truncate()
-        self._writer.writerows(zip(*columns, strict=True))
-        text = self._row.getvalue()
-        if text.count("\r\n") != len(items):  # a cell holds CRLF: only row ends change
-            for cells in zip(*columns, strict=True):
-                self._write_row(cells)
-            return len(items)
-        self._out.write(text.replace("\r\n", "\n"))
-        return len(items)
-
-    def write_rows(self, items: Iterable[dict[str, Any]]) -> int:
-        """:meth:`write`, one row at a time."""
-        count = 0
-        for item in items:
-            self._write_row([csv_safe(_csv_cell(item.get(f))) for f in self.fields])
-            count += 1
-        return count
-
-
-_STARTS_FORMULA = re.compile(r"[=+\-@\t\r]").match
-"""Whether a string starts with one of ``_FORMULA_START``."""
-_PLAIN_CELLS = frozenset({int, float, bool})
-_NONE_OR_PLAIN = _PLAIN_CELLS | {str, type(None)}
-_TEXT_OR_NONE = frozenset({str, type(None)})
-
-
-def _csv_column(values: list[Any]) -> list[Any]:
-    """``csv_safe(_csv_cell(value))`` of every value, sparing the work where a whole column
-    needs none (plain strings, numbers, and None as an empty cell)."""
-    types = set(map(type, values))
-    if types <= _PLAIN_CELLS:
-        return values
-    if types <= _NONE_OR_PLAIN:
-        if type(None) in types:
-            values = ["" if v is None else v for v in values]  # "" is never a formula
-        if str not in types:
-            return values
-        if types <= _TEXT_OR_NONE:
-            if not any(map(_STARTS_FORMULA, values)):
-                return values
-            return [csv_safe(v) for v in values]
-    return [csv_safe(_csv_cell(v)) for v in values]
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def write_csv(items: Iterable[dict[str, Any]], kind: Kind, out: TextIO) -> int:
-    """A header row, then one row per item."""
-    return CsvWriter(kind, out).write(items)
-
-
-class ListingWriter:
-    """Writes a listing as ``json``, ``ndjson`` or ``csv`` to ``out``: the CLI's output and the
-    browser's export both go through here, so the two are byte for byte the same.
-
-    Items are written as the gateway sent them (its key order, unknown fields and all). CSV
-    and NDJSON are written as they come; JSON is one document, so the envelopes are held until
-    :meth:`finish`. Items added loose (a filtered or sorted selection) become one list envelope.
-    """
-
-    def __init__(
-        self,
-        fmt: FileFormat,
-        kind: Kind,
-        out: TextIO,
-        *,
-        array: bool = False,
-        scrub: Callable[[Any], Any] | None = None,
-    ) -> None:
-        self.format = fmt
-        self.scrub = scrub
-        """Masks the connection's secrets in a decoded JSON value (a gateway may echo the
-        token into data): what is written is what the screen shows."""
-        self.kind: Kind = kind
-        self.out = out
-        self.array = array
-        """JSON: an array of envelopes even when there is one (``files --all`` promises it)."""
-        self.rows = 0
-        """Items written (or, for JSON, collected) so far."""
-        self._csv = CsvWriter(kind, out) if fmt == "csv" else None
-        self._envelopes: list[Any] = []
-        self._loose: list[dict[str, Any]] = []
-
-    def add_items(self, items: Sequence[dict[str, Any]]) -> int:
-        """Write items; for JSON they are collected into one list envelope."""
-        if self.scrub is not None:
-            items = [self.scrub(item) for item in items]
-        return self._write_items(items)
-
-    def _write_items(self, items: Sequence[dict[str, Any]]) -> int:
-        if self._csv is not None:
-            written = self._csv.write(items)
-        elif self.format == "ndjson":
-            written = write_ndjson(items, self.out)
-        else:
-            self._loose.extend(items)
-            written = len(items)
-        self.rows += written
-        return written
-
-    def add_envelope(self, envelope: Any) -> int:
-        """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
-        if self.scrub is not None:
-            envelope = self.scrub(envelope)
-        items = [item for item in items_of(self.kind, envelope) if isinstance(item, dict)]
-        if self.format == "json":
-            self._envelopes.append(envelope)
-            self.rows += len(items)
-            return len(items)
-        return self._write_items(items)
-
-    def finish(self, *, empty_document: bool = False) -> None:
-        """Write what is held (the JSON document). With nothing held, JSON is written only if
-        ``empty_document`` (then as an empty list envelope)."""
-        if self.format == "json" and (self._envelopes or self._loose or empty_document):
-            envelopes = self._envelopes
-            if self._loose or not envelopes:
-                key = ITEMS_KEY.get(self.kind)
-                loose = (
-                    {key: self._loose}
-                    if key
-                    else {"object": "list", "data": self._loose, "has_more": False}
-                )
-                envelopes = [*envelopes, loose]
-            write_json(envelopes, self.out, array=self.array)
-
-    def clear(self) -> None:
-        """Let go of what is held."""
-        self._envelopes.clear()
-        self._loose.clear()
 
 
 def render_table(rows: Iterable[dict[str, Any]], kind: Kind, width: int = 80) -> str:

@@ -2,7 +2,7 @@
 
 No Textual here. The browser's export screen drives a :class:`RowExport` from a worker, one
 page (or one chunk of loaded rows) at a time, and shows the progress reported after each
-step. The formats are :mod:`mpilot_tui.output`'s: ``json`` holds the envelopes as the gateway
+step. The formats are :mod:`.writers`: ``json`` holds the envelopes as the gateway
 sent them, ``ndjson`` one item per line, ``csv`` a header then one formula-safe row per item.
 
 A file is written under a temporary name next to the target and renamed into place only
@@ -26,9 +26,10 @@ from typing import IO, Any, Self
 
 from pydantic_core import from_json
 
-from .api.pagination import Page, items_of
-from .output import FileFormat, Kind, ListingWriter
-from .rows import RowStore
+from ..api.pagination import Page, items_of
+from ..listing.rows import RowStore
+from .table import FileFormat, Kind
+from .writers import ListingWriter
 
 __all__ = [
     "EXPORT_FORMATS",
