@@ -21,7 +21,11 @@ def free_port() -> int:
 
 def cli_env(tmp_config: str, **extra: str) -> dict[str, str]:
     """An environment for running mpilot-tui with a throwaway config file."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MPILOT_")}
+    # pytest-xdist's workers export COLUMNS=80 and LINES=24: inherited, they would size every
+    # table and terminal a test starts to 80x24 under xdist only. A test that wants a width
+    # gives it in ``extra``.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env = {k: v for k, v in inherited.items() if not k.startswith("MPILOT_")}
     env["MPILOT_TUI_CONFIG"] = tmp_config
     env.update(extra)
     return env

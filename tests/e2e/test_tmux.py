@@ -94,12 +94,6 @@ def several_pages() -> Iterator[str]:
         yield base_url
 
 
-OPEN_GAP_80_COLUMNS = (
-    "open gap after the last merges: against a loopback gateway the app draws 80 columns"
-    " wide in a 120-column tmux pane (with --demo it draws 120); cause not found in time"
-)
-
-
 def _shell_env(tmp_path: Path, **extra: str) -> str:
     """``env`` arguments: the pane's shell may export COLUMNS/LINES of the pane's size when
     it started (80x24, before tmux resized it), which would win over the terminal's size in
@@ -143,7 +137,6 @@ def test_end_lands_on_the_true_last_row_of_several_pages(
         assert "450 rows · all loaded" in screen
 
 
-@pytest.mark.skip(reason=OPEN_GAP_80_COLUMNS)
 def test_an_id_is_shown_whole_at_120_columns(tmp_path: Path, several_pages: str) -> None:
     with in_tmux(_app(tmp_path, several_pages)) as session:
         screen = wait_screen(session, "more available")
@@ -201,7 +194,6 @@ def test_cli_under_a_latin1_encoding_writes_what_it_can(tmp_path: Path) -> None:
         assert len([line for line in screen.splitlines() if ID.search(line)]) == 10
 
 
-@pytest.mark.skip(reason=OPEN_GAP_80_COLUMNS)
 def test_app_on_a_terminal_without_unicode_draws_aligned_ascii(
     tmp_path: Path, several_pages: str
 ) -> None:
