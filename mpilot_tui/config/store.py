@@ -7,19 +7,22 @@ kept (a bad value raises :class:`ConfigError` and the document is left as it was
 ``fsync``, then ``os.replace``; the result is mode 0600 in a folder created 0700.
 
 A file that does not parse or validate never becomes a :class:`ConfigStore`, so nothing
-can write over it; and :meth:`~ConfigStore.save` refuses to replace a file that changed on
-disk after it was loaded.
+can write over it. Two writers never lose each other's change: :meth:`~ConfigStore.save`
+takes an advisory lock (``fcntl.flock`` on ``.NAME.lock`` beside the file, with a timeout),
+re-reads the file under it and, when another process changed it since it was loaded,
+replays this store's changes on what is there now before replacing it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +152,54 @@ def _read_bytes(path: Path) -> bytes | None:
     return data
 
 
+LOCK_TIMEOUT_SECONDS = 5.0
+"""How long a write waits for another process's write to the same config file."""
+
+
+def _lock_path(path: Path) -> Path:
+    target = Path(os.path.realpath(path))
+    return target.parent / f".{target.name}.lock"
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the advisory lock of ``path``'s writers (a separate lock file: the config file
+    itself is replaced by each write, so a lock on it would not outlive the write)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; the write is still atomic
+        yield
+        return
+    timeout = LOCK_TIMEOUT_SECONDS if timeout is None else timeout
+    lock = _lock_path(path)
+    try:
+        _make_private_dir(lock.parent)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot lock {path}: {exc.strerror or exc}", path=path) from None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise ConfigError(
+                        f"cannot lock {path}: {exc.strerror or exc}", path=path
+                    ) from None
+                if time.monotonic() >= deadline:
+                    raise ConfigError(
+                        f"{path} is being written by another mpilot-tui (its lock {lock.name}"
+                        f" was held for {timeout:g} s); nothing was written, try again",
+                        path=path,
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def _toml_value(value: object) -> object:
     if isinstance(value, SecretStr):
         return value.get_secret_value()
@@ -171,6 +222,9 @@ class ConfigStore:
         self._document = document
         self._config = validate_data(document.unwrap(), path=path)
         self._loaded = loaded
+        self._journal: list[Callable[[TOMLDocument], None]] = []
+        """The changes made since the last save, replayed on a file another process
+        changed meanwhile."""
 
     @classmethod
     def load(cls, path: Path) -> ConfigStore:
@@ -239,6 +293,7 @@ class ConfigStore:
         except Exception:
             self._document = tomlkit.parse(before)
             raise
+        self._journal.append(change)
 
     def _profiles_table(self, document: TOMLDocument) -> MutableMapping[str, Any]:
         if "profiles" not in document:
@@ -366,19 +421,44 @@ class ConfigStore:
         return True
 
     def save(self) -> None:
-        """Write the document back atomically (mode 0600, folder created 0700).
-
-        Raises :class:`ConfigError` rather than overwrite a file that changed on disk
-        since it was loaded.
+        """Write the document back atomically (mode 0600, folder created 0700), under the
+        writers' lock. When the file changed on disk since it was loaded (another
+        ``profiles add``, another app), this store's changes are replayed on what is there
+        now, so neither write is lost; a change that no longer applies (its profile was
+        removed meanwhile) raises :class:`ConfigError` and nothing is written.
         """
-        if _read_bytes(self.path) != self._loaded:
-            raise ConfigError(
-                f"{self.path} changed on disk after it was read; not overwriting it."
-                " Run the command again.",
-                path=self.path,
-            )
-        text = self._document.as_string().rstrip("\n") + "\n"
-        parse_config_text(text, self.path)
-        data = text.encode("utf-8")
-        write_private_file(self.path, data)
+        with _write_lock(self.path):
+            current = _read_bytes(self.path)
+            if current != self._loaded:
+                self._replay_on(current)
+            text = self._document.as_string().rstrip("\n") + "\n"
+            parse_config_text(text, self.path)
+            data = text.encode("utf-8")
+            write_private_file(self.path, data)
         self._loaded = data
+        self._journal.clear()
+
+    def _replay_on(self, current: bytes | None) -> None:
+        """Make the document what is on disk now with this store's changes applied again."""
+        fresh = ConfigStore.load(self.path) if current is not None else None
+        document = fresh._document if fresh is not None else tomlkit.document()
+        kept, loaded = self._document, self._loaded
+        self._document, self._loaded = document, current
+        try:
+            for change in self._journal:
+                change(self._document)
+            self._config = validate_data(self._document.unwrap(), path=self.path)
+        except ConfigError as exc:
+            self._document, self._loaded = kept, loaded
+            raise ConfigError(
+                f"{self.path} changed on disk while this change was made, and the change no"
+                f" longer applies to it: {exc}; nothing was written",
+                path=self.path,
+            ) from None
+        except (KeyError, AssertionError, ValueError, TypeError):
+            self._document, self._loaded = kept, loaded
+            raise ConfigError(
+                f"{self.path} changed on disk while this change was made (another process"
+                " removed or rewrote what it changes); nothing was written. Run it again.",
+                path=self.path,
+            ) from None
