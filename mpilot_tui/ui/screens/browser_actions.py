@@ -18,7 +18,7 @@ from ...listing import KINDS, Kind, Query
 from ...session import Session
 from ..clipboard import copy_text
 from .listing_screen import ListingScreen
-from .pickers import PURPOSES, ContainerPicker, OptionPicker, page_size_problem
+from .pickers import NEXT_VIEW, PURPOSES, ContainerPicker, OptionPicker, page_size_problem
 
 __all__ = ["PAGE_SIZES", "BrowserActions", "ContainerUsed"]
 
@@ -96,6 +96,9 @@ class BrowserActions(ListingScreen):
 
         def chosen(value: str | None) -> None:
             if value is None:
+                return
+            if value == NEXT_VIEW:
+                self.action_switch_mode()
                 return
             if len(value) <= MAX_CONTAINER_ID_CHARS:
                 if value in self.recent_containers:

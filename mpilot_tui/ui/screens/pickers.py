@@ -19,7 +19,18 @@ from ...api import GatewayClient, MPilotError
 from ...formats.text import cell_width, ellipsize, local_time, visible
 from ...listing import CONTAINER_PAGE_LIMIT
 
-__all__ = ["PAGE_SIZE_RANGE", "PURPOSES", "ContainerPicker", "OptionPicker", "page_size_problem"]
+__all__ = [
+    "NEXT_VIEW",
+    "PAGE_SIZE_RANGE",
+    "PURPOSES",
+    "ContainerPicker",
+    "OptionPicker",
+    "page_size_problem",
+]
+
+NEXT_VIEW = "<next view>"
+"""What the container picker answers for ``m`` with nothing typed: go on to the next view
+(no container id holds a space or angle brackets)."""
 
 PURPOSES = (
     "batch", "assistants", "fine-tune", "vision", "batch_output", "user_data", "responses",
@@ -155,12 +166,26 @@ def container_label(
     return label
 
 
+class _IdInput(Input):
+    """The container id field: an ``m`` typed into it while it is empty is not text but the
+    picker's "next view" (Textual leaves a key to the bindings when the widget will not
+    consume it)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if key == "m" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class ContainerPicker(ModalScreen[str | None]):
     """Containers from ``GET /v1/containers``, the recently used ones, or a typed id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Cancel", id="picker.cancel"),
         Binding("down", "to_list", "To the list", show=False),
+        # `m` cycles the views, and this picker opens on the way from Files to Requests: with
+        # nothing typed, m goes on (the id field lets it pass; typed text keeps its m).
+        Binding("m", "next_view", "Next view", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     ContainerPicker #picker-note { width: 1fr; height: auto; }
@@ -178,7 +203,7 @@ class ContainerPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker"):
             yield Label(Text(f"Container ({visible(self.provider)})"), classes="picker-title")
-            yield Input(placeholder="container id (cntr_…), or ↓ to the list", id="picker-input")
+            yield _IdInput(placeholder="container id (cntr_…), or ↓ to the list", id="picker-input")
             yield OptionList(id="picker-list")
             yield Label("loading containers…", id="picker-note")
         yield Footer()
@@ -251,6 +276,9 @@ class ContainerPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_next_view(self) -> None:
+        self.dismiss(NEXT_VIEW)
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
