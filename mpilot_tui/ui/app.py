@@ -406,11 +406,17 @@ class MPilotApp(App[None]):
 
     def action_help(self, anywhere: bool = False) -> None:
         """``?``: every key; in a dialog or a screen over the browser, that screen's keys.
-        A ``?`` typed in a text box is left to it (``anywhere``: F1, which is never text)."""
+        A ``?`` typed in a text box that takes it as text is left to it (a picker's field
+        does not: no page size, purpose or id has one); ``anywhere``: F1, which is never text."""
         screen = self.screen
         if isinstance(screen, HelpScreen):
             raise SkipAction()  # its own ? closes it
-        if not anywhere and isinstance(self.focused, Input | TextArea):
+        focused = self.focused
+        if (
+            not anywhere
+            and isinstance(focused, Input | TextArea)
+            and focused.check_consume_key("question_mark", "?")
+        ):
             raise SkipAction()
         if isinstance(screen, BrowserScreen) or len(self.screen_stack) <= 2:
             self.push_screen(HelpScreen(self.binding_groups()))

@@ -54,6 +54,27 @@ def page_size_problem(value: str) -> str | None:
     return f'"{shown}" is not a page size: give a whole number from {low} to {high}'
 
 
+class _ValueInput(Input):
+    """A picker's field: ``?`` is never part of a page size, a purpose or a container id,
+    so it is left to the bindings (the help for this dialog) instead of typed. Textual
+    leaves a key to the bindings when the focused widget says it will not consume it."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if key == "question_mark":
+            return False
+        return super().check_consume_key(key, character)
+
+
+class _IdInput(_ValueInput):
+    """The container id field: an ``m`` typed into it while it is empty is the picker's
+    "next view", not text."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if key == "m" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class OptionPicker(ModalScreen[str | None]):
     """Pick one of a few values, or type another; Escape cancels.
 
@@ -91,7 +112,7 @@ class OptionPicker(ModalScreen[str | None]):
         with Vertical(classes="picker"):
             yield Label(self.title_text, classes="picker-title")
             if self.free:
-                yield Input(
+                yield _ValueInput(
                     placeholder="type a value and press enter, or ↓ to the list",
                     id="picker-input",
                 )
@@ -164,17 +185,6 @@ def container_label(
     if when:
         label.append(f"  {when}", style="dim")
     return label
-
-
-class _IdInput(Input):
-    """The container id field: an ``m`` typed into it while it is empty is not text but the
-    picker's "next view" (Textual leaves a key to the bindings when the widget will not
-    consume it)."""
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        if key == "m" and not self.value:
-            return False
-        return super().check_consume_key(key, character)
 
 
 class ContainerPicker(ModalScreen[str | None]):
