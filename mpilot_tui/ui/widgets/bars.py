@@ -338,26 +338,44 @@ class KeyFooter(Footer):
             (action for action in first if action.rpartition(".")[2] not in ALWAYS_SHOWN),
             key=lambda action: rank.get(action, len(rank)),
         )
+        always = [
+            wanted
+            for name in ALWAYS_SHOWN
+            if (wanted := next((a for a in first if a.rpartition(".")[2] == name), None))
+        ]
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        with_palette = self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None
+        # Only the keys that fit whole: a key cut mid-word ("h S") says nothing.
+        room = self.app.size.width - 1 - sum(self._key_width(first[a]) for a in always)
+        if with_palette and palette is not None:
+            room -= self._key_width(("", self.app.get_key_display(palette[1]),
+                                     palette[1].description, True, ""))  # fmt: skip
         for action in actions:
+            room -= self._key_width(first[action])
+            if room < 0:
+                break
             key, key_display, description, enabled, tooltip = first[action]
             yield FooterKey(key, key_display, description, action, disabled=not enabled,
                             tooltip=tooltip).data_bind(compact=Footer.compact)  # fmt: skip
         # ? and q (and the palette's key, when there is room) in one group docked right.
         with HorizontalGroup(classes="footer-always"):
-            for name in ALWAYS_SHOWN:
-                wanted = next((a for a in first if a.rpartition(".")[2] == name), None)
-                if wanted is not None:
-                    key, key_display, description, enabled, tooltip = first[wanted]
-                    yield FooterKey(key, key_display, description, wanted,
-                                    disabled=not enabled, tooltip=tooltip,
-                                    ).data_bind(compact=Footer.compact)  # fmt: skip
-            palette = active.get(self.app.COMMAND_PALETTE_BINDING)
-            if self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None:
+            for wanted in always:
+                key, key_display, description, enabled, tooltip = first[wanted]
+                yield FooterKey(key, key_display, description, wanted,
+                                disabled=not enabled, tooltip=tooltip,
+                                ).data_bind(compact=Footer.compact)  # fmt: skip
+            if with_palette and palette is not None:
                 _, binding, enabled, tooltip = palette
                 yield FooterKey(binding.key, self.app.get_key_display(binding),
                                 binding.description, binding.action, disabled=not enabled,
                                 tooltip=tooltip or binding.description,
                                 ).data_bind(compact=Footer.compact)  # fmt: skip
+
+    def _key_width(self, entry: tuple[str, str, str, bool, str]) -> int:
+        """Cells a FooterKey takes: the key and description, with Textual's padding."""
+        _, key_display, description, _, _ = entry
+        padding = 1 if self.compact else 3
+        return cell_width(key_display) + cell_width(description) + padding
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.recompose)
