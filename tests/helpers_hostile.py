@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from helpers_net import cli_env
-from helpers_ui import screen_text, wait_for, workers_done
+from helpers_ui import Driver, screen_text, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api.errors import TimeoutError as GatewayTimeout
@@ -512,7 +512,7 @@ async def running(
                 capture_everything(app)
 
 
-async def first_page(pilot: Any, screen: BrowserScreen, tries: int = 3) -> None:
+async def first_page(pilot: Driver, screen: BrowserScreen, tries: int = 3) -> None:
     """Wait for the well-behaved first page.
 
     The tests give the client a short timeout so that hostile answers end quickly; the first
@@ -536,7 +536,7 @@ async def first_page(pilot: Any, screen: BrowserScreen, tries: int = 3) -> None:
     raise AssertionError(f"the first page timed out {tries} times: {screen.last_error!r}")
 
 
-async def first_page_then(pilot: Any, screen: BrowserScreen) -> None:
+async def first_page_then(pilot: Driver, screen: BrowserScreen) -> None:
     """Wait for the well-behaved first page, then page on (``G``) to the hostile one."""
     await first_page(pilot, screen)
     await pilot.press("G")
@@ -544,7 +544,7 @@ async def first_page_then(pilot: Any, screen: BrowserScreen) -> None:
     await workers_done(pilot)
 
 
-async def still_responsive(pilot: Any, screen: BrowserScreen) -> None:
+async def still_responsive(pilot: Driver, screen: BrowserScreen) -> None:
     """Keys still move the cursor."""
     start = screen.table.cursor
     target = start - 1 if start > 0 else 1

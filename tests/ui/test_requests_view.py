@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers_ui import browser, screen_text, text_shown, wait_for, workers_done
+from helpers_ui import Driver, browser, screen_text, text_shown, wait_for, workers_done
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
@@ -39,7 +39,7 @@ def requests_app(
     return create_app(session, client), gateway
 
 
-async def listed(pilot: Any, screen: BrowserScreen, rows: int = 1) -> None:
+async def listed(pilot: Driver, screen: BrowserScreen, rows: int = 1) -> None:
     await wait_for(
         pilot,
         lambda: (
@@ -349,7 +349,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         screen = browser(app)
         await listed(pilot, screen, 100)
         await pilot.press("j", "j")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         chosen = screen.store.ids[screen.table.current_row or 0]
         await pilot.press("L")
         await wait_for(pilot, lambda: screen.live_how == "polling")
@@ -377,7 +377,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
 # -- the detail of a request: the cache explained ------------------------------------------
 
 
-async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str:
+async def _show_row_with(pilot: Driver, screen: BrowserScreen, outcome: str) -> str:
     for position in range(len(screen.view)):
         row = screen.view.row(position)
         if cache_outcome(screen.store.item(row)) == outcome:
