@@ -36,7 +36,7 @@ from pydantic import SecretStr
 
 from mpilot_tui.api.errors import TimeoutError as GatewayTimeout
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 

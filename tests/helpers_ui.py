@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from mpilot_tui.config.session import demo_session
 from mpilot_tui.demo import DemoConfig
-from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.export import ExportScreen

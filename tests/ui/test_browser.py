@@ -20,7 +20,7 @@ from textual.widgets import Input
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.widgets.file_table import FileTable

@@ -39,13 +39,13 @@ from textual.widgets import Input, ProgressBar, RadioButton
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.config.session import Session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.formats.content import PREVIEW_CAP
 from mpilot_tui.formats.table import CSV_FIELDS
 from mpilot_tui.formats.writers import write_csv, write_json
 from mpilot_tui.reqlog.session_cache import FactBook, summarise
-from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens import preview as preview_module
 from mpilot_tui.ui.screens.browser import BrowserScreen

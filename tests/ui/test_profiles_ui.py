@@ -15,9 +15,9 @@ from textual.widgets import Footer, Input, OptionList
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.config.session import resolve_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
-from mpilot_tui.session import resolve_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
 

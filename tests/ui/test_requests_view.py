@@ -14,10 +14,10 @@ from starlette.applications import Starlette
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.config.session import Session, demo_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
 from mpilot_tui.reqlog import LogFilters, cache_outcome
-from mpilot_tui.session import Session, demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.help import HelpScreen
