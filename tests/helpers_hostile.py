@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from helpers_net import cli_env
-from helpers_ui import Driver, screen_text, wait_for, workers_done
+from helpers_ui import Driver, said, screen_text, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api.errors import TimeoutError as GatewayTimeout
@@ -483,7 +483,7 @@ def shown(app: MPilotApp) -> str:
 
 
 def notifications(app: MPilotApp) -> list[str]:
-    return [captured("notification", f"{n.title}: {n.message}") for n in app._notifications]
+    return [captured("notification", f"{n.title}: {n.message}") for n in said(app)]
 
 
 def capture_everything(app: MPilotApp) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers_ui import Driver, browser, screen_text, text_shown, wait_for, workers_done
+from helpers_ui import Driver, browser, said, screen_text, text_shown, wait_for, workers_done
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
@@ -367,7 +367,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         await wait_for(pilot, lambda: screen.live_new >= 25 + 30, 10)
 
         def notes() -> list[str]:
-            return [n.message for n in app._notifications]
+            return [n.message for n in said(app)]
 
         await wait_for(pilot, lambda: any("newest are shown" in note for note in notes()))
         assert screen.store.ids[screen.table.current_row or 0] == chosen
