@@ -451,8 +451,7 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
-        await pilot.pause()
-        assert f"./{name}" in screen_text(app)
+        await text_shown(pilot, f"./{name}")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Saved" in screen_text(app))
         saved = in_tmp_folder / name
