@@ -24,9 +24,9 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
+from mpilot_tui.config.session import demo_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.formats.table import COLUMNS
-from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.widgets.file_table import FileTable

@@ -61,7 +61,7 @@ async def ours(base: str, files: int) -> tuple[float, int, list[float], list[int
     from urllib.parse import parse_qs, urlsplit
 
     from mpilot_tui.api.settings import ConnectionSettings
-    from mpilot_tui.session import Session
+    from mpilot_tui.config.session import Session
     from mpilot_tui.ui.app import create_app
     from mpilot_tui.ui.screens.browser import BrowserScreen
     from mpilot_tui.ui.widgets.file_table import FileTable

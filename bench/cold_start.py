@@ -56,7 +56,7 @@ ID_PREFIX = 12
 
 def expected_ids() -> list[bytes]:
     """The first and fifteenth ids of the first page ``--demo`` shows (their prefixes)."""
-    from mpilot_tui.session import demo_session
+    from mpilot_tui.config.session import demo_session
 
     async def first_page() -> list[bytes]:
         session = demo_session()

@@ -55,8 +55,8 @@ async def child(kind: str, rows: int) -> dict[str, Any]:
     from textual.widgets import DataTable
 
     from mpilot_tui.api import GatewayClient
+    from mpilot_tui.config.session import demo_session
     from mpilot_tui.demo import DemoConfig, create_app
-    from mpilot_tui.session import demo_session
     from mpilot_tui.ui.app import create_app as create_tui
     from mpilot_tui.ui.screens.browser import BrowserScreen
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from _common import APP_SIZE, base_parser, machine, print_table, verdict
 from _subjects import wait_for
 
+from mpilot_tui.config.session import demo_session
 from mpilot_tui.demo import DemoConfig
-from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.widgets.file_table import FileTable
 

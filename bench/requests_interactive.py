@@ -49,8 +49,8 @@ from interactive import (
     wait_turns,
 )
 
+from mpilot_tui.config.session import demo_session
 from mpilot_tui.demo import DemoConfig
-from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 

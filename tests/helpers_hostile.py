@@ -31,12 +31,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from helpers_net import cli_env
-from helpers_ui import screen_text, wait_for, workers_done
+from helpers_ui import Driver, said, screen_text, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api.errors import TimeoutError as GatewayTimeout
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 
@@ -483,7 +483,7 @@ def shown(app: MPilotApp) -> str:
 
 
 def notifications(app: MPilotApp) -> list[str]:
-    return [captured("notification", f"{n.title}: {n.message}") for n in app._notifications]
+    return [captured("notification", f"{n.title}: {n.message}") for n in said(app)]
 
 
 def capture_everything(app: MPilotApp) -> None:
@@ -512,7 +512,7 @@ async def running(
                 capture_everything(app)
 
 
-async def first_page(pilot: Any, screen: BrowserScreen, tries: int = 3) -> None:
+async def first_page(pilot: Driver, screen: BrowserScreen, tries: int = 3) -> None:
     """Wait for the well-behaved first page.
 
     The tests give the client a short timeout so that hostile answers end quickly; the first
@@ -536,7 +536,7 @@ async def first_page(pilot: Any, screen: BrowserScreen, tries: int = 3) -> None:
     raise AssertionError(f"the first page timed out {tries} times: {screen.last_error!r}")
 
 
-async def first_page_then(pilot: Any, screen: BrowserScreen) -> None:
+async def first_page_then(pilot: Driver, screen: BrowserScreen) -> None:
     """Wait for the well-behaved first page, then page on (``G``) to the hostile one."""
     await first_page(pilot, screen)
     await pilot.press("G")
@@ -544,7 +544,7 @@ async def first_page_then(pilot: Any, screen: BrowserScreen) -> None:
     await workers_done(pilot)
 
 
-async def still_responsive(pilot: Any, screen: BrowserScreen) -> None:
+async def still_responsive(pilot: Driver, screen: BrowserScreen) -> None:
     """Keys still move the cursor."""
     start = screen.table.cursor
     target = start - 1 if start > 0 else 1

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from textual.app import App
+from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from mpilot_tui.config.session import demo_session
 from mpilot_tui.demo import DemoConfig
-from mpilot_tui.session import demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.export import ExportScreen
@@ -120,9 +121,32 @@ def shows(app: App[Any], kind: type[Screen[Any]]) -> bool:
     return isinstance(app.screen, kind) and app.screen.is_mounted
 
 
-def notified(app: MPilotApp, text: str) -> bool:
-    """A notification (a toast, which may wrap its text over lines) says ``text``."""
-    return any(text in note.message for note in app._notifications)
+class SaidNotifications(Notifications):
+    """An app's notifications that also keeps every one it was given in :attr:`said`.
+
+    The app's own collection drops a toast once its timeout (2-10 s) has passed; on a loaded
+    machine that is before a test looks, so tests read what was said, not what is still up
+    (``tests/conftest.py`` makes every app of a test use this)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: list[Notification] = []
+
+    def add(self, notification: Notification) -> Self:
+        self.said.append(notification)
+        return super().add(notification)
+
+
+def said(app: App[Any]) -> list[Notification]:
+    """Every notification ``app`` raised so far, in order, expired or still shown."""
+    kept = app._notifications
+    assert isinstance(kept, SaidNotifications), "the notifications_kept fixture is not in use"
+    return kept.said
+
+
+def notified(app: App[Any], text: str) -> bool:
+    """A notification (a toast, which may wrap its text over lines) said ``text``."""
+    return any(text in note.message for note in said(app))
 
 
 def screen_text(app: App[Any]) -> str:

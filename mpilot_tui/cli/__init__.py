@@ -72,7 +72,7 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
     ctx.obj = connection
     if ctx.invoked_subcommand is not None:
         return
-    from ..session import resolve_session
+    from ..config.session import resolve_session
 
     session = resolve_session(**merged_connection(ctx))
     if view is not None:

@@ -13,11 +13,11 @@ from typing import Any, TextIO
 import click
 
 from ..api import Page
+from ..config.session import Session, resolve_session
 from ..formats.table import FILE_FORMATS, FORMATS, write_table
 from ..formats.text import counted
 from ..formats.writers import ListingWriter
 from ..listing import KINDS, Kind, Listing, Query
-from ..session import Session, resolve_session
 from .common import (
     EXIT_CODES_HELP,
     connection_options,

@@ -1,4 +1,5 @@
-"""Saved profiles, secrets and connection settings. No Textual, no network.
+"""Saved profiles, secrets and connection settings, and the session a run resolves to. No
+Textual, no network (the client the session makes does that).
 
 - :mod:`.paths`: where ``config.toml`` is (``--config``, ``MPILOT_TUI_CONFIG``, platformdirs).
 - :mod:`.models`: the file's shape (pydantic, unknown keys rejected).
@@ -8,7 +9,10 @@
 - :mod:`.checks`: warnings (readable file holding a token, plain http, ``verify = false``).
 - :mod:`.keymap`: warnings about ``[keymap]``, given the UI's bindings and its idea of a key.
 - :mod:`.resolve`: flags > environment > profile > defaults -> the run's
-  :class:`~mpilot_tui.session.Session` (one type for the connection and its preferences).
+  :class:`~.session.Session`.
+- :mod:`.session`: :class:`~.session.Session`, one type for the connection and its
+  preferences, which makes the client; :func:`~.session.resolve_session` (``--demo`` or the
+  precedence above) and :func:`~.session.demo_session` (the in-process demo gateway).
 
 Errors: :class:`ConfigError` (the CLI exits with 2) and its subclass
 :class:`NotConfiguredError` (nothing configured; the message says how to start).

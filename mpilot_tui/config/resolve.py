@@ -42,8 +42,8 @@ from mpilot_tui.config.paths import (
     config_path,
 )
 from mpilot_tui.config.secrets import resolve_password, resolve_token
+from mpilot_tui.config.session import Session
 from mpilot_tui.config.store import ConfigStore
-from mpilot_tui.session import Session
 
 __all__ = ["resolve_connection"]
 

@@ -24,7 +24,7 @@ from textual.widgets import Input, TextArea
 
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
-from ..session import Session
+from ..config.session import Session
 from .ascii import ascii_driver, needs_ascii
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
@@ -210,7 +210,7 @@ class MPilotApp(App[None]):
     def switch_profile(self, name: str) -> None:
         """Reconnect to the saved profile ``name`` and reload the browser."""
         from ..config import ConfigError
-        from ..session import resolve_session
+        from ..config.session import resolve_session
 
         try:
             session = resolve_session(config_file=self.config_file, profile=name)

@@ -9,7 +9,7 @@ from helpers_ui import browser, wait_for, workers_done
 from pydantic import SecretStr
 
 from mpilot_tui.api import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import create_app
 
 pytestmark = pytest.mark.asyncio

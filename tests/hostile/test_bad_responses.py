@@ -180,11 +180,13 @@ async def test_browser_shows_a_megabyte_filename_without_freezing(server: Hostil
         assert "AAAAAAAAAAAAAAAAAA…" in shown(app)
         # The detail pane shows the start of the name and says how long it is.
         await pilot.press("enter")
+        detail = screen.detail
         for _ in range(10):
             if "1,048,576" in shown(app):
                 break
             await pilot.press("pagedown")
-            await pilot.pause()
+            # Until the page down has landed (the pane scrolled to where it aimed).
+            await wait_for(pilot, lambda: detail.scroll_y == detail.scroll_target_y)
         assert "1,048,576" in shown(app)
 
 

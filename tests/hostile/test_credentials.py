@@ -40,7 +40,7 @@ from textual import constants
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api.settings import ConnectionSettings
 from mpilot_tui.cli.common import EXIT_API, EXIT_OK, EXIT_USAGE
-from mpilot_tui.session import Session, resolve_session
+from mpilot_tui.config.session import Session, resolve_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm
 

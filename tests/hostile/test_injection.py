@@ -38,8 +38,8 @@ from rich.cells import cell_len
 
 from mpilot_tui.api import errors
 from mpilot_tui.cli.common import EXIT_API, EXIT_PROTOCOL
+from mpilot_tui.config.session import Session
 from mpilot_tui.formats.text import visible
-from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.widgets.sidebar import ProviderSidebar
 

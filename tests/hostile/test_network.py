@@ -31,8 +31,8 @@ from helpers_hostile import (
     wait_for,
 )
 from helpers_net import demo_server, free_port
+from helpers_ui import Driver
 from textual.app import App
-from textual.pilot import Pilot
 
 from mpilot_tui.api import GatewayClient, errors
 from mpilot_tui.api._http import RETRY_AFTER_CAP, parse_retry_after
@@ -55,7 +55,7 @@ socket.getaddrinfo = _fake
 """
 
 
-async def alive_without_rows(pilot: Pilot[Any], app: App[Any]) -> None:
+async def alive_without_rows(pilot: Driver, app: App[Any]) -> None:
     """With nothing loaded, the app still answers keys: help opens and closes."""
     await pilot.press("question_mark")
     await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -22,9 +22,9 @@ from mpilot_tui.api.settings import ConnectionSettings
 from mpilot_tui.cli.common import EXIT_USAGE
 from mpilot_tui.config import ConfigStore
 from mpilot_tui.config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
+from mpilot_tui.config.session import resolve_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
-from mpilot_tui.session import resolve_session
 from mpilot_tui.ui.app import create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
 

@@ -11,6 +11,7 @@ from helpers_ui import (
     browser,
     detail_caught_up,
     make_app,
+    said,
     screen_text,
     text_shown,
     wait_for,
@@ -20,7 +21,7 @@ from textual.widgets import Input
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.widgets.file_table import FileTable
@@ -311,10 +312,9 @@ async def test_a_failed_first_page_says_so_and_who_failed() -> None:
         screen = browser(app)
         await wait_for(pilot, lambda: screen.last_error is not None)
         await workers_done(pilot)
-        text = screen_text(app)
-        assert "0 rows · stopped by an error (r retries)" in text
+        text = await text_shown(pilot, "0 rows · stopped by an error (r retries)")
         assert "all loaded" not in text
-        titles = [n.title for n in app._notifications]
+        titles = [n.title for n in said(app)]
         assert "Connection error" in titles and "Gateway error" not in titles
     await client.aclose()
 
@@ -324,13 +324,14 @@ async def test_filter_counts_in_the_status_bar_not_a_toast_per_key() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = browser(app)
         await wait_for(pilot, lambda: len(screen.store) >= 200 and screen.inflight is None)
-        before = len(app._notifications)
+        before = len(said(app))
         await pilot.press("slash", *"jsonl")
         await workers_done(pilot)  # the filter runs in a worker
-        assert len(app._notifications) == before
-        assert f"({len(screen.view)} shown)" in screen_text(app)
+        assert len(said(app)) == before
+        await text_shown(pilot, f"({len(screen.view)} shown)")
+        assert len(said(app)) == before, "no toast while the status bar counted"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app._notifications) == before + 1)
+        await wait_for(pilot, lambda: len(said(app)) == before + 1)
 
 
 async def test_detail_border_keeps_the_row_count_current() -> None:

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, screen_text, wait_for
+from helpers_ui import browser, demo_app, loaded, screen_text, text_shown, wait_for
 
 from mpilot_tui.ui.screens.columns import WIDTH_STEP, ColumnChooser
 
@@ -34,11 +34,11 @@ async def test_chooser_hides_widens_and_keeps_the_choice_in_the_config(
         await wait_for(pilot, lambda: "[x] Status" in screen_text(app), what="the chooser")
         await pilot.press("down", "plus", "plus")  # Filename: two steps wider
         await pilot.press("down", "down", "space")  # Status: hidden
-        await pilot.pause()
+        await wait_for(pilot, lambda: "status" not in _widths(app), what="the table redrawn")
         after = _widths(app)
         assert "status" not in after, "the table follows the chooser at once"
         assert after["filename"] == before["filename"] + 2 * WIDTH_STEP
-        assert "[ ] Status" in screen_text(app), "shown and hidden differ without colour"
+        await text_shown(pilot, "[ ] Status")  # shown and hidden differ without colour
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ColumnChooser))
         saved = config.read_text()
@@ -65,8 +65,7 @@ async def test_escape_puts_the_columns_back_and_writes_nothing(in_tmp_folder: Pa
         await pilot.press("T")
         await wait_for(pilot, lambda: isinstance(app.screen, ColumnChooser))
         await pilot.press("space", "down", "minus")  # Id hidden, Filename narrower
-        await pilot.pause()
-        assert "id" not in _widths(app)
+        await wait_for(pilot, lambda: "id" not in _widths(app), what="the table redrawn")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ColumnChooser))
         assert _widths(app) == before
@@ -82,14 +81,12 @@ async def test_an_id_narrowed_by_hand_is_cut_and_auto_gives_it_back() -> None:
         await pilot.press("T")
         await wait_for(pilot, lambda: isinstance(app.screen, ColumnChooser))
         await pilot.press("minus", "minus")
-        await pilot.pause()
-        assert _widths(app)["id"] == whole - 2 * WIDTH_STEP
-        assert "(set)" in screen_text(app)
+        await wait_for(pilot, lambda: _widths(app)["id"] == whole - 2 * WIDTH_STEP)
+        await text_shown(pilot, "(set)")
         await pilot.press("a")
-        await pilot.pause()
-        assert _widths(app)["id"] == whole
+        await wait_for(pilot, lambda: _widths(app)["id"] == whole)
         await pilot.press("space")  # hide
         for _ in range(6):  # every other column, the last one refused
             await pilot.press("down", "space")
-        await pilot.pause()
-        assert list(_widths(app)) == ["expires_at"], "one column at least stays shown"
+        # One column at least stays shown.
+        await wait_for(pilot, lambda: list(_widths(app)) == ["expires_at"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from helpers_ui import (
+    Driver,
     browser,
     demo_app,
     detail_caught_up,
@@ -242,7 +242,7 @@ async def test_quit_does_not_ask_with_confirm_quit_off_or_one_page() -> None:
 # -- container picker ---------------------------------------------------------------------
 
 
-async def open_container_picker(pilot: Any, app: MPilotApp) -> ContainerPicker:
+async def open_container_picker(pilot: Driver, app: MPilotApp) -> ContainerPicker:
     await pilot.press("b")
     await wait_for(pilot, lambda: isinstance(app.screen, ContainerPicker))
     picker = app.screen

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens import preview as preview_module
 from mpilot_tui.ui.screens.browser import BrowserScreen

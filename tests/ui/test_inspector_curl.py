@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, screen_text, wait_for
+from helpers_ui import browser, demo_app, loaded, text_shown, wait_for
 from pydantic import SecretStr
 
 from mpilot_tui.api.history import RequestRecord
@@ -84,8 +84,7 @@ async def test_inspector_shows_path_and_query_whole_and_c_copies_curl(
         files = next(r for r in screen.records if "/v1/files" in r.url)
         screen.query_one("DataTable").move_cursor(row=screen.records.index(files))  # type: ignore[attr-defined]
         await wait_for(pilot, lambda: screen.selected is files)
-        await pilot.pause()
-        text = screen_text(app)
+        text = await text_shown(pilot, "path        /openai/v1/files")
         assert "path        /openai/v1/files" in text
         assert "provider=openai" in text and "limit=100" in text, "each parameter on its line"
         await pilot.press("c")

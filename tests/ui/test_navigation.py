@@ -4,7 +4,7 @@ the detail pane's zoom and sections, the sidebar (issue 13, navigation part)."""
 from __future__ import annotations
 
 import pytest
-from helpers_ui import browser, demo_app, detail_caught_up, loaded, screen_text, wait_for
+from helpers_ui import browser, demo_app, detail_caught_up, loaded, notified, screen_text, wait_for
 from textual.widgets import Input
 
 from mpilot_tui.ui.screens.help import HelpScreen
@@ -37,10 +37,6 @@ async def test_the_mode_bar_always_shows_order_and_page_size(width: int) -> None
 
 def footer_text(app: object) -> str:
     return screen_text(app).splitlines()[-1]  # type: ignore[arg-type]
-
-
-def notified(app: object, text: str) -> bool:
-    return any(text in note.message for note in app._notifications)  # type: ignore[attr-defined]
 
 
 async def test_r_only_retries_what_failed_and_ctrl_r_reloads_from_the_start() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, open_export, screen_text
+from helpers_ui import browser, demo_app, loaded, open_export, screen_text, text_shown
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 
@@ -22,8 +22,7 @@ async def test_export_radio_buttons_differ_without_colour(
         text = screen_text(app)
         assert "▐●▌ CSV" in text and "▐ ▌ JSON" in text and "▐ ▌ NDJSON" in text
         await pilot.press("tab", "down")  # the format set: JSON chosen
-        await pilot.pause()
-        text = screen_text(app)
+        text = await text_shown(pilot, "▐●▌ JSON")
         assert "▐ ▌ CSV" in text and "▐●▌ JSON" in text
         chosen = [line for line in text.splitlines() if "▐●▌" in line]
         assert len(chosen) == 2, "one chosen in each set (rows and format)"

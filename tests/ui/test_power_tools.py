@@ -20,6 +20,7 @@ import httpx
 import pytest
 from helpers_ui import (
     LIST_CACHE_DEBUG_DEMO,
+    Driver,
     browser,
     demo_app,
     detail_caught_up,
@@ -38,12 +39,13 @@ from textual.widgets import Input, ProgressBar, RadioButton
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.config.session import Session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
+from mpilot_tui.formats.content import PREVIEW_CAP
 from mpilot_tui.formats.table import CSV_FIELDS
 from mpilot_tui.formats.writers import write_csv, write_json
 from mpilot_tui.reqlog.session_cache import FactBook, summarise
-from mpilot_tui.session import Session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens import preview as preview_module
 from mpilot_tui.ui.screens.browser import BrowserScreen
@@ -56,7 +58,7 @@ from mpilot_tui.ui.screens.preview import PreviewScreen
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("in_tmp_folder")]
 
 
-async def load_everything(pilot: Any, screen: BrowserScreen) -> None:
+async def load_everything(pilot: Driver, screen: BrowserScreen) -> None:
     while screen.has_more:
         pages = len(screen.store.pages)
         await pilot.press("G")
@@ -68,7 +70,7 @@ def paged_past(screen: BrowserScreen, pages: int) -> bool:
     return len(screen.store.pages) > pages and not screen.inflight
 
 
-async def move_to(pilot: Any, screen: BrowserScreen, row: int) -> None:
+async def move_to(pilot: Driver, screen: BrowserScreen, row: int) -> None:
     position = screen.view.position_of(row)
     assert position is not None
     screen.table.move_cursor(position)
@@ -379,7 +381,7 @@ async def test_fetch_full_container_file() -> None:
 
 
 async def open_preview(
-    pilot: Any, app: MPilotApp, screen: BrowserScreen, row: int
+    pilot: Driver, app: MPilotApp, screen: BrowserScreen, row: int
 ) -> PreviewScreen:
     await move_to(pilot, screen, row)
     await pilot.press("v")
@@ -449,8 +451,7 @@ async def test_save_content_with_progress(in_tmp_folder: Path) -> None:
         await wait_for(pilot, lambda: preview.content is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
-        await pilot.pause()
-        assert f"./{name}" in screen_text(app)
+        await text_shown(pilot, f"./{name}")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Saved" in screen_text(app))
         saved = in_tmp_folder / name
@@ -472,7 +473,7 @@ async def test_large_file_previews_its_first_bytes_and_saves_whole(in_tmp_folder
         await wait_for(pilot, lambda: preview.content is not None)
         fetch = list(app.client.history)[-1]
         assert fetch.url.endswith("/content?provider=openai")
-        assert fetch.size == preview_module.PREVIEW_CAP, "only the first bytes were fetched"
+        assert fetch.size == PREVIEW_CAP, "only the first bytes were fetched"
         assert preview.total == size
         await pilot.press("s")
         await wait_for(pilot, lambda: app.focused is preview.query_one("#save-path"))
@@ -510,7 +511,7 @@ async def test_a_cut_preview_is_never_saved_as_the_whole_file(in_tmp_folder: Pat
         await loaded(pilot, screen, 1)
         preview = await open_preview(pilot, app, screen, 0)
         await wait_for(pilot, lambda: preview.content is not None)
-        assert len(preview.content or b"") == preview_module.PREVIEW_CAP
+        assert len(preview.content or b"") == PREVIEW_CAP
         assert not preview.complete
         assert "the first 256.0 KB of a size not told shown" in screen_text(app)
         await pilot.press("s")
@@ -550,7 +551,7 @@ async def test_cancelled_save_leaves_no_file(
 # -- export -------------------------------------------------------------------------------
 
 
-async def choose(pilot: Any, dialog: ExportScreen, radio_set: str, label: str) -> None:
+async def choose(pilot: Driver, dialog: ExportScreen, radio_set: str, label: str) -> None:
     buttons = dialog.query(f"{radio_set} RadioButton").results(RadioButton)
     button = next(b for b in buttons if label in str(b.label))
     await pilot.click(button)
@@ -694,7 +695,7 @@ async def test_export_of_100k_rows_shows_progress_and_cancels_cleanly(
 # -- palette, help and settings -----------------------------------------------------------
 
 
-async def run_command(pilot: Any, app: MPilotApp, title: str) -> None:
+async def run_command(pilot: Driver, app: MPilotApp, title: str) -> None:
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
     await pilot.press(*title)

@@ -6,32 +6,41 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers_ui import browser, demo_app, loaded, screen_text, wait_for
+from helpers_ui import browser, demo_app, detail_caught_up, loaded, screen_text, wait_for
 from rich.text import Text
 from textual.widgets import Input
 
+from mpilot_tui.formats.content import ContentView, describe_content
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.preview import PreviewScreen, render_content
+
+
+def rendered(content: bytes, content_type: str, name: str, **how: bool) -> tuple[Text, str]:
+    """What the preview draws of ``content`` as text, and its note."""
+    view: ContentView = describe_content(content, content_type, name, **how)
+    shown = render_content(view)
+    assert isinstance(shown, Text)
+    return shown, view.note
 
 
 def test_jsonl_lines_are_indented_and_a_cut_last_line_stays_as_sent() -> None:
     lines = [json.dumps({"messages": [{"role": "user", "content": "hé"}]}) for _ in range(2)]
     content = ("\n".join(lines) + '\n{"messages": [{"ro').encode()
-    shown, note = render_content(content, "application/jsonl", "a.jsonl", complete=False)
+    shown, note = rendered(content, "application/jsonl", "a.jsonl", complete=False)
     assert isinstance(shown, Text)
     assert '  "messages": [' in shown.plain and '"content": "hé"' in shown.plain
     assert shown.plain.endswith('{"messages": [{"ro'), "the cut line is shown as it came"
     assert "pretty-printed (p: as sent)" in note
-    raw, raw_note = render_content(content, "application/jsonl", "a.jsonl", pretty=False)
+    raw, raw_note = rendered(content, "application/jsonl", "a.jsonl", pretty=False)
     assert isinstance(raw, Text) and raw.plain.splitlines()[0] == lines[0]
     assert "pretty" not in raw_note
 
 
 def test_json_document_by_content_type_is_indented() -> None:
-    shown, _ = render_content(b'{"a":[1,2],"b":{"c":null}}', "application/json", "blob")
+    shown, _ = rendered(b'{"a":[1,2],"b":{"c":null}}', "application/json", "blob")
     assert isinstance(shown, Text)
     assert shown.plain.splitlines()[:3] == ["{", '  "a": [', "    1,"]
-    text, note = render_content(b"plain words", "text/plain", "notes.txt")
+    text, note = rendered(b"plain words", "text/plain", "notes.txt")
     assert isinstance(text, Text) and text.plain == "plain words" and "pretty" not in note
 
 
@@ -49,7 +58,7 @@ async def test_wrap_pretty_and_search_in_the_preview() -> None:
         position = screen.view.position_of(row)
         assert position is not None
         screen.table.move_cursor(position)
-        await pilot.pause(0.1)
+        await detail_caught_up(pilot, screen)
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
         preview = app.screen

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_ui import browser, screen_text, shows, wait_for
+from helpers_ui import browser, said, screen_text, shows, wait_for
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, OptionList
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.config.session import resolve_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
-from mpilot_tui.session import resolve_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
 
@@ -145,7 +145,7 @@ async def test_config_warnings_are_shown_in_the_app(config_file: Path) -> None:
     app = create_app(session, client_factory=factory)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: len(browser(app).store) == 30)
-        shown = [f"{n.title}: {n.message}" for n in app._notifications]
+        shown = [f"{n.title}: {n.message}" for n in said(app)]
         assert any("[ui_v2] not read (kept as is)" in note for note in shown), shown
 
 

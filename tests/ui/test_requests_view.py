@@ -8,16 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from click.testing import CliRunner
-from helpers_ui import browser, screen_text, text_shown, wait_for, workers_done
+from helpers_ui import Driver, browser, said, screen_text, text_shown, wait_for, workers_done
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.config.session import Session, demo_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
 from mpilot_tui.reqlog import LogFilters, cache_outcome
-from mpilot_tui.session import Session, demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.help import HelpScreen
@@ -39,7 +39,7 @@ def requests_app(
     return create_app(session, client), gateway
 
 
-async def listed(pilot: Any, screen: BrowserScreen, rows: int = 1) -> None:
+async def listed(pilot: Driver, screen: BrowserScreen, rows: int = 1) -> None:
     await wait_for(
         pilot,
         lambda: (
@@ -349,7 +349,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         screen = browser(app)
         await listed(pilot, screen, 100)
         await pilot.press("j", "j")
-        await pilot.pause(0.1)
+        await workers_done(pilot)
         chosen = screen.store.ids[screen.table.current_row or 0]
         await pilot.press("L")
         await wait_for(pilot, lambda: screen.live_how == "polling")
@@ -367,7 +367,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
         await wait_for(pilot, lambda: screen.live_new >= 25 + 30, 10)
 
         def notes() -> list[str]:
-            return [n.message for n in app._notifications]
+            return [n.message for n in said(app)]
 
         await wait_for(pilot, lambda: any("newest are shown" in note for note in notes()))
         assert screen.store.ids[screen.table.current_row or 0] == chosen
@@ -377,7 +377,7 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
 # -- the detail of a request: the cache explained ------------------------------------------
 
 
-async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str:
+async def _show_row_with(pilot: Driver, screen: BrowserScreen, outcome: str) -> str:
     for position in range(len(screen.view)):
         row = screen.view.row(position)
         if cache_outcome(screen.store.item(row)) == outcome:

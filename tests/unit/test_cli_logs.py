@@ -17,8 +17,8 @@ from pydantic import SecretStr
 from mpilot_tui.api import ConnectionSettings
 from mpilot_tui.cli import logs as logs_cli
 from mpilot_tui.cli import main
+from mpilot_tui.config.session import Session
 from mpilot_tui.demo.config import DemoConfig
-from mpilot_tui.session import Session
 
 Run = Callable[..., Result]
 

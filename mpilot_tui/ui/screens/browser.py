@@ -22,10 +22,10 @@ from textual.widgets import Input
 
 from ...api import GatewayClient, MPilotError
 from ...api.providers import provider_info
+from ...config.session import Session
 from ...formats.text import visible
 from ...listing import KINDS, Query, kind_named
 from ...listing.rows import RowView
-from ...session import Session
 from ..widgets.bars import ConnectionBar, KeyFooter, ModeBar, StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable

@@ -12,10 +12,10 @@ from textual.message import Message
 from ...api import GatewayClient
 from ...api.providers import provider_info
 from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
+from ...config.session import Session
 from ...formats.text import visible
 from ...formats.writers import json_text
 from ...listing import KINDS, Kind, Query
-from ...session import Session
 from ..clipboard import copy_text
 from .listing_screen import ListingScreen
 from .pickers import NEXT_VIEW, PURPOSES, ContainerPicker, OptionPicker, page_size_problem

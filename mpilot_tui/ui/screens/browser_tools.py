@@ -19,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
-from ...api import ItemResult, MPilotError, Page
+from ...api import GatewayClient, ItemResult, MPilotError, Page
+from ...config.session import Session
 from ...formats.text import counted, visible
 from ...listing import FindOutcome, Listing, Query
 from ..widgets.detail import DetailPane
@@ -47,9 +48,6 @@ class BrowserTools(ListingScreen):
         Binding("e", "export", "Export rows", show=False, id="browser.export"),
     ]  # fmt: skip
 
-    find_on_enter = False
-    """``F`` opened an empty filter: enter in it keeps paging until it matches."""
-
     class ItemFetched(Message):
         def __init__(self, generation: int, item_id: str, result: ItemResult) -> None:
             super().__init__()
@@ -63,6 +61,12 @@ class BrowserTools(ListingScreen):
             self.generation = generation
             self.item_id = item_id
             self.error = error
+
+    def __init__(self, session: Session, client: GatewayClient, query: Query) -> None:
+        super().__init__(session, client, query)
+        self.find_on_enter = False
+        """``F`` opened an empty filter: enter in it keeps paging until it matches (the
+        filter box's state, the screen's own; the find run itself is the listing's)."""
 
     def _current_id(self) -> str | None:
         row = self.table.current_row

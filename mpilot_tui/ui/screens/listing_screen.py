@@ -27,10 +27,10 @@ from ...api import (
     ProtocolError,
     TransportError,
 )
+from ...config.session import Session
 from ...formats.text import visible
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query
 from ...listing.rows import PageRecord, RowStore, RowView
-from ...session import Session
 from ..widgets.bars import StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable

@@ -14,8 +14,6 @@ fetch and the save run in workers that only post messages.
 from __future__ import annotations
 
 import asyncio
-import codecs
-import json
 import math
 import re
 import time
@@ -37,34 +35,26 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
 from ...api import GatewayClient, HttpResponse, MPilotError, Sink
+from ...formats.content import (
+    PREVIEW_CAP,
+    ContentView,
+    PreviewHead,
+    describe_content,
+    matching_lines,
+    preview_extent,
+)
 from ...formats.export import SAVE_CHUNK, FileSink, resolve_path, safe_file_name, save_bytes
 from ...formats.text import human_bytes, visible
 from ...listing import KINDS, Query, kind_named
 
 __all__ = ["ContentTarget", "PreviewScreen", "render_content"]
 
-PREVIEW_CAP = 256 * 1024
-"""Bytes of text shown (and highlighted) at most; the rest is only saved."""
-PRETTY_LINES = 2000
-"""Lines of indented JSON shown at most; past them the records stay as sent."""
-HEX_BYTES = 256
-"""Bytes of a binary file shown as hex."""
 SAVE_PAUSE = 0.0
 """Seconds the save yields to the event loop between two chunks (tests slow it down)."""
 WAIT_TICK = 1.0
 """Seconds between two updates of the waiting message."""
 clock = time.monotonic
 """The preview's stopwatch for the waiting message; tests replace it."""
-LEXERS = {
-    "jsonl": "json", "json": "json", "md": "markdown", "py": "python", "yaml": "yaml",
-    "yml": "yaml", "xml": "xml", "html": "html", "js": "javascript", "toml": "toml",
-}  # fmt: skip
-"""Syntax highlighting by file extension; other text is shown plain."""
-TEXT_TYPES = ("text/", "json", "xml", "yaml", "javascript", "csv")
-SIGNATURES = (
-    (b"%PDF", "PDF document"), (b"\x89PNG", "PNG image"), (b"PK\x03\x04", "ZIP archive"),
-    (b"\x1f\x8b", "gzip data"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,136 +70,15 @@ class ContentTarget:
     size: int | None
 
 
-def _extension(name: str) -> str:
-    return name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
-
-
-def is_text(sample: bytes, content_type: str, name: str) -> bool:
-    if b"\x00" in sample:
-        return False
-    if any(marker in content_type for marker in TEXT_TYPES):
-        return True
-    if _extension(name) in (*LEXERS, "txt", "csv", "log", "tsv"):
-        return True
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return False
-    return bool(sample)
-
-
-def _hex_dump(data: bytes) -> Text:
-    lines = []
-    for offset in range(0, len(data), 16):
-        row = data[offset : offset + 16]
-        hexed = " ".join(f"{b:02x}" for b in row).ljust(47)
-        shown = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
-        lines.append(f"{offset:08x}  {hexed}  |{shown}|")
-    return Text("\n".join(lines))
-
-
-def _pretty_json(text: str, jsonl: bool) -> tuple[str, str | None]:
-    """``text`` (JSON, or JSONL: one value a line) indented, and what the note says of it
-    (None: nothing was indented). A line (or a document) that does not parse, such as the
-    cut end of a preview, stays as it is; past :data:`PRETTY_LINES` lines the rest stays as
-    sent (the screen draws every line, so a very long one would hold it up)."""
-
-    def indent(piece: str) -> str | None:
-        try:
-            value = json.loads(piece)
-        except ValueError:
-            return None
-        if not isinstance(value, dict | list):
-            return None
-        return json.dumps(value, indent=2, ensure_ascii=False)
-
-    if not jsonl:
-        whole = indent(text)
-        if whole is not None:
-            if whole.count("\n") >= PRETTY_LINES:
-                return text, None
-            return whole, "pretty-printed (p: as sent)"
-        if "\n" not in text.strip():
-            return text, None
-    out: list[str] = []
-    used = done = records = 0
-    for line in text.split("\n"):
-        records += bool(line.strip())
-        pretty = indent(line) if line.strip() and used < PRETTY_LINES else None
-        if pretty is not None:
-            done += 1
-            used += pretty.count("\n") + 1
-            out.append(pretty)
-        else:
-            used += 1
-            out.append(line)
-    if not done:
-        return text, None
-    if used >= PRETTY_LINES and done < records:
-        return "\n".join(out), f"the first {done:,} records pretty-printed (p: as sent)"
-    return "\n".join(out), "pretty-printed (p: as sent)"
-
-
-def render_content(
-    content: bytes,
-    content_type: str,
-    name: str,
-    cap: int = PREVIEW_CAP,
-    total: int | None = None,
-    complete: bool = True,
-    pretty: bool = True,
-) -> tuple[RenderableType, str]:
-    """What the preview shows of ``content``, and a one-line description of it.
-
-    ``content`` is the whole file when ``complete``, else its first bytes, of ``total`` when
-    that is known. With ``pretty``, JSON and each line of JSONL are indented.
-    """
-    sample = content[:cap]
-    size = max(len(content), total or 0)
-    cut = not complete or size > cap
-    if not is_text(sample, content_type, name):
-        kind = next((label for sig, label in SIGNATURES if content.startswith(sig)), "binary")
-        of = f"{size:,} bytes" if complete or size > len(content) else "a size not told"
-        note = f"{kind} · hex of the first {min(len(content), HEX_BYTES):,} of {of}"
-        return _hex_dump(content[:HEX_BYTES]), note
-    text = codecs.getincrementaldecoder("utf-8")("replace").decode(sample, final=not cut)
-    lines = [visible(line.rstrip("\r").expandtabs(4)) for line in text.split("\n")]
-    if lines and lines[-1] == "":
-        lines.pop()
-    extension = _extension(name)
-    lexer = LEXERS.get(extension, "text")
-    if lexer == "text" and "json" in content_type:
-        lexer = "json"
-    code = "\n".join(lines)
-    indented: str | None = None
-    if pretty and lexer == "json" and code:
-        code, indented = _pretty_json(code, jsonl=extension == "jsonl")
-    shown: Text = Syntax("", lexer, theme="ansi_dark").highlight(code) if code else Text()
+def render_content(view: ContentView) -> RenderableType:
+    """What the preview draws of a content (see :func:`describe_content`): the text
+    highlighted (one line a row: wrapping is the screen's choice), or the hex summary."""
+    if view.lexer is None:
+        return Text(view.text)
+    shown = Syntax("", view.lexer, theme="ansi_dark").highlight(view.text) if view.text else Text()
     shown.rstrip()
     shown.no_wrap = True
-    label = "JSONL" if _extension(name) == "jsonl" else ("text" if lexer == "text" else lexer)
-    note = f"{label} · {len(lines):,} lines"
-    if indented:
-        note += f" · {indented}"
-    if cut:
-        whole = human_bytes(size) if size > len(sample) else "a size not told"
-        shown_bytes = human_bytes(len(sample))
-        note += f" · the first {shown_bytes} of {whole} shown (s saves it all)"
-    return shown, note
-
-
-def content_size(response: HttpResponse, listed: int | None) -> int | None:
-    """The whole content's size: from ``Content-Range`` (a 206), else ``Content-Length`` (a
-    200), else what the listing said."""
-    if response.status == 206:
-        _, _, whole = str(response.headers.get("content-range", "")).rpartition("/")
-        if whole.strip().isdigit():
-            return int(whole)
-    elif response.status == 200:
-        length = str(response.headers.get("content-length", "")).strip()
-        if length.isdigit():
-            return int(length)
-    return listed
+    return shown
 
 
 class PreviewScreen(Screen[None]):
@@ -378,29 +247,22 @@ class PreviewScreen(Screen[None]):
 
     @work(exclusive=True, group="content", exit_on_error=False)
     async def _load(self, target: ContentTarget) -> None:
-        head = bytearray()
-        cut = False
+        head = PreviewHead(PREVIEW_CAP)
 
         def take(chunk: bytes) -> bool:
-            nonlocal cut
-            room = PREVIEW_CAP - len(head)
-            head.extend(chunk[:room])
+            wanted = head.take(chunk)
             self._arrived = len(head)  # a count the waiting message reads; no widget touched
-            cut = cut or len(chunk) >= room
-            return not cut
+            return wanted
 
         try:
             response = await self._fetch(take, first_bytes=PREVIEW_CAP)
         except MPilotError as exc:
             self.post_message(self.Failed(exc))
             return
-        told = content_size(response, None)  # the gateway's own word (identity-encoded)
-        # Whole when the stream ended by itself (for a 206: when its range was all of it),
-        # or when the gateway says the file is exactly as long as what came.
-        complete = told == len(head) or (not cut and response.status != 206)
-        total = len(head) if complete else (told or target.size)
+        total, complete = preview_extent(response.status, response.headers, head, target.size)
+        loaded = bytes(head.data)
         self.post_message(
-            self.Loaded(bytes(head), response.content_type, response.elapsed_ms, total, complete)
+            self.Loaded(loaded, response.content_type, response.elapsed_ms, total, complete)
         )
 
     def on_preview_screen_loaded(self, message: Loaded) -> None:
@@ -416,7 +278,7 @@ class PreviewScreen(Screen[None]):
         message = self._loaded
         if message is None:
             return
-        shown, note = render_content(
+        view = describe_content(
             message.content,
             message.content_type,
             self.target.name,
@@ -424,15 +286,15 @@ class PreviewScreen(Screen[None]):
             complete=message.complete,
             pretty=self.pretty,
         )
-        note += f" · fetched in {message.elapsed_ms:,.0f} ms"
+        shown = render_content(view)
+        note = f"{view.note} · fetched in {message.elapsed_ms:,.0f} ms"
         self.matches = []
         if isinstance(shown, Text):
             shown.no_wrap = not self.wrap
             if self.search:
-                pattern = re.compile(re.escape(self.search), re.IGNORECASE)
-                shown.highlight_regex(pattern, style="reverse")
-                plain = shown.plain.split("\n")
-                self.matches = [i for i, line in enumerate(plain) if pattern.search(line)]
+                shown.highlight_regex(re.compile(re.escape(self.search), re.IGNORECASE),
+                                      style="reverse")  # fmt: skip
+                self.matches = matching_lines(shown.plain, self.search)
                 found = len(self.matches)
                 note += f" · {found:,} line(s) match {self.search!r}" + (
                     " (n / N)" if found else ""

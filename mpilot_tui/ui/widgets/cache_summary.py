@@ -1,49 +1,46 @@
 """The request inspector's cache summary, drawn: small inline charts over the session's
-:class:`~mpilot_tui.reqlog.session_cache.CacheSummary` (worked out in ``reqlog``). Every value
-from the gateway is shown through :func:`visible` inside :class:`rich.text.Text`.
+:class:`~mpilot_tui.reqlog.session_cache.CacheSummary`. The numbers (buckets, spread, medians,
+p95) are worked out in :mod:`mpilot_tui.reqlog.cache_stats`; this only draws them, each
+inside :class:`rich.text.Text`.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ...formats.text import finite_number
+from ...reqlog.cache_stats import (
+    BUCKETS,
+    latency_lines,
+    score_spread,
+    similarity_histogram,
+)
 from ...reqlog.session_cache import CacheSummary
 
 __all__ = ["histogram", "render_summary"]
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-BUCKETS = 20
-"""Similarity buckets of the histogram (0.05 wide)."""
 
 
 # -- rendering -----------------------------------------------------------------------------
 
 
 def histogram(scores: Sequence[object], threshold: object, buckets: int = BUCKETS) -> Text:
-    """One line of block characters, 0 to 1, with ``┃`` where the threshold falls; scores
-    that are no finite number (``NaN``, ``1e400``) are left out."""
-    counts = [0] * buckets
-    for score in [number for number in map(finite_number, scores) if number is not None]:
-        # Clamped before scaling: a huge finite score times the bucket count is infinite.
-        counts[min(buckets - 1, int(max(0.0, min(1.0, score)) * buckets))] += 1
-    limit = finite_number(threshold)
-    threshold = None if limit is None else max(-1.0, min(2.0, limit))  # a mark off the line
-    top = max(counts) or 1
-    mark = None if threshold is None else round(threshold * buckets)
+    """One line of block characters, 0 to 1, with ``┃`` where the threshold falls (see
+    :func:`~mpilot_tui.reqlog.cache_stats.similarity_histogram`: scores that are no finite
+    number are left out)."""
+    counted = similarity_histogram(scores, threshold, buckets)
+    mark = counted.mark
     line = Text()
-    for index, count in enumerate(counts):
+    for index, count in enumerate(counted.counts):
         if index == mark:
             line.append("┃", style="bold")
-        above = threshold is None or (index + 1) / buckets > threshold
         if count:
-            level = min(len(BLOCKS) - 1, (count * len(BLOCKS) - 1) // top)
-            line.append(BLOCKS[level], style="green" if above else "yellow")
+            level = counted.level(index, len(BLOCKS))
+            line.append(BLOCKS[level], style="green" if counted.above(index) else "yellow")
         else:
             line.append("·", style="dim")
     if mark is not None and mark >= buckets:
@@ -56,11 +53,6 @@ def _bar(value: float, largest: float, width: int = 24) -> Text:
     bar = Text("█" * filled, style="cyan")
     bar.append("░" * (width - filled), style="dim")
     return bar
-
-
-def _p95(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _grid() -> Table:
@@ -112,19 +104,18 @@ def _similarity_part(summary: CacheSummary) -> list[RenderableType]:
         chart.append(f"   ┃ threshold {threshold:.2f}")
     grid = _grid()
     grid.add_row("distribution", chart)
+    spread = score_spread(scores, threshold)
     if threshold is not None:
-        above = [s for s in scores if s >= threshold]
-        below = [s for s in scores if s < threshold]
-        line = Text(f"{len(above):,} at or above · {len(below):,} below")
-        if below:
-            closest = max(below)
-            line.append(f" · closest miss {closest:.3f} ({threshold - closest:.3f} short)")
+        line = Text(f"{spread.above:,} at or above · {spread.below:,} below")
+        short = spread.short_by(threshold)
+        if spread.closest_miss is not None and short is not None:
+            line.append(f" · closest miss {spread.closest_miss:.3f} ({short:.3f} short)")
         grid.add_row("scored", line)
     grid.add_row(
         "range",
         Text(
-            f"min {min(scores):.3f} · median {statistics.median(scores):.3f} · "
-            f"max {max(scores):.3f} ({len(scores):,} scored)"
+            f"min {spread.minimum:.3f} · median {spread.median:.3f} · "
+            f"max {spread.maximum:.3f} ({spread.count:,} scored)"
         ),
     )
     return [title, grid]
@@ -132,23 +123,16 @@ def _similarity_part(summary: CacheSummary) -> list[RenderableType]:
 
 def _latency_part(summary: CacheSummary) -> list[RenderableType]:
     title = Text("latency with and without a hit (median)", style="bold underline")
-    labels = {"hit": "hit", "miss": "miss", "none": "no cache_debug"}
-    medians = {
-        name: statistics.median(values) for name, values in summary.client_ms.items() if values
-    }
-    if not medians:
+    lines = latency_lines(summary.client_ms, summary.gateway_ms)
+    if not lines:
         return [title, Text("no finished requests yet", style="italic")]
-    largest = max(medians.values())
+    largest = max(line.client_median for line in lines)
     grid = _grid()
-    for name, label in labels.items():
-        client = summary.client_ms.get(name) or []
-        if not client:
-            continue
-        row = _bar(medians[name], largest)
-        row.append(f" client {medians[name]:.1f} ms (p95 {_p95(client):.1f})")
-        gateway = summary.gateway_ms.get(name) or []
-        if gateway:
-            row.append(f" · gateway {statistics.median(gateway):.1f} ms")
-        row.append(f" · {len(client):,} requests", style="dim")
-        grid.add_row(label, row)
+    for line in lines:
+        row = _bar(line.client_median, largest)
+        row.append(f" client {line.client_median:.1f} ms (p95 {line.client_p95:.1f})")
+        if line.gateway_median is not None:
+            row.append(f" · gateway {line.gateway_median:.1f} ms")
+        row.append(f" · {line.requests:,} requests", style="dim")
+        grid.add_row(line.label, row)
     return [title, grid]

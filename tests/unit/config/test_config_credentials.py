@@ -11,7 +11,7 @@ import pytest
 
 from mpilot_tui.config import ConfigError, profile_warnings, resolve_connection
 from mpilot_tui.config.models import ProfileConfig
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 
 pytestmark = pytest.mark.usefixtures("config_file")
 

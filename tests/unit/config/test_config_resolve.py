@@ -17,7 +17,7 @@ from mpilot_tui.config import (
     permission_warnings,
     resolve_connection,
 )
-from mpilot_tui.session import Session
+from mpilot_tui.config.session import Session
 
 PROFILE_TOKEN = "sk-bf-profile0000000001"
 ENV_TOKEN = "sk-bf-environment000002"

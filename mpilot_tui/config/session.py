@@ -1,7 +1,11 @@
 """What a run of the app or CLI connects to: one factory used by both, and by the tests.
 
 A :class:`Session` is resolved once from the command line, the environment and the saved
-profile (or the in-process demo gateway), and makes the :class:`GatewayClient`.
+profile (:func:`resolve_session`, by :mod:`.resolve`'s precedence) or is the in-process demo
+gateway's (:func:`demo_session`), and makes the :class:`GatewayClient`. It lives in
+``config`` because it is what the configuration resolves to; it is the one place ``config``
+reaches the demo gateway (lazily, in :meth:`Session.client` and :func:`demo_session`: an
+exception the ``demo-entry`` import contract names).
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api import GatewayClient
-from .api.history import RequestHistory
-from .api.settings import DEMO_BASE_URL, ConnectionSettings
+from ..api import GatewayClient
+from ..api.history import RequestHistory
+from ..api.settings import DEMO_BASE_URL, ConnectionSettings
 
 __all__ = ["Session", "demo_session", "resolve_session"]
 
@@ -47,7 +51,7 @@ class Session:
     def client(self, history: RequestHistory | None = None) -> GatewayClient:
         """A new client for this session; its owner closes it."""
         if self.demo_config is not None:
-            from .demo import create_app
+            from ..demo import create_app
 
             app = create_app(self.demo_config)
             return GatewayClient.for_demo(app, self.settings, history=history)
@@ -56,7 +60,7 @@ class Session:
 
 def demo_session(demo_config: Any = None, **prefs: Any) -> Session:
     """A session on the in-process demo gateway (no set-up at all)."""
-    from .demo import DemoConfig
+    from ..demo import DemoConfig
 
     config = demo_config or DemoConfig()
     settings = ConnectionSettings(base_url=DEMO_BASE_URL, auth="none", retries=0)
@@ -76,7 +80,7 @@ def resolve_session(
     """Flags > environment > profile > defaults; raises ``config.ConfigError`` (exit 2)."""
     if demo:
         return demo_session()
-    from .config import resolve_connection
+    from .resolve import resolve_connection
 
     return resolve_connection(
         config_file=config_file,
