@@ -9,11 +9,20 @@ from .explain import (
     median_miss_latency,
     similarity_bar,
 )
-from .filters import CACHE_CHOICES, PERIODS, SORTS, STATUSES, LogFilters, parse_time
+from .filters import (
+    CACHE_CHOICES,
+    MAX_CHIPS,
+    PERIODS,
+    SORTS,
+    STATUSES,
+    LogFilters,
+    parse_time,
+)
 from .stats import StatLine, stats_lines
 
 __all__ = [
     "CACHE_CHOICES",
+    "MAX_CHIPS",
     "PERIODS",
     "SORTS",
     "STATUSES",

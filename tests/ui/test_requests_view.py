@@ -16,6 +16,7 @@ from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
+from mpilot_tui.formats.text import cell_width
 from mpilot_tui.reqlog import LogFilters, cache_outcome
 from mpilot_tui.session import Session, demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
@@ -23,6 +24,7 @@ from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.screens.request_filters import RequestFilterDialog
 from mpilot_tui.ui.screens.request_stats import RequestStatsScreen
+from mpilot_tui.ui.widgets.bars import ModeBar
 from mpilot_tui.ui.widgets.file_table import FileTable
 
 pytestmark = pytest.mark.asyncio
@@ -181,6 +183,61 @@ async def test_each_filter_goes_to_the_gateway_shows_a_chip_and_clears_with_one_
         assert "no filter" in screen_text(app)
 
 
+EVERY_FILTER = LogFilters(
+    cache="misses", status="success", provider="openai", model="gpt-4o-mini",
+    object="chat.completion", since="2026-10-01T08:30:00.000Z", search="review",
+    min_latency=10, max_latency=5000, sort_by="latency", order="asc",
+)  # fmt: skip
+"""One of each filter of the Requests view (nine chips)."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_every_filter_stays_in_sight_in_the_mode_bar_and_each_digit_clears_one(
+    size: tuple[int, int],
+) -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=size) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        bar = screen.query_one(ModeBar)
+        assert bar.size.height == 1
+        screen.set_log_filters(EVERY_FILTER)
+        await listed(pilot, screen)
+        filters = EVERY_FILTER
+        while filters.chips():
+            await pilot.pause()
+            shown = bar.plain
+            whole, short = dict(filters.chips()), dict(filters.chips(short=True))
+            for number, key in enumerate(whole, start=1):
+                assert whole[key] in shown or short[key] in shown, (key, shown)
+                assert f"{number} " in shown
+            assert bar.size.height == len(shown.splitlines()), shown  # no line is cut off
+            assert all(cell_width(line) <= bar.size.width for line in shown.splitlines())
+            assert f"order: {filters.order or 'desc'}" in shown  # the tail is never cut
+            await pilot.press(str(len(whole)))  # the last chip's digit
+            await listed(pilot, screen)
+            assert len(screen.log_filters.chips()) == len(whole) - 1
+            filters = screen.log_filters
+        await pilot.pause()
+        assert "no filter" in bar.plain and bar.size.height == 1
+
+
+async def test_live_mode_says_how_it_follows_in_the_mode_bar_at_80_columns() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        screen.set_log_filters(LogFilters(cache="hits", provider="openai"))
+        await listed(pilot, screen)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        bar = screen.query_one(ModeBar)
+        await wait_for(pilot, lambda: "live: polling every 2 s · 0 new" in bar.plain)
+        assert "hits" in bar.plain and "openai" in bar.plain
+        assert bar.size.height == len(bar.plain.splitlines())
+        await pilot.press("L")
+
+
 async def test_misses_and_any_filter_the_loaded_rows_and_say_so() -> None:
     app, _ = requests_app()
     async with app.run_test(size=(160, 40)) as pilot:
@@ -263,7 +320,7 @@ async def test_filter_dialog_applies_every_field_and_refuses_bad_values() -> Non
         assert params["objects"] == "chat.completion" and params["content_search"] == "review"
         assert params["min_latency"] == "10" and params["max_latency"] == "5000"
         assert params["status"] == "success" and params["start_time"] == filters.since
-        assert len(filters.chips()) == 9
+        assert len(filters.chips()) == 8  # min and max latency are one chip
         await pilot.press("X")
         await listed(pilot, screen)
         assert screen.log_filters == LogFilters()
@@ -312,7 +369,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         before = len(screen.store)
         await pilot.press("L")
         await wait_for(pilot, lambda: screen.live_how == "polling")
-        assert "live (polling · 0 new)" in screen_text(app)
+        assert "live: polling every 2 s · 0 new" in screen_text(app)
         gateway.state.log_feed.arrive(4)
         await wait_for(pilot, lambda: len(screen.store) >= before + 4, 10)
         row = screen.table.current_row
@@ -323,7 +380,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert [screen.view.row(p) for p in range(len(marked))] == sorted(
             marked, key=lambda r: screen.store.value("time_ms", r), reverse=True
         )
-        assert "live (polling · 4 new)" in screen_text(app)
+        assert "live: polling every 2 s · 4 new" in screen_text(app)
         assert len(set(screen.store.ids)) == len(screen.store)
         newest = screen.view.row(0)
         assert screen.store.value("status", newest) == "processing"  # the newest is in flight

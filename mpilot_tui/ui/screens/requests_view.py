@@ -32,7 +32,7 @@ from ...api.pagination import keep_only
 from ...formats.text import visible
 from ...listing import PageAsk
 from ...listing.rows import MISSING, RowStore
-from ...reqlog import CACHE_CHOICES, LogFilters
+from ...reqlog import CACHE_CHOICES, MAX_CHIPS, LogFilters
 from ..widgets.request_detail import render_request
 from .browser_tools import BrowserTools
 
@@ -62,8 +62,6 @@ the last one, it reads on until it reaches a request already loaded, up to this 
 LIVE_NEWEST_ROWS = 4 * LIVE_PAGE * LIVE_MAX_PAGES
 """Loaded rows (the newest) whose ids live mode checks new pages against, when the listing
 came newest first (see ``RequestsView._live_known``)."""
-MAX_CHIPS = 9
-"""Chips numbered 1..9: the digit clears its filter."""
 ENTRY_CACHE = 64
 """Whole entries (``GET /api/logs/{id}``) kept for rows visited again."""
 
@@ -253,10 +251,7 @@ class RequestsView(BrowserTools):
 
     def clear_chip(self, key: str) -> None:
         """Clear the filter a chip shows (``key`` as :meth:`LogFilters.chips` names it)."""
-        if key == "period":
-            filters = replace(self.log_filters, period=None)
-        else:
-            filters = self.log_filters.cleared(key)
+        filters = self.log_filters.cleared(key)
         if filters != self.log_filters:
             self.set_log_filters(filters)
 
@@ -362,6 +357,14 @@ class RequestsView(BrowserTools):
         self.notify(f"Live mode: {why}, every {LIVE_POLL_SECONDS:g} s.", timeout=3,
                     markup=False)  # fmt: skip
         self._live_tick()
+
+    def live_words(self) -> str | None:
+        """How live mode follows new requests, for the mode bar, or None when it is off:
+        ``polling every 2 s · 3 new``, ``/ws feed · 3 new``."""
+        if not self.live_how:
+            return None
+        how = "/ws feed" if self.live_how == "ws" else f"polling every {LIVE_POLL_SECONDS:g} s"
+        return f"{how} · {self.live_new:,} new"
 
     def stop_live(self) -> None:
         self.live_run = 0
