@@ -6,8 +6,10 @@ from .explain import (
     cache_column,
     cache_outcome,
     explain_cache,
+    hit_latency,
     median_miss_latency,
     similarity_bar,
+    time_saved,
 )
 from .filters import (
     CACHE_CHOICES,
@@ -33,8 +35,10 @@ __all__ = [
     "cache_column",
     "cache_outcome",
     "explain_cache",
+    "hit_latency",
     "median_miss_latency",
     "parse_time",
     "similarity_bar",
     "stats_lines",
+    "time_saved",
 ]

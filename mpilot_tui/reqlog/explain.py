@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any, Literal
 
 from ..api.log_models import LogCacheDebug, LogEntry, loose_float
-from ..formats.text import visible
+from ..formats.text import latency_text, visible
 
 __all__ = [
     "CacheExplanation",
@@ -24,8 +24,10 @@ __all__ = [
     "cache_column",
     "cache_outcome",
     "explain_cache",
+    "hit_latency",
     "median_miss_latency",
     "similarity_bar",
+    "time_saved",
 ]
 
 CacheOutcome = Literal["direct", "semantic", "hit", "miss", "skipped"]
@@ -73,7 +75,8 @@ class CacheExplanation:
     margin: float | None = None
     """similarity minus threshold (positive: above the threshold)."""
     saved_ms: float | None = None
-    """The median miss latency of the same model minus this hit's latency."""
+    """The median miss latency of the same model minus this hit's latency (see
+    :func:`time_saved`)."""
 
     @property
     def is_hit(self) -> bool:
@@ -94,14 +97,6 @@ def similarity_bar(similarity: float, threshold: float | None, width: int = 20) 
 def _shown(value: str) -> str:
     text = visible(value)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
-
-
-def _ms(value: float) -> str:
-    if abs(value) >= 1e9:
-        return f"{value:.3g} ms"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:.1f} s"
-    return f"{value:.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
 
 
 def explain_cache(
@@ -160,19 +155,47 @@ def explain_cache(
         if debug.input_tokens is not None:
             text += f", {debug.input_tokens} input tokens"
         lines.append(text)
-    latency = debug.cache_hit_latency if debug.cache_hit_latency is not None else model.latency
+    latency = hit_latency(model)
     if outcome in ("direct", "semantic", "hit") and latency is not None:
         median_ms = loose_float(median_miss_latency_ms)
-        if median_ms is not None and math.isfinite(median_ms - latency):
-            saved = median_ms - latency
+        saved = time_saved(model, median_ms)
+        if median_ms is not None and saved is not None:
             verdict = "saved" if saved >= 0 else "cost"
             lines.append(
-                f"latency {_ms(latency)} vs median miss {_ms(median_ms)} for this"
-                f" model: {_ms(abs(saved))} {verdict}"
+                f"latency {latency_text(latency)} vs median miss {latency_text(median_ms)}"
+                f" for this model: {latency_text(abs(saved))} {verdict}"
             )
         else:
-            lines.append(f"latency {_ms(latency)} (no misses of this model loaded to compare)")
+            lines.append(
+                f"latency {latency_text(latency)} (no misses of this model loaded to compare)"
+            )
+        if debug.cache_hit_latency is not None and model.latency is not None:
+            lines.append(f"of which the cache lookup took {latency_text(debug.cache_hit_latency)}")
     return CacheExplanation(outcome, badge, lines, similarity, threshold, margin, saved)
+
+
+def hit_latency(entry: LogEntry | Mapping[str, Any]) -> float | None:
+    """A request's latency (ms) as the request log recorded it: the entry's ``latency``, the
+    LATENCY column's value, and the same measure as the misses it is compared with. Only when
+    the entry has none, ``cache_debug.cache_hit_latency`` (newest gateways; whole ms, the
+    cache's own part of the request)."""
+    model = as_entry(entry)
+    if model.latency is not None:
+        return model.latency
+    return model.cache_debug.cache_hit_latency if model.cache_debug is not None else None
+
+
+def time_saved(entry: LogEntry | Mapping[str, Any], median_miss_ms: float | None) -> float | None:
+    """What a hit saved (ms): the median latency of misses of the same model minus the hit's
+    :func:`hit_latency` (negative: the hit was slower). None for a non-hit, or when either
+    latency is unknown."""
+    model = as_entry(entry)
+    if model.cache_debug is None or not model.cache_debug.hit:
+        return None
+    latency, median_ms = hit_latency(model), loose_float(median_miss_ms)
+    if latency is None or median_ms is None or not math.isfinite(median_ms - latency):
+        return None
+    return median_ms - latency
 
 
 def _miss_reason(debug: LogCacheDebug, similarity: float | None, threshold: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +17,8 @@ from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
-from mpilot_tui.formats.text import cell_width
+from mpilot_tui.formats.table import COLUMNS
+from mpilot_tui.formats.text import cell_width, latency_text
 from mpilot_tui.reqlog import LogFilters, cache_outcome
 from mpilot_tui.session import Session, demo_session
 from mpilot_tui.ui.app import MPilotApp, create_app
@@ -464,6 +466,34 @@ async def test_detail_explains_hits_and_misses() -> None:
         await shows("MISS: the answer came from the provider")
         await _show_row_with(pilot, screen, "skipped")
         await shows("skipped the cache")
+
+
+async def test_a_hits_latency_and_time_saved_agree_between_the_row_and_the_cache_section() -> None:
+    """The cache section compares the hit's latency as the LATENCY column shows it (the
+    entry's ``latency``, not ``cache_hit_latency``) with the median of the loaded misses."""
+    app, _ = requests_app(requests=600)
+    async with app.run_test(size=(180, 60)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 200)
+        for outcome in ("direct", "semantic"):
+            await _show_row_with(pilot, screen, outcome)
+            row = screen.table.current_row
+            assert row is not None
+            entry = screen._entries[screen.store.ids[row]]
+            assert entry.cache_debug is not None and entry.cache_debug.cache_hit_latency
+            cell = COLUMNS["requests"][4]
+            assert cell.key == "latency_us"
+            shown = cell.show(screen.store.value("latency_us", row))
+            model = screen.store.value("provider_model", row)
+            misses = [
+                screen.store.item(r)["latency"] for r in range(len(screen.store))
+                if screen.store.value("provider_model", r) == model
+                and cache_outcome(screen.store.item(r)) == "miss"
+            ]  # fmt: skip
+            saved = statistics.median(misses) - entry.latency
+            said = f"latency {shown} vs median miss"
+            await wait_for(pilot, lambda said=said: said in screen_text(app), 10)  # type: ignore[misc]
+            assert f"{latency_text(abs(saved))} saved" in screen_text(app)
 
 
 # -- errors ----------------------------------------------------------------------------------

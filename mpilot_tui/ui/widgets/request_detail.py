@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...api.log_models import LogEntry
-from ...formats.text import finite_number, visible
+from ...formats.text import finite_number, latency_text, visible
 from ...reqlog import CacheExplanation, explain_cache
 from .detail import clip, json_text, similarity_bar
 
@@ -64,12 +64,6 @@ def _plain(value: Any, limit: int = 2000) -> Text:
     return Text(visible(clip(str(value), limit)))
 
 
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:,.2f} s" if abs(value) >= 10_000 else f"{value:,.1f} ms"
-
-
 def _cache_section(explanation: CacheExplanation) -> RenderableType:
     heading = Text("Cache", style="bold underline")
     lines: list[RenderableType] = [heading, cache_badge(explanation)]
@@ -104,7 +98,7 @@ def _request_rows(entry: LogEntry) -> Iterable[tuple[str, RenderableType]]:
         yield "stream", Text("yes" if entry.stream else "no")
     latency = finite_number(entry.latency)
     if latency is not None:
-        yield "latency", Text(_ms(latency))
+        yield "latency", Text(latency_text(latency))
     cost = finite_number(entry.cost)
     if cost is not None:
         yield "cost", Text(f"${cost:,.6f}")
