@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.cli import DEMO_BROWSER_REQUESTS_PER_SECOND
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
 from mpilot_tui.formats.table import COLUMNS
@@ -82,6 +83,8 @@ async def test_view_flag_opens_the_app_on_a_view(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(main, ["--demo", "--view", "requests"])
     assert result.exit_code == 0, result.output
     assert seen[0].default_mode == "requests"
+    # in the browser the in-process demo lets new requests arrive, for live mode
+    assert seen[0].demo_config.requests_per_second == DEMO_BROWSER_REQUESTS_PER_SECOND > 0
     result = CliRunner().invoke(main, ["--demo", "--view", "logs"])
     assert result.exit_code == 2
     assert "files" in result.output and "container-files" in result.output
@@ -391,6 +394,51 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert screen.store.ids[screen.table.current_row or 0] == chosen
         await pilot.press("L")
         assert screen.live_run == 0 and "live" not in screen_text(app).split("│")[0]
+
+
+async def test_live_mode_in_the_in_process_demo_follows_its_ws_feed_with_a_ticket() -> None:
+    """``--demo``'s transport carries ``/ws`` in process: live mode follows the feed (admin
+    login, one-time ticket) rather than polling; new rows are marked, the cursor stays."""
+    config = DemoConfig(requests=300, auth="admin")
+    gateway = create_gateway(config)
+    settings = ConnectionSettings(
+        base_url=DEMO_BASE_URL, auth="bearer", username=config.admin_username,
+        password=SecretStr(config.admin_password), retries=0,
+    )  # fmt: skip
+    session = Session(settings=settings, default_mode="requests", demo_config=config)
+    app = create_app(session, GatewayClient.for_demo(gateway, settings))
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("j", "j")
+        await workers_done(pilot)
+        chosen = screen.store.ids[screen.table.current_row or 0]
+        await pilot.press("L")
+        feed = gateway.state.log_feed
+        await wait_for(pilot, lambda: feed.subscribers, what="the feed's socket is open")
+        feed.arrive(3)
+        await wait_for(pilot, lambda: screen.live_new >= 3, 10)
+        assert screen.live_how == "ws"  # the feed, not the polling fallback
+        assert screen._live_timer is None
+        assert any("/api/session/ws-ticket" in r.url for r in app.client.history)
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
+        assert screen.table.cursor == 2 + 3
+        assert len(screen.marked_rows) == 3
+        assert "live: /ws feed · 3 new" in screen.query_one(ModeBar).plain
+        await pilot.press("L")
+        await wait_for(pilot, lambda: not feed.subscribers, what="the socket is closed")
+
+
+async def test_httpx_asgi_transport_has_no_ws_so_live_mode_polls_and_says_so() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        assert "live: polling every 2 s" in screen.query_one(ModeBar).plain
+        assert any("no /ws feed" in n.message for n in app._notifications)
+        await pilot.press("L")
 
 
 async def test_live_mode_reads_on_when_more_than_a_page_arrived(

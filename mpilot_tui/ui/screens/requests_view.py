@@ -8,9 +8,10 @@ gateway has no parameter for (cache misses, "went through the cache") keep only 
 entries of each page as it lands, and the mode bar says so.
 
 Live mode (``L``) follows new requests: through the gateway's ``/ws`` feed when it has one
-(each message asks for the newest page: the feed strips ``cache_debug``), else by polling the
-newest page. New entries are added to the rows, kept in time order on top, and marked; the
-cursor stays on the request it was on.
+(each message asks for the newest page: the feed strips ``cache_debug``; the in-process
+demo's feed is carried in process), else by polling the newest page, which the mode bar
+says (``live: polling every 2 s``). New entries are added to the rows, kept in time order on
+top, and marked; the cursor stays on the request it was on.
 """
 
 from __future__ import annotations
@@ -326,12 +327,9 @@ class RequestsView(BrowserTools):
         self._live_busy = False
         self._live_again = False
         self.keep_live_order()
-        if self.session.demo_config is not None:
-            self._poll_live("polling (the in-process demo has no /ws)")
-        else:
-            self.live_how = "ws"
-            self._follow_feed(self.live_run)
-            self.notify("Live mode: following the gateway's /ws feed.", timeout=3, markup=False)
+        self.live_how = "ws"  # until the feed fails to open: then it polls, and says so
+        self._follow_feed(self.live_run)
+        self.notify("Live mode: following the gateway's /ws feed.", timeout=3, markup=False)
 
     def keep_live_order(self) -> None:
         """Live mode adds new entries to the rows: the view is kept in the gateway's order
