@@ -33,6 +33,18 @@ __all__ = [
 CacheOutcome = Literal["direct", "semantic", "hit", "miss", "skipped"]
 """``hit``: a hit whose type the gateway did not say; ``skipped``: no ``cache_debug``."""
 
+IN_FLIGHT = (
+    "In flight: the gateway records what the cache did (cache_debug) when the request finishes."
+)
+"""The cache section of a request still ``processing`` with no ``cache_debug`` yet."""
+_ENDED = {"error": "failed", "cancelled": "was cancelled"}
+_MISSED = {
+    "success": "MISS: the answer came from the provider.",
+    "error": "MISS: the request went to the provider, which failed (see its error).",
+    "cancelled": "MISS: the request went to the provider and was cancelled there.",
+    "processing": "MISS: the request went to the provider (still in flight).",
+}
+"""A miss's first line, by the request's status: only a success has a provider's answer."""
 MAX_SHOWN = 80
 """Characters of a gateway string an explanation line shows."""
 
@@ -77,6 +89,9 @@ class CacheExplanation:
     saved_ms: float | None = None
     """The median miss latency of the same model minus this hit's latency (see
     :func:`time_saved`)."""
+    in_flight: bool = False
+    """The request is still ``processing`` and carries no ``cache_debug`` yet (which is not
+    a skip: the gateway writes it when the request finishes)."""
 
     @property
     def is_hit(self) -> bool:
@@ -113,7 +128,14 @@ def explain_cache(
     badge = cache_column(model)
     debug = model.cache_debug
     if debug is None or outcome == "skipped":
+        if model.status == "processing":
+            return CacheExplanation("skipped", badge, [IN_FLIGHT], in_flight=True)
         skipped = ["The request skipped the cache: the gateway recorded no cache lookup for it."]
+        if model.status in ("error", "cancelled"):
+            skipped = [
+                f"No cache lookup was recorded, and the request {_ENDED[model.status]}: it"
+                " skipped the cache, or ended before reaching it."
+            ]
         if model.tools:
             skipped.append("It carries tools (tool use), which the semantic cache does not serve.")
         elif model.stream:
@@ -131,7 +153,7 @@ def explain_cache(
     elif outcome == "hit":
         lines.append("HIT: answered from the cache (the gateway did not say how).")
     else:
-        lines.append("MISS: the answer came from the provider.")
+        lines.append(_MISSED.get(model.status or "", _MISSED["success"]))
         lines.append(_miss_reason(debug, similarity, threshold))
     if similarity is not None:
         text = f"similarity {_score(similarity)}"

@@ -484,10 +484,13 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
 # -- the detail of a request: the cache explained ------------------------------------------
 
 
-async def _show_row_with(pilot: Any, screen: BrowserScreen, outcome: str) -> str:
+async def _show_row_with(
+    pilot: Any, screen: BrowserScreen, outcome: str, status: str = "success"
+) -> str:
     for position in range(len(screen.view)):
         row = screen.view.row(position)
-        if cache_outcome(screen.store.item(row)) == outcome:
+        item = screen.store.item(row)
+        if cache_outcome(item) == outcome and item["status"] == status:
             screen.table.move_cursor(position)
             item_id = screen.store.ids[row]
             await wait_for(pilot, lambda wanted=item_id: wanted in screen._entries)  # type: ignore[misc]
@@ -514,6 +517,8 @@ async def test_detail_explains_hits_and_misses() -> None:
         await shows("MISS: the answer came from the provider")
         await _show_row_with(pilot, screen, "skipped")
         await shows("skipped the cache")
+        await _show_row_with(pilot, screen, "miss", status="error")
+        await shows("went to the provider, which", "Error")
 
 
 async def test_a_hits_latency_and_time_saved_agree_between_the_row_and_the_cache_section() -> None:

@@ -38,7 +38,7 @@ MAX_MESSAGE_CHARS = 600
 
 
 def cache_badge(explanation: CacheExplanation) -> Text:
-    """`` HIT ``/`` MISS ``/`` NO CACHE `` and the kind of hit."""
+    """`` HIT ``/`` MISS ``/`` NO CACHE ``/`` IN FLIGHT `` and the kind of hit."""
     text = Text()
     outcome = explanation.outcome
     if explanation.is_hit:
@@ -47,6 +47,9 @@ def cache_badge(explanation: CacheExplanation) -> Text:
             text.append(f" {outcome}", style="bold")
     elif outcome == "miss":
         text.append(" MISS ", style=BADGE_STYLES[outcome])
+    elif explanation.in_flight:
+        text.append(" IN FLIGHT ", style="bold reverse")
+        text.append(" the cache's outcome is not recorded yet", style="italic")
     else:
         text.append(" NO CACHE ", style=BADGE_STYLES[outcome])
         text.append(" the request skipped the cache", style="italic")

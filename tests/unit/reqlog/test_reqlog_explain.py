@@ -113,6 +113,28 @@ def test_hit_latency_is_the_logged_latency_and_cache_hit_latency_only_without_it
     assert not any("of which the cache lookup" in line for line in got.lines)
 
 
+@pytest.mark.parametrize(
+    ("status", "first"),
+    [
+        ("success", "MISS: the answer came from the provider."),
+        ("error", "MISS: the request went to the provider, which failed (see its error)."),
+        ("cancelled", "MISS: the request went to the provider and was cancelled there."),
+    ],
+)
+def test_a_miss_says_what_the_provider_did(status: str, first: str) -> None:
+    assert explain_cache(entry(PLAIN_MISS, status=status)).lines[0] == first
+
+
+def test_no_cache_debug_while_in_flight_is_not_a_skip_and_a_failure_says_so() -> None:
+    flying = explain_cache(entry(None, status="processing"))
+    assert flying.in_flight and flying.outcome == "skipped"
+    assert flying.lines[0].startswith("In flight: the gateway records what the cache did")
+    failed = explain_cache(entry(None, status="error", tools=[{"type": "function"}]))
+    assert not failed.in_flight
+    assert "the request failed: it skipped the cache, or ended before" in failed.lines[0]
+    assert "tool use" in failed.lines[1]
+
+
 def test_hit_without_misses_to_compare() -> None:
     got = explain_cache(entry(DIRECT, latency=2.0))
     assert any("no misses of this model loaded" in line for line in got.lines)
