@@ -227,6 +227,25 @@ async def test_every_filter_stays_in_sight_in_the_mode_bar_and_each_digit_clears
         assert "no filter" in bar.plain and bar.size.height == 1
 
 
+async def test_a_click_on_a_chip_of_the_second_line_clears_that_filter() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        screen.set_log_filters(EVERY_FILTER)
+        await listed(pilot, screen)
+        await pilot.pause()
+        bar = screen.query_one(ModeBar)
+        lines = bar.plain.splitlines()
+        assert len(lines) >= 2
+        label = dict(EVERY_FILTER.chips(short=True))["search"]
+        line = next(n for n, text in enumerate(lines) if label in text)
+        assert line >= 1
+        await pilot.click(ModeBar, offset=(lines[line].index(label) + 1, line))
+        await listed(pilot, screen)
+        assert screen.log_filters == EVERY_FILTER.cleared("search")
+
+
 async def test_live_mode_says_how_it_follows_in_the_mode_bar_at_80_columns() -> None:
     app, _ = requests_app()
     async with app.run_test(size=(80, 24)) as pilot:
