@@ -7,6 +7,11 @@ would wait for, and hold, all 500 MB; and a delayed first byte could not be show
 :class:`StreamingASGITransport` hands the response back as soon as its headers are sent and
 passes the body on chunk by chunk through a small queue (the app waits while the reader does
 not read). Closing the response early tells the app the client went away and stops it.
+
+It also carries what a server would give the app beyond HTTP: the app's **lifespan** (started
+before the first request and shut down when the transport closes, when asked for: the demo's
+arrival of new requests runs there) and **WebSockets** (:meth:`StreamingASGITransport.
+open_websocket`, the ASGI ``websocket`` scope driven in process: the demo's ``/ws`` feed).
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from typing import Any
 
 import httpx
 
-__all__ = ["StreamingASGITransport"]
+__all__ = ["ASGIWebSocket", "StreamingASGITransport", "WebSocketClosed", "WebSocketRefused"]
 
 BODY_QUEUE_CHUNKS = 4
 """Body chunks the app may send ahead of the reader before its ``send`` waits."""
+
+LIFESPAN_SHUTDOWN_SECONDS = 5.0
+"""How long closing the transport waits for the app's lifespan shutdown."""
 
 _End = object()
 """Marks the end of the body in the queue."""
@@ -55,29 +63,172 @@ class _BodyStream(httpx.AsyncByteStream):
             await self._task
 
 
-class StreamingASGITransport(httpx.AsyncBaseTransport):
-    """Requests answered by an in-process ASGI app, responses streamed as the app sends them."""
+class WebSocketRefused(Exception):
+    """The app refused the WebSocket upgrade (``status``: its denial response's, or 403 when
+    it closed the socket before accepting it)."""
 
-    def __init__(self, app: Any, root_path: str = "") -> None:
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the WebSocket upgrade was refused ({status})")
+        self.status = status
+
+
+class WebSocketClosed(Exception):
+    """The app closed the WebSocket."""
+
+
+class ASGIWebSocket:
+    """An accepted in-process WebSocket: :meth:`recv` the app's frames, :meth:`close` it."""
+
+    def __init__(self, frames: asyncio.Queue[str | bytes | None], task: asyncio.Task[None]) -> None:
+        self._frames = frames
+        self._task = task
+        self.gone = asyncio.Event()
+        """Set when the client closes: the app's next ``receive`` is a disconnect."""
+
+    async def recv(self) -> str | bytes:
+        """The next frame; :class:`WebSocketClosed` once the app closed the socket."""
+        frame = await self._frames.get()
+        if frame is None:
+            raise WebSocketClosed
+        return frame
+
+    async def close(self) -> None:
+        self.gone.set()
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    """Requests answered by an in-process ASGI app, responses streamed as the app sends them.
+
+    ``lifespan``: run the app's lifespan (startup before the first request, shutdown when the
+    transport closes), as a server would."""
+
+    def __init__(self, app: Any, root_path: str = "", *, lifespan: bool = False) -> None:
         self.app = app
         self.root_path = root_path
+        self.lifespan = lifespan
+        self._lifespan_task: asyncio.Task[None] | None = None
+        self._shutdown = asyncio.Event()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        scope = {
-            "type": "http",
+    async def _start_lifespan(self) -> None:
+        """Send the app ``lifespan.startup`` and wait until it completes (an app without a
+        lifespan just fails it: then there is none)."""
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent_startup = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_startup
+            if not sent_startup:
+                sent_startup = True
+                return {"type": "lifespan.startup"}
+            await self._shutdown.wait()
+            return {"type": "lifespan.shutdown"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"].startswith("lifespan.startup.") and not started.done():
+                started.set_result(None)
+
+        async def run() -> None:
+            try:
+                with contextlib.suppress(Exception):  # an app without a lifespan
+                    await self.app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+            finally:
+                if not started.done():
+                    started.set_result(None)
+
+        self._lifespan_task = asyncio.create_task(run())
+        await started
+
+    async def aclose(self) -> None:
+        task, self._lifespan_task = self._lifespan_task, None
+        if task is not None:
+            self._shutdown.set()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, LIFESPAN_SHUTDOWN_SECONDS)
+
+    def _scope(self, kind: str, url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> Any:
+        return {
+            "type": kind,
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
-            "method": request.method,
-            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
-            "scheme": request.url.scheme,
-            "path": request.url.path,
-            "raw_path": request.url.raw_path.split(b"?")[0],
-            "query_string": request.url.query,
-            "server": (request.url.host, request.url.port),
+            "headers": [(k.lower(), v) for (k, v) in headers],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port),
             "client": ("127.0.0.1", 123),
             "root_path": self.root_path,
         }
+
+    async def open_websocket(
+        self, url: str, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> ASGIWebSocket:
+        """Open a WebSocket to the app at ``url`` (``ws://host/path?query``): the accepted
+        socket, or :class:`WebSocketRefused` with the app's status."""
+        if self.lifespan and self._lifespan_task is None:
+            await self._start_lifespan()
+        scope = self._scope("websocket", httpx.URL(url), headers or [])
+        scope["subprotocols"] = []
+        scope["extensions"] = {"websocket.http.response": {}}
+        frames: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        """200 once accepted, else the refusal's status."""
+        connected = False
+        socket: ASGIWebSocket | None = None
+
+        async def receive() -> dict[str, Any]:
+            nonlocal connected
+            if not connected:
+                connected = True
+                return {"type": "websocket.connect"}
+            assert socket is not None
+            await socket.gone.wait()
+            return {"type": "websocket.disconnect", "code": 1000}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            kind = message["type"]
+            if kind == "websocket.accept" and not answer.done():
+                answer.set_result(200)
+            elif kind == "websocket.http.response.start" and not answer.done():
+                answer.set_result(int(message["status"]))
+            elif kind == "websocket.close":
+                if not answer.done():
+                    answer.set_result(403)
+                frames.put_nowait(None)
+            elif kind == "websocket.send":
+                text = message.get("text")
+                frames.put_nowait(text if text is not None else bytes(message.get("bytes", b"")))
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if not answer.done():
+                    answer.set_result(403)
+                frames.put_nowait(None)
+
+        task = asyncio.create_task(run())
+        socket = ASGIWebSocket(frames, task)
+        try:
+            status = await answer
+        except BaseException:
+            await socket.close()
+            raise
+        if status != 200:
+            await socket.close()
+            raise WebSocketRefused(status)
+        return socket
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        if self.lifespan and self._lifespan_task is None:
+            await self._start_lifespan()
+        scope = self._scope("http", request.url, request.headers.raw)
+        scope["method"] = request.method
         request_chunks = request.stream.__aiter__()
         request_done = False
         gone = asyncio.Event()

@@ -78,6 +78,7 @@ class GatewayClient:
         history: RequestHistory | None = None,
     ) -> None:
         self.settings = settings
+        self._transport = transport
         self._http = RequestLoop(settings, transport=transport, history=history)
         self._decoder = Decoder(self._http.scrub, hint=self._hint)
 
@@ -90,14 +91,19 @@ class GatewayClient:
         app: Any,
         settings: ConnectionSettings | None = None,
         history: RequestHistory | None = None,
+        *,
+        lifespan: bool = False,
     ) -> GatewayClient:
         """A client on an in-process ASGI app (the demo gateway); answers stream as the app
-        sends them (:class:`~mpilot_tui.api._asgi.StreamingASGITransport`)."""
+        sends them, and ``/ws`` is carried in process
+        (:class:`~mpilot_tui.api._asgi.StreamingASGITransport`). ``lifespan``: run the app's
+        lifespan too (the demo's arrival of new requests)."""
         from ._asgi import StreamingASGITransport
         from .settings import DEMO_BASE_URL
 
         settings = settings or ConnectionSettings(base_url=DEMO_BASE_URL, auth="none")
-        return cls(settings, transport=StreamingASGITransport(app), history=history)
+        transport = StreamingASGITransport(app, lifespan=lifespan)
+        return cls(settings, transport=transport, history=history)
 
     async def __aenter__(self) -> GatewayClient:
         return self
@@ -248,9 +254,12 @@ class GatewayClient:
         return await logs.ws_ticket(self._http, self._decoder)
 
     def follow_logs(self, *, open_timeout: float | None = None) -> AsyncIterator[LogEvent]:
-        """Request-log events from ``/ws`` as they arrive (a real socket: not the in-process
-        demo, whose transport carries no WebSocket; poll the first page there)."""
-        return logs.follow_logs(self._http, self._decoder, open_timeout=open_timeout)
+        """Request-log events from ``/ws`` as they arrive: over a real socket, or in process
+        on the demo's streaming transport (httpx's own ``ASGITransport`` carries none: a
+        :class:`~.errors.ConnectError`, and the caller polls)."""
+        return logs.follow_logs(
+            self._http, self._decoder, open_timeout=open_timeout, transport=self._transport
+        )
 
     # -- single items and gateway facts --------------------------------------------------
 

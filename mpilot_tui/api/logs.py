@@ -295,17 +295,30 @@ def parse_ws_message(text: str | bytes) -> LogEvent | None:
 
 
 async def follow_logs(
-    http: RequestLoop, decoder: Decoder, *, open_timeout: float | None = None
+    http: RequestLoop,
+    decoder: Decoder,
+    *,
+    open_timeout: float | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[LogEvent]:
     """Request-log events from ``/ws`` as they arrive, until the caller stops iterating
     (or cancels). Ticket auth: a ticket is asked for first; a gateway without the ticket
-    route (or without auth) is connected to without one. Errors are the client's:
-    :class:`~.errors.ConnectError`, :class:`~.errors.AuthenticationError` (with the admin
-    hint), :class:`LogsUnavailableError` when there is no ``/ws``."""
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+    route (or without auth) is connected to without one. ``transport``: the client's; the
+    in-process demo's (:class:`~._asgi.StreamingASGITransport`) carries the socket in
+    process, httpx's own ``ASGITransport`` carries none (:class:`~.errors.ConnectError`).
+    Errors are the client's: :class:`~.errors.ConnectError`,
+    :class:`~.errors.AuthenticationError` (with the admin hint), :class:`LogsUnavailableError`
+    when there is no ``/ws``."""
+    from websockets.exceptions import ConnectionClosed
+
+    from ._asgi import StreamingASGITransport, WebSocketClosed
 
     settings = http.settings
+    if isinstance(transport, httpx.ASGITransport):
+        raise errors.ConnectError(
+            "this in-process transport (httpx.ASGITransport) carries no WebSocket",
+            url=ws_url(settings.base_url, None),
+        )
     ticket: str | None
     try:
         ticket = await ws_ticket(http, decoder)
@@ -314,6 +327,71 @@ async def follow_logs(
     url = ws_url(settings.base_url, ticket)
     shown = ws_url(settings.base_url, "<redacted>" if ticket else None)
     headers = http.settings.auth_headers("/ws") if ticket is None else {}
+    connection: Any
+    if isinstance(transport, StreamingASGITransport):
+        connection = await _open_in_process(transport, url, headers, http, shown)
+    else:
+        connection = await _open_socket(url, headers, http, shown, open_timeout)
+    try:
+        while True:
+            try:
+                frame = await connection.recv()
+            except (ConnectionClosed, WebSocketClosed):
+                return
+            event = parse_ws_message(frame)
+            if event is not None:
+                yield event
+    finally:
+        await connection.close()
+
+
+def _refused(status: int, http: RequestLoop, shown: str) -> errors.MPilotError:
+    """The error for a ``/ws`` upgrade the gateway answered with ``status``."""
+    if status in (404, 405) or status == 200:
+        return LogsUnavailableError(
+            f"this gateway has no request-log feed: GET /ws answered {status}",
+            status=status,
+            url=shown,
+        )
+    cls = errors.error_for_status(status)
+    message = f"the WebSocket upgrade of GET /ws was refused ({status})"
+    if status == 403:
+        message += (
+            ": the gateway has no request-log feed there, or these credentials may not open it"
+        )
+    error = cls(message, status=status, url=shown)
+    if status == 401:
+        from .client import auth_hint
+
+        error.hint = auth_hint(http.settings, "/api/logs", error)
+    return error
+
+
+async def _open_in_process(
+    transport: Any, url: str, headers: Mapping[str, str], http: RequestLoop, shown: str
+) -> Any:
+    """The in-process demo's ``/ws``, through its transport."""
+    from ._asgi import WebSocketRefused
+
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    try:
+        return await transport.open_websocket(url, raw)
+    except WebSocketRefused as exc:
+        raise _refused(exc.status, http, shown) from None
+
+
+async def _open_socket(
+    url: str,
+    headers: Mapping[str, str],
+    http: RequestLoop,
+    shown: str,
+    open_timeout: float | None,
+) -> Any:
+    """A real socket to the gateway's ``/ws`` (``websockets``)."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+    settings = http.settings
     ssl_context: ssl.SSLContext | None = None
     if url.startswith("wss:"):
         ssl_context = ssl.create_default_context(
@@ -323,9 +401,9 @@ async def follow_logs(
             ssl_context.check_hostname = False
             ssl_context.verify_mode = ssl.CERT_NONE
     try:
-        connection = await connect(
+        return await connect(
             url,
-            additional_headers=headers,
+            additional_headers=dict(headers),
             ssl=ssl_context,
             open_timeout=open_timeout or settings.timeout,
             max_size=WS_MAX_MESSAGE,
@@ -333,38 +411,9 @@ async def follow_logs(
             proxy=None,
         )
     except InvalidStatus as exc:
-        status = exc.response.status_code
-        if status in (404, 405) or status == 200:
-            raise LogsUnavailableError(
-                f"this gateway has no request-log feed: GET /ws answered {status}",
-                status=status,
-                url=shown,
-            ) from None
-        cls = errors.error_for_status(status)
-        message = f"the WebSocket upgrade of GET /ws was refused ({status})"
-        if status == 403:
-            message += (
-                ": the gateway has no request-log feed there, or these credentials may not open it"
-            )
-        error = cls(message, status=status, url=shown)
-        if status == 401:
-            from .client import auth_hint
-
-            error.hint = auth_hint(settings, "/api/logs", error)
-        raise error from None
+        raise _refused(exc.response.status_code, http, shown) from None
     except (OSError, InvalidHandshake, TimeoutError) as exc:
         reason = http.scrub(str(exc) or type(exc).__name__)
         raise errors.ConnectError(
             f"could not open the request-log feed at {shown}: {clip(reason, 300)}", url=shown
         ) from None
-    try:
-        while True:
-            try:
-                frame = await connection.recv()
-            except ConnectionClosed:
-                return
-            event = parse_ws_message(frame)
-            if event is not None:
-                yield event
-    finally:
-        await connection.close()

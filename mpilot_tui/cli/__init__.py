@@ -21,10 +21,14 @@ from .listing import register as register_listing
 from .logs import register as register_logs
 from .streams import fit_streams_to_encoding
 
-__all__ = ["VIEWS", "main"]
+__all__ = ["DEMO_BROWSER_REQUESTS_PER_SECOND", "VIEWS", "main"]
 
 VIEWS = ("files", "container-files", "requests")
 """What ``--view`` takes: the browser's views by their user-facing names."""
+DEMO_BROWSER_REQUESTS_PER_SECOND = 0.5
+"""New requests a second the in-process demo lets arrive in the browser (``--demo``), so
+that the Requests view's live mode has something to follow; the headless commands keep the
+demo still (their answers do not change between two runs)."""
 
 
 class _Root(click.Group):
@@ -75,6 +79,11 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
     from ..config.session import resolve_session
 
     session = resolve_session(**merged_connection(ctx))
+    if session.demo_config is not None and not session.demo_config.requests_per_second:
+        # In the browser, the in-process demo lets new requests arrive (live mode, L).
+        rate = DEMO_BROWSER_REQUESTS_PER_SECOND
+        session = replace(session, demo_config=replace(session.demo_config,
+                                                       requests_per_second=rate))  # fmt: skip
     if view is not None:
         session = replace(session, default_mode=view)
     for message in session.warnings:

@@ -54,7 +54,9 @@ class Session:
             from ..demo import create_app
 
             app = create_app(self.demo_config)
-            return GatewayClient.for_demo(app, self.settings, history=history)
+            # New requests arrive in the app's lifespan: run it when the demo has them.
+            arrivals = self.demo_config.requests_per_second > 0
+            return GatewayClient.for_demo(app, self.settings, history=history, lifespan=arrivals)
         return GatewayClient(self.settings, history=history)
 
 

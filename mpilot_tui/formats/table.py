@@ -19,7 +19,7 @@ from rich.cells import cell_len, set_cell_size
 
 from ..api.log_models import LogEntry, loose_float, loose_int
 from ..api.pagination import PageKind
-from .text import human_bytes, local_time, visible
+from .text import human_bytes, latency_text, local_time, visible
 
 __all__ = [
     "COLUMNS",
@@ -91,10 +91,7 @@ def _latency(value: Any) -> str:
     number = loose_float(value)
     if number is None:
         return _plain(value)
-    ms = number / 1000
-    if ms >= 10_000:
-        return f"{ms / 1000:.1f} s"
-    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+    return latency_text(number / 1000)
 
 
 def _count(value: Any) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "ellipsize",
     "finite_number",
     "human_bytes",
+    "latency_text",
     "local_time",
     "utc_iso",
     "visible",
@@ -116,6 +117,17 @@ def _raw_number(value: object) -> str:
     digits, a wrong type may be anything)."""
     shown = visible(value)
     return shown if len(shown) <= 24 else f"{shown[:20]}…({len(shown)} chars)"
+
+
+def latency_text(ms: float) -> str:
+    """A request's latency in milliseconds as every view writes it (the requests table's
+    LATENCY column, the detail pane, the cache explanation): ``3.1 ms``, ``812 ms``,
+    ``12.4 s``."""
+    if abs(ms) >= 1e9:
+        return f"{ms:.3g} ms"
+    if abs(ms) >= 10_000:
+        return f"{ms / 1000:.1f} s"
+    return f"{ms:.0f} ms" if abs(ms) >= 10 else f"{ms:.1f} ms"
 
 
 def human_bytes(size: object) -> str:

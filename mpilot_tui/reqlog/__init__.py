@@ -6,14 +6,25 @@ from .explain import (
     cache_column,
     cache_outcome,
     explain_cache,
+    hit_latency,
     median_miss_latency,
     similarity_bar,
+    time_saved,
 )
-from .filters import CACHE_CHOICES, PERIODS, SORTS, STATUSES, LogFilters, parse_time
+from .filters import (
+    CACHE_CHOICES,
+    MAX_CHIPS,
+    PERIODS,
+    SORTS,
+    STATUSES,
+    LogFilters,
+    parse_time,
+)
 from .stats import StatLine, stats_lines
 
 __all__ = [
     "CACHE_CHOICES",
+    "MAX_CHIPS",
     "PERIODS",
     "SORTS",
     "STATUSES",
@@ -24,8 +35,10 @@ __all__ = [
     "cache_column",
     "cache_outcome",
     "explain_cache",
+    "hit_latency",
     "median_miss_latency",
     "parse_time",
     "similarity_bar",
     "stats_lines",
+    "time_saved",
 ]

@@ -15,7 +15,7 @@ from statistics import median
 from typing import Any, Literal
 
 from ..api.log_models import LogCacheDebug, LogEntry, loose_float
-from ..formats.text import visible
+from ..formats.text import latency_text, visible
 
 __all__ = [
     "CacheExplanation",
@@ -24,13 +24,27 @@ __all__ = [
     "cache_column",
     "cache_outcome",
     "explain_cache",
+    "hit_latency",
     "median_miss_latency",
     "similarity_bar",
+    "time_saved",
 ]
 
 CacheOutcome = Literal["direct", "semantic", "hit", "miss", "skipped"]
 """``hit``: a hit whose type the gateway did not say; ``skipped``: no ``cache_debug``."""
 
+IN_FLIGHT = (
+    "In flight: the gateway records what the cache did (cache_debug) when the request finishes."
+)
+"""The cache section of a request still ``processing`` with no ``cache_debug`` yet."""
+_ENDED = {"error": "failed", "cancelled": "was cancelled"}
+_MISSED = {
+    "success": "MISS: the answer came from the provider.",
+    "error": "MISS: the request went to the provider, which failed (see its error).",
+    "cancelled": "MISS: the request went to the provider and was cancelled there.",
+    "processing": "MISS: the request went to the provider (still in flight).",
+}
+"""A miss's first line, by the request's status: only a success has a provider's answer."""
 MAX_SHOWN = 80
 """Characters of a gateway string an explanation line shows."""
 
@@ -73,7 +87,11 @@ class CacheExplanation:
     margin: float | None = None
     """similarity minus threshold (positive: above the threshold)."""
     saved_ms: float | None = None
-    """The median miss latency of the same model minus this hit's latency."""
+    """The median miss latency of the same model minus this hit's latency (see
+    :func:`time_saved`)."""
+    in_flight: bool = False
+    """The request is still ``processing`` and carries no ``cache_debug`` yet (which is not
+    a skip: the gateway writes it when the request finishes)."""
 
     @property
     def is_hit(self) -> bool:
@@ -96,14 +114,6 @@ def _shown(value: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
-def _ms(value: float) -> str:
-    if abs(value) >= 1e9:
-        return f"{value:.3g} ms"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:.1f} s"
-    return f"{value:.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
-
-
 def explain_cache(
     entry: LogEntry | Mapping[str, Any], median_miss_latency_ms: float | None = None
 ) -> CacheExplanation:
@@ -118,7 +128,14 @@ def explain_cache(
     badge = cache_column(model)
     debug = model.cache_debug
     if debug is None or outcome == "skipped":
+        if model.status == "processing":
+            return CacheExplanation("skipped", badge, [IN_FLIGHT], in_flight=True)
         skipped = ["The request skipped the cache: the gateway recorded no cache lookup for it."]
+        if model.status in ("error", "cancelled"):
+            skipped = [
+                f"No cache lookup was recorded, and the request {_ENDED[model.status]}: it"
+                " skipped the cache, or ended before reaching it."
+            ]
         if model.tools:
             skipped.append("It carries tools (tool use), which the semantic cache does not serve.")
         elif model.stream:
@@ -136,7 +153,7 @@ def explain_cache(
     elif outcome == "hit":
         lines.append("HIT: answered from the cache (the gateway did not say how).")
     else:
-        lines.append("MISS: the answer came from the provider.")
+        lines.append(_MISSED.get(model.status or "", _MISSED["success"]))
         lines.append(_miss_reason(debug, similarity, threshold))
     if similarity is not None:
         text = f"similarity {_score(similarity)}"
@@ -160,19 +177,47 @@ def explain_cache(
         if debug.input_tokens is not None:
             text += f", {debug.input_tokens} input tokens"
         lines.append(text)
-    latency = debug.cache_hit_latency if debug.cache_hit_latency is not None else model.latency
+    latency = hit_latency(model)
     if outcome in ("direct", "semantic", "hit") and latency is not None:
         median_ms = loose_float(median_miss_latency_ms)
-        if median_ms is not None and math.isfinite(median_ms - latency):
-            saved = median_ms - latency
+        saved = time_saved(model, median_ms)
+        if median_ms is not None and saved is not None:
             verdict = "saved" if saved >= 0 else "cost"
             lines.append(
-                f"latency {_ms(latency)} vs median miss {_ms(median_ms)} for this"
-                f" model: {_ms(abs(saved))} {verdict}"
+                f"latency {latency_text(latency)} vs median miss {latency_text(median_ms)}"
+                f" for this model: {latency_text(abs(saved))} {verdict}"
             )
         else:
-            lines.append(f"latency {_ms(latency)} (no misses of this model loaded to compare)")
+            lines.append(
+                f"latency {latency_text(latency)} (no misses of this model loaded to compare)"
+            )
+        if debug.cache_hit_latency is not None and model.latency is not None:
+            lines.append(f"of which the cache lookup took {latency_text(debug.cache_hit_latency)}")
     return CacheExplanation(outcome, badge, lines, similarity, threshold, margin, saved)
+
+
+def hit_latency(entry: LogEntry | Mapping[str, Any]) -> float | None:
+    """A request's latency (ms) as the request log recorded it: the entry's ``latency``, the
+    LATENCY column's value, and the same measure as the misses it is compared with. Only when
+    the entry has none, ``cache_debug.cache_hit_latency`` (newest gateways; whole ms, the
+    cache's own part of the request)."""
+    model = as_entry(entry)
+    if model.latency is not None:
+        return model.latency
+    return model.cache_debug.cache_hit_latency if model.cache_debug is not None else None
+
+
+def time_saved(entry: LogEntry | Mapping[str, Any], median_miss_ms: float | None) -> float | None:
+    """What a hit saved (ms): the median latency of misses of the same model minus the hit's
+    :func:`hit_latency` (negative: the hit was slower). None for a non-hit, or when either
+    latency is unknown."""
+    model = as_entry(entry)
+    if model.cache_debug is None or not model.cache_debug.hit:
+        return None
+    latency, median_ms = hit_latency(model), loose_float(median_miss_ms)
+    if latency is None or median_ms is None or not math.isfinite(median_ms - latency):
+        return None
+    return median_ms - latency
 
 
 def _miss_reason(debug: LogCacheDebug, similarity: float | None, threshold: float | None) -> str:

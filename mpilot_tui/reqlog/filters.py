@@ -19,6 +19,7 @@ from .explain import cache_outcome
 
 __all__ = [
     "CACHE_CHOICES",
+    "MAX_CHIPS",
     "ORDERS",
     "PERIODS",
     "SORTS",
@@ -38,12 +39,23 @@ STATUSES = ("success", "error", "processing", "cancelled")
 PERIODS = ("1h", "6h", "24h", "7d", "30d")
 SORTS = ("timestamp", "latency", "tokens", "cost")
 ORDERS = ("asc", "desc")
+MAX_CHIPS = 9
+"""Chips a filter set shows at most (cache, status, provider, model, type, time window,
+search, latency, sort): each is cleared by its digit, 1..9."""
 
 _HIT_TYPES: dict[str, str] = {
     "hits": "direct,semantic",
     "direct": "direct",
     "semantic": "semantic",
 }
+_SHORT_CACHE = {
+    "any": "cached (loaded)",
+    "hits": "hits",
+    "direct": "direct hits",
+    "semantic": "semantic hits",
+    "misses": "misses (loaded)",
+}
+"""The cache chip's short labels; ``(loaded)``: the filter runs on the loaded rows."""
 _CACHE_LABELS = {
     "any": "through the cache",
     "hits": "hits",
@@ -181,39 +193,80 @@ class LogFilters:
 
     # -- in the mode bar --------------------------------------------------------------------
 
-    def chips(self) -> list[tuple[str, str]]:
+    def chips(self, *, short: bool = False) -> list[tuple[str, str]]:
         """``(key, label)`` for each filter that is set, in a fixed order; ``key`` is what
-        :meth:`cleared` takes."""
+        :meth:`cleared` takes. At most :data:`MAX_CHIPS` (min/max latency are one chip, and
+        period/since/until another), so that a digit can clear each one.
+
+        ``short``: the labels as brief as they can be and still say the value (the mode bar
+        of a narrow terminal)."""
         chips: list[tuple[str, str]] = []
         if self.cache:
-            label = f"cache: {_CACHE_LABELS[self.cache]}"
-            chips.append(("cache", label + (" (loaded rows)" if self.is_local() else "")))
+            if short:
+                label = _SHORT_CACHE[self.cache]
+            else:
+                label = f"cache: {_CACHE_LABELS[self.cache]}"
+                label += " (loaded rows)" if self.is_local() else ""
+            chips.append(("cache", label))
         for name in ("status", "provider", "model", "object"):
             value = getattr(self, name)
             if value:
-                shown = "type" if name == "object" else name
-                chips.append((name, f"{shown}: {visible(value)[:40]}"))
-        if self.period:
-            chips.append(("period", f"last {self.period}"))
-        if self.since and not self.period:
-            chips.append(("since", f"since {self.since}"))
-        if self.until and not self.period:
-            chips.append(("until", f"until {self.until}"))
+                shown = visible(value)
+                if short:
+                    chips.append((name, _brief(shown, 16)))
+                else:
+                    chips.append((name, f"{'type' if name == 'object' else name}: {shown[:40]}"))
+        window = self._window(short)
+        if window:
+            chips.append(("time", window))
         if self.search:
-            chips.append(("search", f"search: {visible(self.search)[:40]}"))
-        if self.min_latency is not None:
-            chips.append(("min_latency", f"latency ≥ {_number(self.min_latency)} ms"))
-        if self.max_latency is not None:
-            chips.append(("max_latency", f"latency ≤ {_number(self.max_latency)} ms"))
+            shown = visible(self.search)
+            chips.append(("search", f'"{_brief(shown, 12)}"' if short else f"search: {shown[:40]}"))
+        latency = self._latency_range(short)
+        if latency:
+            chips.append(("latency", latency))
         if self.sort_by:
-            chips.append(("sort", f"sort: {self.sort_by} {self.order or 'desc'}"))
+            order = self.order or "desc"
+            if short:
+                chips.append(("sort", f"{self.sort_by}{'↑' if order == 'asc' else '↓'}"))
+            else:
+                chips.append(("sort", f"sort: {self.sort_by} {order}"))
         return chips
 
+    def _window(self, short: bool) -> str:
+        """The time window's chip: the period, or since and/or until."""
+        if self.period:
+            return f"last {self.period}"
+        parts = []
+        for word, value in (("since", self.since), ("until", self.until)):
+            if value:
+                parts.append(f"{'from' if short and word == 'since' else word} "
+                             f"{_short_time(value) if short else value}")  # fmt: skip
+        return " ".join(parts)
+
+    def _latency_range(self, short: bool) -> str:
+        """The latency chip: ``latency 10-5000 ms``, ``latency ≥ 10 ms``, ``≤50ms`` (short)."""
+        low, high = self.min_latency, self.max_latency
+        if low is None and high is None:
+            return ""
+        if low is not None and high is not None:
+            shown = f"{_number(low)}-{_number(high)}"
+        elif low is not None:
+            shown = f"≥{'' if short else ' '}{_number(low)}"
+        else:
+            shown = f"≤{'' if short else ' '}{_number(high)}"  # type: ignore[arg-type]
+        return f"{shown}ms" if short else f"latency {shown} ms"
+
     def cleared(self, key: str) -> LogFilters:
-        """These filters without the one ``key`` names (a chip's key; ``sort`` clears the
-        order too); unknown keys change nothing."""
+        """These filters without the one ``key`` names (a chip's key: ``sort`` clears the
+        order too, ``time`` the period, since and until, ``latency`` both bounds); unknown
+        keys change nothing."""
         if key == "sort":
             return replace(self, sort_by=None, order=None)
+        if key == "time":
+            return replace(self, period=None, since=None, until=None)
+        if key == "latency":
+            return replace(self, min_latency=None, max_latency=None)
         names = {f.name for f in fields(self)}
         if key not in names:
             return self
@@ -236,6 +289,21 @@ def with_end_time(params: Mapping[str, str], end_time: float | None) -> dict[str
     given = result.get("end_time")
     result["end_time"] = fixed if not given else min(given, fixed, key=_sort_time)
     return result
+
+
+def _brief(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short_time(text: str) -> str:
+    """An RFC 3339 time to the minute in UTC (``2026-10-01 08:30``), a midnight as its date."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return _brief(visible(text), 16)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _parts(value: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,15 +15,19 @@ from starlette.applications import Starlette
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import DEMO_BASE_URL, ConnectionSettings
+from mpilot_tui.cli import DEMO_BROWSER_REQUESTS_PER_SECOND
 from mpilot_tui.config.session import Session, demo_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_gateway
+from mpilot_tui.formats.table import COLUMNS
+from mpilot_tui.formats.text import cell_width, latency_text
 from mpilot_tui.reqlog import LogFilters, cache_outcome
 from mpilot_tui.ui.app import MPilotApp, create_app
 from mpilot_tui.ui.screens.browser import BrowserScreen
 from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.screens.request_filters import RequestFilterDialog
 from mpilot_tui.ui.screens.request_stats import RequestStatsScreen
+from mpilot_tui.ui.widgets.bars import ModeBar
 from mpilot_tui.ui.widgets.file_table import FileTable
 
 pytestmark = pytest.mark.asyncio
@@ -78,6 +83,8 @@ async def test_view_flag_opens_the_app_on_a_view(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(main, ["--demo", "--view", "requests"])
     assert result.exit_code == 0, result.output
     assert seen[0].default_mode == "requests"
+    # in the browser the in-process demo lets new requests arrive, for live mode
+    assert seen[0].demo_config.requests_per_second == DEMO_BROWSER_REQUESTS_PER_SECOND > 0
     result = CliRunner().invoke(main, ["--demo", "--view", "logs"])
     assert result.exit_code == 2
     assert "files" in result.output and "container-files" in result.output
@@ -181,6 +188,80 @@ async def test_each_filter_goes_to_the_gateway_shows_a_chip_and_clears_with_one_
         assert "no filter" in screen_text(app)
 
 
+EVERY_FILTER = LogFilters(
+    cache="misses", status="success", provider="openai", model="gpt-4o-mini",
+    object="chat.completion", since="2026-10-01T08:30:00.000Z", search="review",
+    min_latency=10, max_latency=5000, sort_by="latency", order="asc",
+)  # fmt: skip
+"""One of each filter of the Requests view (nine chips)."""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_every_filter_stays_in_sight_in_the_mode_bar_and_each_digit_clears_one(
+    size: tuple[int, int],
+) -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=size) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        bar = screen.query_one(ModeBar)
+        assert bar.size.height == 1
+        screen.set_log_filters(EVERY_FILTER)
+        await listed(pilot, screen)
+        filters = EVERY_FILTER
+        while filters.chips():
+            await pilot.pause()
+            shown = bar.plain
+            whole, short = dict(filters.chips()), dict(filters.chips(short=True))
+            for number, key in enumerate(whole, start=1):
+                assert whole[key] in shown or short[key] in shown, (key, shown)
+                assert f"{number} " in shown
+            assert bar.size.height == len(shown.splitlines()), shown  # no line is cut off
+            assert all(cell_width(line) <= bar.size.width for line in shown.splitlines())
+            assert f"order: {filters.order or 'desc'}" in shown  # the tail is never cut
+            await pilot.press(str(len(whole)))  # the last chip's digit
+            await listed(pilot, screen)
+            assert len(screen.log_filters.chips()) == len(whole) - 1
+            filters = screen.log_filters
+        await pilot.pause()
+        assert "no filter" in bar.plain and bar.size.height == 1
+
+
+async def test_a_click_on_a_chip_of_the_second_line_clears_that_filter() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        screen.set_log_filters(EVERY_FILTER)
+        await listed(pilot, screen)
+        await pilot.pause()
+        bar = screen.query_one(ModeBar)
+        lines = bar.plain.splitlines()
+        assert len(lines) >= 2
+        label = dict(EVERY_FILTER.chips(short=True))["search"]
+        line = next(n for n, text in enumerate(lines) if label in text)
+        assert line >= 1
+        await pilot.click(ModeBar, offset=(lines[line].index(label) + 1, line))
+        await listed(pilot, screen)
+        assert screen.log_filters == EVERY_FILTER.cleared("search")
+
+
+async def test_live_mode_says_how_it_follows_in_the_mode_bar_at_80_columns() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        screen.set_log_filters(LogFilters(cache="hits", provider="openai"))
+        await listed(pilot, screen)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        bar = screen.query_one(ModeBar)
+        await wait_for(pilot, lambda: "live: polling every 2 s · 0 new" in bar.plain)
+        assert "hits" in bar.plain and "openai" in bar.plain
+        assert bar.size.height == len(bar.plain.splitlines())
+        await pilot.press("L")
+
+
 async def test_misses_and_any_filter_the_loaded_rows_and_say_so() -> None:
     app, _ = requests_app()
     async with app.run_test(size=(160, 40)) as pilot:
@@ -263,7 +344,7 @@ async def test_filter_dialog_applies_every_field_and_refuses_bad_values() -> Non
         assert params["objects"] == "chat.completion" and params["content_search"] == "review"
         assert params["min_latency"] == "10" and params["max_latency"] == "5000"
         assert params["status"] == "success" and params["start_time"] == filters.since
-        assert len(filters.chips()) == 9
+        assert len(filters.chips()) == 8  # min and max latency are one chip
         await pilot.press("X")
         await listed(pilot, screen)
         assert screen.log_filters == LogFilters()
@@ -312,7 +393,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         before = len(screen.store)
         await pilot.press("L")
         await wait_for(pilot, lambda: screen.live_how == "polling")
-        assert "live (polling · 0 new)" in screen_text(app)
+        assert "live: polling every 2 s · 0 new" in screen_text(app)
         gateway.state.log_feed.arrive(4)
         await wait_for(pilot, lambda: len(screen.store) >= before + 4, 10)
         row = screen.table.current_row
@@ -323,7 +404,7 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert [screen.view.row(p) for p in range(len(marked))] == sorted(
             marked, key=lambda r: screen.store.value("time_ms", r), reverse=True
         )
-        assert "live (polling · 4 new)" in screen_text(app)
+        assert "live: polling every 2 s · 4 new" in screen_text(app)
         assert len(set(screen.store.ids)) == len(screen.store)
         newest = screen.view.row(0)
         assert screen.store.value("status", newest) == "processing"  # the newest is in flight
@@ -332,6 +413,51 @@ async def test_live_mode_adds_new_requests_marked_and_the_cursor_stays() -> None
         assert screen.store.ids[screen.table.current_row or 0] == chosen
         await pilot.press("L")
         assert screen.live_run == 0 and "live" not in screen_text(app).split("│")[0]
+
+
+async def test_live_mode_in_the_in_process_demo_follows_its_ws_feed_with_a_ticket() -> None:
+    """``--demo``'s transport carries ``/ws`` in process: live mode follows the feed (admin
+    login, one-time ticket) rather than polling; new rows are marked, the cursor stays."""
+    config = DemoConfig(requests=300, auth="admin")
+    gateway = create_gateway(config)
+    settings = ConnectionSettings(
+        base_url=DEMO_BASE_URL, auth="bearer", username=config.admin_username,
+        password=SecretStr(config.admin_password), retries=0,
+    )  # fmt: skip
+    session = Session(settings=settings, default_mode="requests", demo_config=config)
+    app = create_app(session, GatewayClient.for_demo(gateway, settings))
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 100)
+        await pilot.press("j", "j")
+        await workers_done(pilot)
+        chosen = screen.store.ids[screen.table.current_row or 0]
+        await pilot.press("L")
+        feed = gateway.state.log_feed
+        await wait_for(pilot, lambda: feed.subscribers, what="the feed's socket is open")
+        feed.arrive(3)
+        await wait_for(pilot, lambda: screen.live_new >= 3, 10)
+        assert screen.live_how == "ws"  # the feed, not the polling fallback
+        assert screen._live_timer is None
+        assert any("/api/session/ws-ticket" in r.url for r in app.client.history)
+        assert screen.store.ids[screen.table.current_row or 0] == chosen
+        assert screen.table.cursor == 2 + 3
+        assert len(screen.marked_rows) == 3
+        assert "live: /ws feed · 3 new" in screen.query_one(ModeBar).plain
+        await pilot.press("L")
+        await wait_for(pilot, lambda: not feed.subscribers, what="the socket is closed")
+
+
+async def test_httpx_asgi_transport_has_no_ws_so_live_mode_polls_and_says_so() -> None:
+    app, _ = requests_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: screen.live_how == "polling")
+        assert "live: polling every 2 s" in screen.query_one(ModeBar).plain
+        assert any("no /ws feed" in n.message for n in app._notifications)
+        await pilot.press("L")
 
 
 async def test_live_mode_reads_on_when_more_than_a_page_arrived(
@@ -377,10 +503,13 @@ async def test_live_mode_reads_on_when_more_than_a_page_arrived(
 # -- the detail of a request: the cache explained ------------------------------------------
 
 
-async def _show_row_with(pilot: Driver, screen: BrowserScreen, outcome: str) -> str:
+async def _show_row_with(
+    pilot: Driver, screen: BrowserScreen, outcome: str, status: str = "success"
+) -> str:
     for position in range(len(screen.view)):
         row = screen.view.row(position)
-        if cache_outcome(screen.store.item(row)) == outcome:
+        item = screen.store.item(row)
+        if cache_outcome(item) == outcome and item["status"] == status:
             screen.table.move_cursor(position)
             item_id = screen.store.ids[row]
             await wait_for(pilot, lambda wanted=item_id: wanted in screen._entries)  # type: ignore[misc]
@@ -407,6 +536,36 @@ async def test_detail_explains_hits_and_misses() -> None:
         await shows("MISS: the answer came from the provider")
         await _show_row_with(pilot, screen, "skipped")
         await shows("skipped the cache")
+        await _show_row_with(pilot, screen, "miss", status="error")
+        await shows("went to the provider, which", "Error")
+
+
+async def test_a_hits_latency_and_time_saved_agree_between_the_row_and_the_cache_section() -> None:
+    """The cache section compares the hit's latency as the LATENCY column shows it (the
+    entry's ``latency``, not ``cache_hit_latency``) with the median of the loaded misses."""
+    app, _ = requests_app(requests=600)
+    async with app.run_test(size=(180, 60)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 200)
+        for outcome in ("direct", "semantic"):
+            await _show_row_with(pilot, screen, outcome)
+            row = screen.table.current_row
+            assert row is not None
+            entry = screen._entries[screen.store.ids[row]]
+            assert entry.cache_debug is not None and entry.cache_debug.cache_hit_latency
+            cell = COLUMNS["requests"][4]
+            assert cell.key == "latency_us"
+            shown = cell.show(screen.store.value("latency_us", row))
+            model = screen.store.value("provider_model", row)
+            misses = [
+                screen.store.item(r)["latency"] for r in range(len(screen.store))
+                if screen.store.value("provider_model", r) == model
+                and cache_outcome(screen.store.item(r)) == "miss"
+            ]  # fmt: skip
+            saved = statistics.median(misses) - entry.latency
+            said = f"latency {shown} vs median miss"
+            await wait_for(pilot, lambda said=said: said in screen_text(app), 10)  # type: ignore[misc]
+            assert f"{latency_text(abs(saved))} saved" in screen_text(app)
 
 
 # -- errors ----------------------------------------------------------------------------------

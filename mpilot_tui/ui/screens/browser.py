@@ -309,9 +309,9 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
         s = self.selection
         if self.in_requests:
             self.query_one(ModeBar).show_requests(
-                self.log_filters.chips(), order=self.log_filters.order or s.order,
-                page_size=s.page_size, local=self.log_filters.is_local(),
-                live=f"{self.live_how} · {self.live_new:,} new" if self.live_how else "",
+                self.log_filters.chips(), self.log_filters.chips(short=True),
+                order=self.log_filters.order or s.order, page_size=s.page_size,
+                live=self.live_words(),
             )  # fmt: skip
             return
         self.query_one(ModeBar).show(

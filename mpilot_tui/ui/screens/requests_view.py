@@ -8,9 +8,10 @@ gateway has no parameter for (cache misses, "went through the cache") keep only 
 entries of each page as it lands, and the mode bar says so.
 
 Live mode (``L``) follows new requests: through the gateway's ``/ws`` feed when it has one
-(each message asks for the newest page: the feed strips ``cache_debug``), else by polling the
-newest page. New entries are added to the rows, kept in time order on top, and marked; the
-cursor stays on the request it was on.
+(each message asks for the newest page: the feed strips ``cache_debug``; the in-process
+demo's feed is carried in process), else by polling the newest page, which the mode bar
+says (``live: polling every 2 s``). New entries are added to the rows, kept in time order on
+top, and marked; the cursor stays on the request it was on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ...api.pagination import keep_only
 from ...formats.text import visible
 from ...listing import PageAsk
 from ...listing.rows import MISSING, RowStore
-from ...reqlog import CACHE_CHOICES, LogFilters
+from ...reqlog import CACHE_CHOICES, MAX_CHIPS, LogFilters
 from ..widgets.request_detail import render_request
 from .browser_tools import BrowserTools
 
@@ -62,8 +63,6 @@ the last one, it reads on until it reaches a request already loaded, up to this 
 LIVE_NEWEST_ROWS = 4 * LIVE_PAGE * LIVE_MAX_PAGES
 """Loaded rows (the newest) whose ids live mode checks new pages against, when the listing
 came newest first (see ``RequestsView._live_known``)."""
-MAX_CHIPS = 9
-"""Chips numbered 1..9: the digit clears its filter."""
 ENTRY_CACHE = 64
 """Whole entries (``GET /api/logs/{id}``) kept for rows visited again."""
 
@@ -253,10 +252,7 @@ class RequestsView(BrowserTools):
 
     def clear_chip(self, key: str) -> None:
         """Clear the filter a chip shows (``key`` as :meth:`LogFilters.chips` names it)."""
-        if key == "period":
-            filters = replace(self.log_filters, period=None)
-        else:
-            filters = self.log_filters.cleared(key)
+        filters = self.log_filters.cleared(key)
         if filters != self.log_filters:
             self.set_log_filters(filters)
 
@@ -331,12 +327,9 @@ class RequestsView(BrowserTools):
         self._live_busy = False
         self._live_again = False
         self.keep_live_order()
-        if self.session.demo_config is not None:
-            self._poll_live("polling (the in-process demo has no /ws)")
-        else:
-            self.live_how = "ws"
-            self._follow_feed(self.live_run)
-            self.notify("Live mode: following the gateway's /ws feed.", timeout=3, markup=False)
+        self.live_how = "ws"  # until the feed fails to open: then it polls, and says so
+        self._follow_feed(self.live_run)
+        self.notify("Live mode: following the gateway's /ws feed.", timeout=3, markup=False)
 
     def keep_live_order(self) -> None:
         """Live mode adds new entries to the rows: the view is kept in the gateway's order
@@ -362,6 +355,14 @@ class RequestsView(BrowserTools):
         self.notify(f"Live mode: {why}, every {LIVE_POLL_SECONDS:g} s.", timeout=3,
                     markup=False)  # fmt: skip
         self._live_tick()
+
+    def live_words(self) -> str | None:
+        """How live mode follows new requests, for the mode bar, or None when it is off:
+        ``polling every 2 s · 3 new``, ``/ws feed · 3 new``."""
+        if not self.live_how:
+            return None
+        how = "/ws feed" if self.live_how == "ws" else f"polling every {LIVE_POLL_SECONDS:g} s"
+        return f"{how} · {self.live_new:,} new"
 
     def stop_live(self) -> None:
         self.live_run = 0

@@ -57,13 +57,19 @@ Segment = tuple[str, str, str | None]
 ``chip:K`` or nothing)."""
 
 
+def _cells(segments: list[Segment]) -> int:
+    return sum(cell_width(text) for text, _, _ in segments)
+
+
 class ModeBar(Static):
     """``Files | Container files | Requests`` plus what is listed: provider, purpose or
     container, order and page size (the Requests view: its filter chips).
 
     The bar is laid out for its width: when the whole does not fit, the view tabs shorten
     first, then only the current one shows (``m`` switches), then the values shorten
-    (provider, purpose, container, chips); the order and the page size always show.
+    (provider, purpose, container, chips); the order and the page size always show. The
+    Requests view's chips never shorten past their value: when they still do not fit, the
+    bar takes a second line (or more), so that every filter that is on stays in sight.
     """
 
     class ModeClicked(Message):
@@ -80,18 +86,21 @@ class ModeBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spans: list[tuple[int, int, str]] = []
+        self._spans: list[tuple[int, int, int, str]] = []
+        """Clickable runs as laid out last: line, first and end cell, target."""
         self._mode = "files"
         self._body: list[list[list[Segment]]] = []
         """What follows the tabs, in the order shown, each part as its fitting variants
         (the first is the whole; later ones are shorter)."""
         self._tail: list[Segment] = []
         """The order and page size: always shown, whatever the width."""
+        self._wraps = False
+        """The body may take more lines rather than be cut (the Requests view's chips)."""
 
     @property
     def plain(self) -> str:
         """The bar's text as shown (for tests and the screen reader in us)."""
-        return self._layout(self._width()).plain
+        return self._text(self._layout(self._width())).plain
 
     def _width(self) -> int:
         return self.size.width or 10_000
@@ -109,69 +118,102 @@ class ModeBar(Static):
         segments.append((" ", "", None))
         return segments
 
-    def _layout(self, width: int) -> Text:
-        """The fullest variant that fits ``width`` cells."""
+    def _layout(self, width: int) -> list[list[Segment]]:
+        """The fullest variant that fits ``width`` cells on one line; when none does and the
+        body wraps, the fewest lines (the fullest variant among those)."""
         steps = max((len(part) for part in self._body), default=1)
         # (tabs, values): full, short tabs, the current tab only, then shorter values.
         plan = [(0, 0), (1, 0), *((2, step) for step in range(steps))]
         candidates = [self._tabs(tabs) + self._variant(step) + self._tail for tabs, step in plan]
-        candidates.append(self._tabs(2) + self._tail)
+        if not self._wraps:
+            candidates.append(self._tabs(2) + self._tail)
         for segments in candidates:
-            if sum(cell_width(text) for text, _, _ in segments) <= width:
-                return self._text(segments)
-        return self._text(candidates[-1])
+            if _cells(segments) <= width:
+                return [segments]
+        if not self._wraps:
+            return [candidates[-1]]
+        wrapped = [self._wrapped(step, width) for step in range(steps)]
+        return min(wrapped, key=len)  # min keeps the first (fullest) of equal lengths
+
+    def _wrapped(self, step: int, width: int) -> list[list[Segment]]:
+        """The current tab, the body at variant ``step`` and the tail, on as many lines of
+        ``width`` as they need; a part is never split."""
+        units = [self._tabs(2)]
+        units += [part[min(step, len(part) - 1)] for part in self._body]
+        units.append(self._tail)
+        lines: list[list[Segment]] = [[]]
+        for unit in units:
+            if lines[-1] and _cells(lines[-1]) + _cells(unit) > width:
+                lines.append([])
+            lines[-1].extend(unit)
+        return lines
+
+    def lines_needed(self) -> int:
+        """The lines the bar takes at its width."""
+        return len(self._layout(self._width())) if self.size.width else 1
 
     def _variant(self, step: int) -> list[Segment]:
         return [seg for part in self._body for seg in part[min(step, len(part) - 1)]]
 
-    def _text(self, segments: list[Segment]) -> Text:
+    def _text(self, lines: list[list[Segment]]) -> Text:
         text = Text()
         self._spans = []
-        for content, style, target in segments:
-            start = len(text)
-            text.append(content, style=style)
-            if target is not None:
-                self._spans.append((start, len(text), target))
+        for number, segments in enumerate(lines):
+            if number:
+                text.append("\n")
+            line_start = len(text)
+            for content, style, target in segments:
+                start = len(text) - line_start
+                text.append(content, style=style)
+                if target is not None:
+                    self._spans.append((number, start, len(text) - line_start, target))
         return text
 
     def _show(self, mode: str, body: list[list[list[Segment]]], tail: list[Segment]) -> None:
         self._mode = mode
         self._body = body
         self._tail = tail
+        self._wraps = mode == "requests"
+        self._fit_height()
         self.refresh()
+
+    def _fit_height(self) -> None:
+        lines = self.lines_needed()
+        if self.styles.height is None or self.styles.height.value != lines:
+            self.styles.height = lines
+
+    def on_resize(self) -> None:
+        self._fit_height()
 
     def render(self) -> Text:
         # Laid out when drawn, for the width it is drawn at (a resize redraws it).
-        return self._layout(self._width())
+        return self._text(self._layout(self._width()))
 
     def show_requests(
         self,
         chips: list[tuple[str, str]],
+        short_chips: list[tuple[str, str]],
         *,
         order: str,
         page_size: int,
-        live: str,
-        local: bool,
+        live: str | None,
     ) -> None:
-        """The Requests view: its filters as numbered chips (the digit clears one), the
-        order, the page size and whether live mode is on."""
+        """The Requests view: its filters as numbered chips (the digit clears one; the
+        short labels when room is short), the order, the page size and how live mode
+        follows new requests, when it is on (never shortened)."""
         body: list[list[list[Segment]]] = []
         if live:
-            body.append([[(f" ● live ({live}) ", "bold black on green", None), (" ", "", None)],
-                         [(" ● live ", "bold black on green", None), (" ", "", None)]])  # fmt: skip
+            body.append([[(f" ● live: {live} ", "bold black on green", None), (" ", "", None)]])
         if not chips:
             body.append([[("no filter (x filters)", "italic", None)],
                          [("no filter", "italic", None)]])  # fmt: skip
-        for number, (key, label) in enumerate(chips, start=1):
+        pairs = zip(chips, short_chips, strict=True)
+        for number, ((key, label), (_, brief)) in enumerate(pairs, start=1):
             digit: Segment = (f"{number}", "bold reverse", f"chip:{key}")
             body.append([
                 [digit, (f" {label} ", "bold", f"chip:{key}"), (" ", "", None)],
-                [digit, (f" {ellipsize(label, 12)} ", "bold", f"chip:{key}"), (" ", "", None)],
-                [digit, (" ", "", None)],
+                [digit, (f" {brief} ", "bold", f"chip:{key}"), (" ", "", None)],
             ])  # fmt: skip
-        if local:
-            said: Segment = (" misses: loaded rows only", "italic", None)
-            body.append([[said], [said], [(" misses: loaded only", "italic", None)]])
         self._show("requests", body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def show(
@@ -204,8 +246,8 @@ class ModeBar(Static):
         self._show(mode, body, [(f"  order: {order}  page: {page_size}", "", None)])
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, target in self._spans:
-            if start <= event.x < end:
+        for line, start, end, target in self._spans:
+            if line == event.y and start <= event.x < end:
                 kind, _, key = target.partition(":")
                 if kind == "mode":
                     self.post_message(self.ModeClicked(key))

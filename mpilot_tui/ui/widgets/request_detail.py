@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...api.log_models import LogEntry
-from ...formats.text import finite_number, visible
+from ...formats.text import finite_number, latency_text, visible
 from ...reqlog import CacheExplanation, explain_cache
 from .detail import clip, json_text, similarity_bar
 
@@ -38,7 +38,7 @@ MAX_MESSAGE_CHARS = 600
 
 
 def cache_badge(explanation: CacheExplanation) -> Text:
-    """`` HIT ``/`` MISS ``/`` NO CACHE `` and the kind of hit."""
+    """`` HIT ``/`` MISS ``/`` NO CACHE ``/`` IN FLIGHT `` and the kind of hit."""
     text = Text()
     outcome = explanation.outcome
     if explanation.is_hit:
@@ -47,6 +47,9 @@ def cache_badge(explanation: CacheExplanation) -> Text:
             text.append(f" {outcome}", style="bold")
     elif outcome == "miss":
         text.append(" MISS ", style=BADGE_STYLES[outcome])
+    elif explanation.in_flight:
+        text.append(" IN FLIGHT ", style="bold reverse")
+        text.append(" the cache's outcome is not recorded yet", style="italic")
     else:
         text.append(" NO CACHE ", style=BADGE_STYLES[outcome])
         text.append(" the request skipped the cache", style="italic")
@@ -62,12 +65,6 @@ def _grid() -> Table:
 
 def _plain(value: Any, limit: int = 2000) -> Text:
     return Text(visible(clip(str(value), limit)))
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:,.2f} s" if abs(value) >= 10_000 else f"{value:,.1f} ms"
 
 
 def _cache_section(explanation: CacheExplanation) -> RenderableType:
@@ -104,7 +101,7 @@ def _request_rows(entry: LogEntry) -> Iterable[tuple[str, RenderableType]]:
         yield "stream", Text("yes" if entry.stream else "no")
     latency = finite_number(entry.latency)
     if latency is not None:
-        yield "latency", Text(_ms(latency))
+        yield "latency", Text(latency_text(latency))
     cost = finite_number(entry.cost)
     if cost is not None:
         yield "cost", Text(f"${cost:,.6f}")

@@ -4,6 +4,7 @@ only as far as the reader wants, and closing early stops the app."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -87,3 +88,61 @@ async def test_preview_of_a_huge_file_on_a_22_demo_reads_only_its_cap() -> None:
     assert response.status == 200  # the whole body was offered, Range ignored
     assert len(head) == 256 * 1024
     assert response.headers["content-length"] == str(huge.bytes)
+
+
+# -- what a server gives the app beyond HTTP: lifespan and WebSockets ------------------------
+
+
+async def test_lifespan_runs_the_demo_arrivals_and_closing_stops_them() -> None:
+    from mpilot_tui.config.session import demo_session
+
+    session = demo_session(DemoConfig(requests=50, requests_per_second=200))
+    client = session.client()
+    first = await client.list_logs({}, 10, 0)
+    assert first.total_count is not None and first.total_count >= 50
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while (await client.list_logs({}, 10, 0)).total_count == first.total_count:
+        assert loop.time() < deadline, "no new request arrived"
+        await asyncio.sleep(0.05)  # polling the app's state, not pacing the test
+    await client.aclose()
+
+
+async def test_a_still_demo_runs_no_lifespan() -> None:
+    from mpilot_tui.config.session import demo_session
+
+    client = demo_session(DemoConfig(requests=50)).client()
+    async with client:
+        await client.list_logs({}, 10, 0)
+        transport = client._transport
+        assert isinstance(transport, StreamingASGITransport)
+        assert transport._lifespan_task is None
+
+
+async def test_websocket_in_process_denied_then_accepted_with_a_ticket() -> None:
+    from pydantic import SecretStr
+
+    from mpilot_tui.api import ConnectionSettings, errors
+
+    config = DemoConfig(requests=50, auth="admin")
+    gateway = create_app(config)
+    denied = GatewayClient.for_demo(gateway, ConnectionSettings(base_url=BASE, retries=0))
+    with pytest.raises(errors.AuthenticationError):
+        async for _event in denied.follow_logs():
+            break
+    settings = ConnectionSettings(
+        base_url=BASE, username="admin", password=SecretStr("admin"), retries=0
+    )
+    client = GatewayClient.for_demo(gateway, settings)
+    feed = gateway.state.log_feed
+    events = client.follow_logs()
+    first = asyncio.ensure_future(anext(events))
+    while not feed.subscribers:
+        await asyncio.sleep(0.01)  # until the socket is open (a condition, not a pace)
+    feed.arrive(1)
+    event = await asyncio.wait_for(first, 10)
+    assert event.operation in ("create", "update") and event.entry.id
+    assert "cache_debug" not in event.raw  # the feed strips it, as W2 does
+    assert isinstance(events, AsyncGenerator)
+    await events.aclose()  # closes the socket: the app unsubscribes
+    assert not feed.subscribers

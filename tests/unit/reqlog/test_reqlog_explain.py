@@ -12,8 +12,10 @@ from mpilot_tui.reqlog import (
     cache_column,
     cache_outcome,
     explain_cache,
+    hit_latency,
     median_miss_latency,
     similarity_bar,
+    time_saved,
 )
 
 DIRECT = {"cache_hit": True, "hit_type": "direct", "cache_id": "c-1",
@@ -51,8 +53,10 @@ def test_semantic_hit_says_margin_bar_embedding_and_saving() -> None:
     text = "\n".join(got.lines)
     assert "similarity 0.9300 vs threshold 0.8500: 0.0800 above" in text
     assert "embedding model openai/text-embedding-3-small, 18 input tokens" in text
-    # the hit's own latency (cache_hit_latency) against the median miss
-    assert got.saved_ms == pytest.approx(988.0)
+    # the hit's latency as the log recorded it (the LATENCY column) against the median miss
+    assert got.saved_ms == pytest.approx(100.0)
+    assert "latency 900 ms vs median miss 1000 ms for this model: 100 ms saved" in text
+    assert "of which the cache lookup took 12 ms" in text  # cache_hit_latency, as a fact
     assert similarity_bar(0.93, 0.85) in got.lines
 
 
@@ -96,6 +100,39 @@ def test_skipped_cache_with_tools() -> None:
     assert got.outcome == "skipped" and got.badge == ""
     assert "skipped the cache" in got.lines[0]
     assert "tool use" in got.lines[1]
+
+
+def test_hit_latency_is_the_logged_latency_and_cache_hit_latency_only_without_it() -> None:
+    assert hit_latency(entry(SEMANTIC, latency=41.5)) == 41.5
+    assert hit_latency(entry(SEMANTIC, latency=None)) == 12  # cache_hit_latency
+    assert time_saved(entry(SEMANTIC, latency=41.5), 541.5) == pytest.approx(500.0)
+    assert time_saved(entry(LOOKUP_MISS), 500.0) is None  # a miss saves nothing
+    assert time_saved(entry(DIRECT, latency=3.0), None) is None
+    got = explain_cache(entry(SEMANTIC, latency=None), median_miss_latency_ms=112.0)
+    assert got.saved_ms == pytest.approx(100.0)
+    assert not any("of which the cache lookup" in line for line in got.lines)
+
+
+@pytest.mark.parametrize(
+    ("status", "first"),
+    [
+        ("success", "MISS: the answer came from the provider."),
+        ("error", "MISS: the request went to the provider, which failed (see its error)."),
+        ("cancelled", "MISS: the request went to the provider and was cancelled there."),
+    ],
+)
+def test_a_miss_says_what_the_provider_did(status: str, first: str) -> None:
+    assert explain_cache(entry(PLAIN_MISS, status=status)).lines[0] == first
+
+
+def test_no_cache_debug_while_in_flight_is_not_a_skip_and_a_failure_says_so() -> None:
+    flying = explain_cache(entry(None, status="processing"))
+    assert flying.in_flight and flying.outcome == "skipped"
+    assert flying.lines[0].startswith("In flight: the gateway records what the cache did")
+    failed = explain_cache(entry(None, status="error", tools=[{"type": "function"}]))
+    assert not failed.in_flight
+    assert "the request failed: it skipped the cache, or ended before" in failed.lines[0]
+    assert "tool use" in failed.lines[1]
 
 
 def test_hit_without_misses_to_compare() -> None:

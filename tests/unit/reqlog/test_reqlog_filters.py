@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mpilot_tui.reqlog import LogFilters, parse_time
+from mpilot_tui.reqlog import MAX_CHIPS, LogFilters, parse_time
 from mpilot_tui.reqlog.filters import rfc3339, with_end_time
 
 END = 1_792_065_600.25  # 2026-10-15T12:00:00.250Z
@@ -95,9 +95,33 @@ def test_chips_and_clearing_each_one() -> None:
     assert empty.chips() == [] and not empty.active
 
 
-def test_a_period_hides_since_and_until_chips() -> None:
-    keys = [k for k, _ in LogFilters(period="7d", since="2026-10-01T00:00:00Z").chips()]
-    assert keys == ["period"]
+def test_a_period_hides_since_and_until_in_the_time_chip() -> None:
+    filters = LogFilters(period="7d", since="2026-10-01T00:00:00Z")
+    assert filters.chips() == [("time", "last 7d")]
+    assert filters.cleared("time") == LogFilters()
+
+
+def test_one_chip_for_each_filter_and_a_short_label_that_keeps_the_value() -> None:
+    filters = LogFilters(
+        cache="any", status="error", provider="openai", model="gpt-4o-mini",
+        object="chat.completion", since="2026-10-01T08:30:00.000Z",
+        until="2026-10-02T00:00:00.000Z", search="sentiment analysis", min_latency=10,
+        max_latency=5000, sort_by="latency", order="asc",
+    )  # fmt: skip
+    chips, short = filters.chips(), filters.chips(short=True)
+    assert len(chips) == MAX_CHIPS and [k for k, _ in chips] == [k for k, _ in short]
+    assert dict(chips)["time"] == "since 2026-10-01T08:30:00.000Z until 2026-10-02T00:00:00.000Z"
+    assert dict(chips)["latency"] == "latency 10-5000 ms"
+    assert dict(short) == {
+        "cache": "cached (loaded)", "status": "error", "provider": "openai",
+        "model": "gpt-4o-mini", "object": "chat.completion", "time": "from 2026-10-01 08:30"
+        " until 2026-10-02", "search": '"sentiment a…"', "latency": "10-5000ms",
+        "sort": "latency↑",
+    }  # fmt: skip
+    assert dict(LogFilters(min_latency=10).chips(short=True)) == {"latency": "≥10ms"}
+    assert dict(LogFilters(max_latency=50).chips()) == {"latency": "latency ≤ 50 ms"}
+    assert filters.cleared("latency").min_latency is None
+    assert filters.cleared("latency").max_latency is None
 
 
 def test_chips_show_hostile_text_safely() -> None:
