@@ -321,11 +321,15 @@ def _detail_lines(entry: LogEntry, median_ms: float | None) -> list[str]:
 
 
 async def _median_for(client: GatewayClient, entry: LogEntry) -> float | None:
-    """The median latency of recent misses of the entry's model (one page), for a hit."""
+    """The median latency of recent misses of the entry's provider/model (one page), for a
+    hit: the same group the Requests view compares a hit with."""
     if not entry.model or entry.cache_debug is None or not entry.cache_debug.hit:
         return None
-    page = await client.list_logs({"models": entry.model}, 200, 0)
-    return median_miss_latency(page.items, entry.model)
+    params = {"models": entry.model}
+    if entry.provider:
+        params["providers"] = entry.provider
+    page = await client.list_logs(params, 200, 0)
+    return median_miss_latency(page.items, entry.model, entry.provider)
 
 
 def _run_show(

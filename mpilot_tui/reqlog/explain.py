@@ -237,13 +237,18 @@ def _miss_reason(debug: LogCacheDebug, similarity: float | None, threshold: floa
 
 
 def median_miss_latency(
-    entries: Iterable[LogEntry | Mapping[str, Any]], model: str | None
+    entries: Iterable[LogEntry | Mapping[str, Any]],
+    model: str | None,
+    provider: str | None = None,
 ) -> float | None:
-    """The median latency (ms) of the misses of ``model`` among ``entries``."""
+    """The median latency (ms) of the misses of ``model`` among ``entries`` (of ``provider``'s
+    too, when given: the Requests view groups by provider/model, and so does ``logs show``)."""
     latencies: list[float] = []
     for item in entries:
         entry = as_entry(item)
         if entry.model != model or cache_outcome(entry) != "miss" or entry.latency is None:
+            continue
+        if provider is not None and entry.provider != provider:
             continue
         latencies.append(entry.latency)
     return median(latencies) if latencies else None

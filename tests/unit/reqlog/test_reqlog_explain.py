@@ -191,4 +191,7 @@ def test_median_miss_latency_counts_misses_of_the_model_only() -> None:
     ]
     assert median_miss_latency(rows, "gpt-4o-mini") == 200.0
     assert median_miss_latency(rows, "nobody") is None
+    rows.append(entry(PLAIN_MISS, latency=5000.0, provider="azure"))
+    assert median_miss_latency(rows, "gpt-4o-mini", "openai") == 200.0  # azure's not counted
+    assert median_miss_latency(rows, "gpt-4o-mini", "azure") == 5000.0
     assert [cache_outcome(r) for r in rows[:5]] == ["miss", "miss", "miss", "direct", "skipped"]
