@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from pydantic_core import PydanticSerializationError, to_json
 
 from ..api.pagination import ITEMS_KEY, items_of
+from ..api.redaction import Redactor
 from .table import CSV_FIELDS, CSV_ROWS, FileFormat, Kind, csv_safe
 
 __all__ = [
@@ -275,6 +276,27 @@ class ListingWriter:
             written = len(items)
         self.rows += written
         return written
+
+    @property
+    def writes_lines(self) -> bool:
+        """NDJSON with nothing to mask (no ``scrub``, or a redactor's with no secrets):
+        :meth:`add_lines` may be given items' lines."""
+        masker = getattr(self.scrub, "__self__", None)
+        masks = self.scrub is not None and not (isinstance(masker, Redactor) and not masker)
+        return self.format == "ndjson" and not masks
+
+    def add_lines(self, lines: bytes, count: int) -> int:
+        """Write ``count`` items given as the lines pydantic-core serialises them to (joined
+        by newlines): the same bytes as :meth:`add_items` of the items parsed from them."""
+        if not self.writes_lines:
+            raise ValueError("lines are written only as NDJSON with nothing to mask")
+        text = lines.decode()
+        if not text.isascii() or "\x7f" in text:
+            text = _NOT_ASCII.sub(_json_escape, text)
+        self.out.write(text)
+        self.out.write("\n")
+        self.rows += count
+        return count
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""

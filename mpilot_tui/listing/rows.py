@@ -20,6 +20,8 @@ from itertools import accumulate, compress
 from operator import attrgetter
 from typing import Any, cast
 
+from pydantic_core import PydanticSerializationError, from_json, to_json
+
 from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
 
@@ -55,6 +57,27 @@ FREEZE_FIRST = 1_000
 """Rows at which the store first moves what is alive to the collector's permanent generation
 (then at each doubling): a full collection then skips the loaded pages' objects, so it does
 not pause scrolling for a time that grows with the listing."""
+
+
+def ndjson_span(kind: Kind, body: bytes) -> tuple[int, int] | None:
+    """Where ``body`` holds its items byte for byte as the NDJSON writer writes them (each
+    as pydantic-core serialises the item parsed from it), joined by ``,``, with ``},{``
+    nowhere but between two items: the span of that text, or None.
+
+    Checked once, when a page is stored: an export then writes the page's lines straight
+    from the body (``},{`` turned into ``}\n{``) instead of parsing and serialising it."""
+    try:
+        envelope = from_json(body)
+        items = items_of(kind, envelope)
+        if not items or not all(type(item) is dict for item in items):
+            return None
+        text = to_json(items, inf_nan_mode="null")
+    except (ValueError, PydanticSerializationError):
+        return None
+    at = body.find(text)
+    if at < 0 or text.count(b"},{") != len(items) - 1:
+        return None
+    return at + 1, at + len(text) - 1
 
 
 def _freeze_long_lived() -> None:
@@ -95,7 +118,7 @@ class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
     __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "kind",
-                 "meta", "start")  # fmt: skip
+                 "lines", "meta", "start")  # fmt: skip
 
     def __init__(
         self,
@@ -114,6 +137,9 @@ class PageRecord:
         self.compressed = compressed
         """The response body, zlib-compressed, to re-parse one item on demand."""
         self._items: list[dict[str, Any]] | None = None
+        self.lines: tuple[int, int] | None = None
+        """Where the body holds its items exactly as NDJSON writes them, ``},{`` between two
+        (see :func:`ndjson_span`); None when it does not."""
         self._recent = recent or _RecentExtras(1)
         heavy = {name for name in HEAVY_EXTRA_FIELDS if getattr(extra_fields, name) is not None}
         self._heavy = bool(heavy)
@@ -172,6 +198,8 @@ class RowStore:
         """Where each row's search text starts in :attr:`_text`."""
         self._needs_fold: dict[str, bool] = {}
         """Text columns (and ``id``) holding a value that casefolding changes."""
+        self.updates = 0
+        """How many times a row was changed in place (:meth:`update_row`)."""
         self._freeze_at = FREEZE_FIRST
         self._orders: dict[tuple[str, bool], array[int]] = {}
         """Orders of every row kept by :meth:`sorted_rows`, the most recently used last."""
@@ -208,6 +236,7 @@ class RowStore:
             recent=self._recent_extras,
             kind=self.kind,
         )
+        record.lines = ndjson_span(self.kind, page.raw)
         self.pages.append(record)
         self._page_starts.append(start)
         self._index_page(start)
@@ -228,6 +257,7 @@ class RowStore:
         for name, numbers in self.ints.items():
             numbers[row] = _int_or_missing(getattr(item, name, None))
         self._orders.clear()
+        self.updates += 1
 
     def _index_page(self, start: int) -> None:
         """Fold the new rows' search text once, and note which columns need folding."""
@@ -430,7 +460,10 @@ def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
     size = len(needle)
     found = np.flatnonzero(text[begin:end] == needle[anchor])
     found += begin - anchor
-    found = found[(found >= begin) & (found <= end - size)]
+    if anchor:  # the needle would start before these rows
+        found = found[found >= begin]
+    if size - anchor > 1:  # or end after them
+        found = found[found <= end - size]
     for at, byte in enumerate(needle):
         if at != anchor and len(found):
             found = found[text[found + at] == byte]
