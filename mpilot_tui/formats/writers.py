@@ -169,17 +169,23 @@ class CsvWriter:
             return self.write_rows(items)
         # A column at a time (C loops, not a Python call per cell), then all rows at once;
         # exactly the cells write_rows makes.
-        columns = [_csv_column(list(map(dict.get, items, repeat(f)))) for f in self.fields]
+        return self.write_columns([list(map(dict.get, items, repeat(f))) for f in self.fields])
+
+    def write_columns(self, values: list[list[Any]]) -> int:
+        """Write rows given as each field's values (in :attr:`fields` order, all of one
+        length): the same bytes as :meth:`write` of items holding those values."""
+        columns = [_csv_column(column) for column in values]
+        count = len(columns[0]) if columns else 0
         self._row.seek(0)
         self._row.truncate()
         self._writer.writerows(zip(*columns, strict=True))
         text = self._row.getvalue()
-        if text.count("\r\n") != len(items):  # a cell holds CRLF: only row ends change
+        if text.count("\r\n") != count:  # a cell holds CRLF: only row ends change
             for cells in zip(*columns, strict=True):
                 self._write_row(cells)
-            return len(items)
+            return count
         self._out.write(text.replace("\r\n", "\n"))
-        return len(items)
+        return count
 
     def write_rows(self, items: Iterable[dict[str, Any]]) -> int:
         """:meth:`write`, one row at a time."""
@@ -278,12 +284,29 @@ class ListingWriter:
         return written
 
     @property
-    def writes_lines(self) -> bool:
-        """NDJSON with nothing to mask (no ``scrub``, or a redactor's with no secrets):
-        :meth:`add_lines` may be given items' lines."""
+    def masks(self) -> bool:
+        """Whether ``scrub`` may change what is written (not: none, or a redactor's with no
+        secrets)."""
         masker = getattr(self.scrub, "__self__", None)
-        masks = self.scrub is not None and not (isinstance(masker, Redactor) and not masker)
-        return self.format == "ndjson" and not masks
+        return self.scrub is not None and not (isinstance(masker, Redactor) and not masker)
+
+    @property
+    def writes_lines(self) -> bool:
+        """NDJSON with nothing to mask: :meth:`add_lines` may be given items' lines."""
+        return self.format == "ndjson" and not self.masks
+
+    @property
+    def writes_columns(self) -> bool:
+        """CSV with nothing to mask: :meth:`add_columns` may be given the fields' values."""
+        return self._csv is not None and not self.masks
+
+    def add_columns(self, values: list[list[Any]]) -> int:
+        """Write rows given as each CSV field's values (``CsvWriter.write_columns``)."""
+        if self._csv is None or self.masks:
+            raise ValueError("columns are written only as CSV with nothing to mask")
+        written = self._csv.write_columns(values)
+        self.rows += written
+        return written
 
     def add_lines(self, lines: bytes, count: int) -> int:
         """Write ``count`` items given as the lines pydantic-core serialises them to (joined

@@ -24,6 +24,7 @@ from pydantic_core import PydanticSerializationError, from_json, to_json
 
 from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
+from ..formats.table import CSV_FIELDS, CSV_ROWS
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 
@@ -32,13 +33,15 @@ MISSING = -(2**63)
 """The value an integer column holds where the gateway omitted the field."""
 
 TEXT_COLUMNS: dict[Kind, tuple[str, ...]] = {
-    "files": ("filename", "purpose", "status"),
+    "files": ("filename", "purpose", "status", "status_details"),
     "container_files": ("path", "source"),
     "containers": ("name", "status"),
     "requests": ("provider_model", "status", "object", "cache"),
 }
-"""String columns besides ``id``; short repeated values share one string object. (A request's
-time is the ``time_ms`` integer column: its ISO text, unique per row, cost ~80 MB at 1M.)"""
+"""String columns besides ``id``; short repeated values share one string object. (A file's
+``status_details`` is kept for CSV exports made from the columns, see :func:`export_hints`.
+A request's time is the ``time_ms`` integer column: its ISO text, unique per row, cost
+~80 MB at 1M.)"""
 INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("bytes", "created_at", "expires_at"),
     "container_files": ("bytes", "created_at"),
@@ -59,25 +62,58 @@ FREEZE_FIRST = 1_000
 not pause scrolling for a time that grows with the listing."""
 
 
-def ndjson_span(kind: Kind, body: bytes) -> tuple[int, int] | None:
-    """Where ``body`` holds its items byte for byte as the NDJSON writer writes them (each
-    as pydantic-core serialises the item parsed from it), joined by ``,``, with ``},{``
-    nowhere but between two items: the span of that text, or None.
+def export_hints(store: RowStore, page: Page[Any]) -> tuple[tuple[int, int] | None, bool]:
+    """What an export of ``page`` (just appended to ``store``) can take from what is stored,
+    checked once, when the page is stored, against its body parsed as an export parses it:
 
-    Checked once, when a page is stored: an export then writes the page's lines straight
-    from the body (``},{`` turned into ``}\n{``) instead of parsing and serialising it."""
+    - where the body holds its items byte for byte as the NDJSON writer writes them (each
+      as pydantic-core serialises it), joined by ``,``, with ``},{`` nowhere but between two
+      items: an export then writes the lines straight from the body (``},{`` turned into
+      ``}\\n{``) instead of parsing and serialising it (None: it does not);
+    - whether every CSV field of every item is what the store's columns hold (or absent
+      where the store has no such column): CSV rows are then made from the columns.
+    """
     try:
-        envelope = from_json(body)
-        items = items_of(kind, envelope)
-        if not items or not all(type(item) is dict for item in items):
-            return None
+        envelope = from_json(page.raw)
+    except ValueError:
+        return None, False
+    items = items_of(store.kind, envelope)
+    if not items or not all(type(item) is dict for item in items):
+        return None, False
+    dicts = cast(list[dict[str, Any]], items)
+    cells = len(dicts) == len(page.items) and _columns_hold(store, dicts, page.items)
+    try:
         text = to_json(items, inf_nan_mode="null")
-    except (ValueError, PydanticSerializationError):
-        return None
-    at = body.find(text)
+    except PydanticSerializationError:
+        return None, cells
+    at = page.raw.find(text)
     if at < 0 or text.count(b"},{") != len(items) - 1:
-        return None
-    return at + 1, at + len(text) - 1
+        return None, cells
+    return (at + 1, at + len(text) - 1), cells
+
+
+def _columns_hold(store: RowStore, items: list[dict[str, Any]], models: list[Any]) -> bool:
+    """Whether the columns give each CSV field of ``items`` as the items have it (a field
+    with no column: absent or null in every item)."""
+    if store.kind in CSV_ROWS:
+        return False  # its rows hold fields derived from the item
+    fields = CSV_FIELDS[store.kind]
+    for name in fields:
+        values = [item.get(name) for item in items]
+        if name == "id" or name in store.text:
+            if not all(type(v) is str or v is None for v in values):
+                return False
+            stored = [getattr(model, name, None) or "" for model in models]
+            if [v or "" for v in values] != stored:
+                return False
+        elif name in store.ints:
+            if not all(v is None or (type(v) is int and MISSING < v < 2**63) for v in values):
+                return False
+            if values != [getattr(model, name, None) for model in models]:
+                return False
+        elif any(v is not None for v in values):
+            return False
+    return True
 
 
 def _freeze_long_lived() -> None:
@@ -117,8 +153,8 @@ class _RecentExtras:
 class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
-    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "kind",
-                 "lines", "meta", "start")  # fmt: skip
+    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "cells", "compressed", "count",
+                 "kind", "lines", "meta", "start")  # fmt: skip
 
     def __init__(
         self,
@@ -137,6 +173,9 @@ class PageRecord:
         self.compressed = compressed
         """The response body, zlib-compressed, to re-parse one item on demand."""
         self._items: list[dict[str, Any]] | None = None
+        self.cells = False
+        """Whether the store's columns hold every CSV field of the page's items as the body
+        has it (see :func:`export_hints`): a CSV export then writes them from the columns."""
         self.lines: tuple[int, int] | None = None
         """Where the body holds its items exactly as NDJSON writes them, ``},{`` between two
         (see :func:`ndjson_span`); None when it does not."""
@@ -236,7 +275,7 @@ class RowStore:
             recent=self._recent_extras,
             kind=self.kind,
         )
-        record.lines = ndjson_span(self.kind, page.raw)
+        record.lines, record.cells = export_hints(self, page)
         self.pages.append(record)
         self._page_starts.append(start)
         self._index_page(start)

@@ -12,6 +12,7 @@ from mpilot_tui.api.models import ExtraFields, FileObject
 from mpilot_tui.api.pagination import Page, ResponseMeta, items_of
 from mpilot_tui.api.redaction import Redactor
 from mpilot_tui.formats.export import (
+    ExportFormat,
     FileSink,
     RowExport,
     export_envelopes,
@@ -79,6 +80,24 @@ def _page(body: bytes, items: int) -> Page[Any]:
     return Page("files", models, False, None, None, ExtraFields(), META, body)
 
 
+def assert_loaded_export_is_parsed_export(
+    store: RowStore, bodies: list[bytes], fmt: ExportFormat, folder: Path
+) -> None:
+    """The dialog's export of the loaded rows (no secrets to mask) writes what writing the
+    items parsed from the bodies writes."""
+    fast, plain = folder / f"fast.{fmt}", folder / f"plain.{fmt}"
+    export = RowExport(fast, fmt, "files", scrub=Redactor().scrub_json)
+    asyncio.run(export_envelopes(export, loaded_envelopes(store), None, lambda *_: None))
+    export.finish()
+    reference = RowExport(plain, fmt, "files")
+    for body in bodies:
+        items = items_of("files", parse_body(body))
+        reference.add_items([item for item in items if isinstance(item, dict)])
+    reference.finish()
+    assert fast.read_bytes() == plain.read_bytes()
+    assert export.rows == reference.rows == 2 * len(bodies)
+
+
 BODIES = [
     # As the writer serialises them: written from the body.
     b'{"object":"list","data":[{"id":"f0","bytes":1},{"id":"f1","filename":"\xc3\xa9\xe2\x80\xa8"}]}',
@@ -100,14 +119,27 @@ def test_ndjson_of_loaded_pages_is_the_same_bytes_from_the_body_or_parsed(
         store.append_page(_page(body, 2))
     assert store.pages[0].lines is not None and store.pages[7].lines is not None
     assert [record.lines is None for record in store.pages[1:7]] == [True] * 6
-    fast, plain = tmp_path / "fast.ndjson", tmp_path / "plain.ndjson"
-    export = RowExport(fast, "ndjson", "files", scrub=Redactor().scrub_json)
-    asyncio.run(export_envelopes(export, loaded_envelopes(store), None, lambda *_: None))
-    export.finish()
-    reference = RowExport(plain, "ndjson", "files")
-    for body in BODIES:
+    assert_loaded_export_is_parsed_export(store, BODIES, "ndjson", tmp_path)
+
+
+CSV_BODIES = [
+    # Every CSV field as the columns hold it: rows made from the columns.
+    b'{"data":[{"id":"f0","bytes":1,"filename":"=1+2","purpose":"p"},{"id":"f1","x":[1]}]}',
+    b'{"data":[{"id":"f2","bytes":null,"created_at":5,"filename":"a\\r\\nb"},{"id":"f3"}]}',
+    b'{"data":[{"id":"f4","bytes":1.0},{"id":"f5"}]}',  # a float where the column has an int
+    b'{"data":[{"id":"f6","status_details":"x"},{"id":"f7"}]}',
+    b'{"data":[{"id":"f8","bytes":true},{"id":"f9","bytes":99999999999999999999}]}',
+    b'{"data":[{"id":"f10","filename":"\\u00e9"},{"id":"f11","updated_at":3}]}',  # no column
+]
+
+
+def test_csv_of_loaded_pages_is_the_same_bytes_from_the_columns_or_parsed(
+    tmp_path: Path,
+) -> None:
+    store = RowStore("files")
+    for body in CSV_BODIES:
         items = items_of("files", parse_body(body))
-        reference.add_items([item for item in items if isinstance(item, dict)])
-    reference.finish()
-    assert fast.read_bytes() == plain.read_bytes()
-    assert export.rows == reference.rows == 2 * len(BODIES)
+        models = [FileObject.model_validate(item, strict=False) for item in items]
+        store.append_page(Page("files", models, False, None, None, ExtraFields(), META, body))
+    assert [record.cells for record in store.pages] == [True, True, False, True, False, False]
+    assert_loaded_export_is_parsed_export(store, CSV_BODIES, "csv", tmp_path)
