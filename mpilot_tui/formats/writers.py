@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, TextIO
 
 from pydantic_core import PydanticSerializationError, to_json
@@ -176,6 +177,21 @@ class CsvWriter:
         length): the same bytes as :meth:`write` of items holding those values."""
         columns = [_csv_column(column) for column in values]
         count = len(columns[0]) if columns else 0
+        if not count:
+            return 0
+        if len(columns) > 1:
+            # Joined here as the csv module writes them (str() of each cell; a cell holding
+            # a comma, a quote, CR or LF quoted, its quotes doubled), a C loop per column.
+            texts: list[list[str]] = []
+            for column in columns:
+                strings = column if set(map(type, column)) == {str} else list(map(str, column))
+                joined = "".join(strings)
+                if any(special in joined for special in _QUOTED_BY):
+                    strings = [_quoted(cell) for cell in strings]
+                texts.append(strings)
+            self._out.write("\n".join(map(",".join, zip(*texts, strict=True))))
+            self._out.write("\n")
+            return count
         self._row.seek(0)
         self._row.truncate()
         self._writer.writerows(zip(*columns, strict=True))
@@ -198,6 +214,22 @@ class CsvWriter:
 
 _STARTS_FORMULA = re.compile(r"[=+\-@\t\r]").match
 """Whether a string starts with one of ``_FORMULA_START``."""
+_FORMULA_FIRSTS = frozenset("=+-@\t\r")
+"""The first characters ``_STARTS_FORMULA`` matches."""
+_FIRST_CHAR = itemgetter(slice(0, 1))
+_QUOTED_BY = (",", '"', "\r", "\n")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+"""Characters that make the csv module quote a cell (the delimiter, the quote, and the line
+terminator's characters)."""
+
+
+def _quoted(cell: str) -> str:
+    """``cell`` as the csv module writes it (minimal quoting, quotes doubled)."""
+    if cell and _NEEDS_QUOTES.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 _PLAIN_CELLS = frozenset({int, float, bool})
 _NONE_OR_PLAIN = _PLAIN_CELLS | {str, type(None)}
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -215,7 +247,7 @@ def _csv_column(values: list[Any]) -> list[Any]:
         if str not in types:
             return values
         if types <= _TEXT_OR_NONE:
-            if not any(map(_STARTS_FORMULA, values)):
+            if _FORMULA_FIRSTS.isdisjoint(map(_FIRST_CHAR, values)):
                 return values
             return [csv_safe(v) for v in values]
     return [csv_safe(_csv_cell(v)) for v in values]
