@@ -7,7 +7,8 @@ each operation is driven through the screen's own handlers, as a user's key or c
   then to each further character of a word, until the table shows every match and a frame is
   painted; ``filter_max_block`` is the longest the event loop went without a turn meanwhile
   (a key typed then waits that long);
-- ``sort``: a header click on ``id``, ``filename`` and ``bytes`` in turn, then a frame;
+- ``sort``: a header click on ``id``, ``filename`` and ``bytes`` in turn, then a frame
+  (``sort_first``: the first round's clicks, before the store keeps any order to reuse);
 - ``sorted_append``: a page of 100 arriving in a view sorted by filename, then a frame;
 - ``export_csv`` / ``export_ndjson``: the export dialog writing every loaded row, start to
   the end message; ``export_*_frame_gap`` is the longest wait between two frames meanwhile
@@ -52,6 +53,7 @@ LIMITS_MS = {
     "filter_next_char": 60.0,
     "filter_max_block": 50.0,
     "sort": 300.0,
+    "sort_first": 300.0,
     "sorted_append": 16.0,
     "export_csv": 2500.0,
     "export_ndjson": 2500.0,
@@ -199,10 +201,13 @@ async def click_header(subject: OursSubject, column: str | None) -> tuple[float,
 async def run_sort(
     subject: OursSubject, results: Results, runs: int, columns: tuple[str, ...] = SORT_COLUMNS
 ) -> None:
-    for _ in range(runs):
+    for run in range(runs):
         for column in columns:
             with subject.app._context():
-                results.add("sort", *await click_header(subject, column))
+                wall, cpu = await click_header(subject, column)
+                results.add("sort", wall, cpu)
+                if not run:  # the first click: nothing kept from an earlier sort
+                    results.add("sort_first", wall, cpu)
                 await click_header(subject, None)
                 await subject.pilot.pause()
 

@@ -822,9 +822,9 @@ def merge_rows(
     new = sorted(new, key=key, reverse=reverse)
     if not new:
         return shown
-    merged: array[int] = array("q")
     view = memoryview(shown).cast("B")
     size = shown.itemsize
+    pieces: list[Any] = []
     taken = 0
     for row in new:
         value = key(row)
@@ -836,10 +836,13 @@ def merge_rows(
                 hi = mid
             else:
                 lo = mid + 1
-        merged.frombytes(view[taken * size : lo * size])
-        merged.append(row)
+        pieces.append(view[taken * size : lo * size])
+        pieces.append(array(shown.typecode, [row]).tobytes())
         taken = lo
-    merged.frombytes(view[taken * size :])
+    pieces.append(view[taken * size :])
+    merged: array[int] = array(shown.typecode)
+    merged.frombytes(b"".join(pieces))  # one copy of the order, not one growth per row
+    del pieces
     view.release()
     return merged
 
