@@ -531,12 +531,16 @@ def _extend_rows(rows: array[int], store: RowStore, lo: int, hi: int, found: Any
     if not len(found):
         return
     starts = np.frombuffer(store._starts, dtype=np.int64)
-    at = np.searchsorted(starts[lo:hi], found, side="right") + (lo - 1)
+    # How many offsets come before each row's start: a row holds one where the next row's
+    # count is higher (one search per row, however many offsets a row holds).
+    before = np.searchsorted(found, starts[lo:hi])
     del starts
-    first = np.empty(len(at), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(at[1:], at[:-1], out=first[1:])
-    rows.frombytes(at[first].astype(np.int64, copy=False).tobytes())
+    after = np.empty_like(before)
+    after[:-1] = before[1:]
+    after[-1] = len(found)
+    held = np.flatnonzero(after > before)
+    held += lo
+    rows.frombytes(held.astype(np.int64, copy=False).tobytes())
 
 
 class RowView:
