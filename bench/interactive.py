@@ -7,7 +7,8 @@ each operation is driven through the screen's own handlers, as a user's key or c
   then to each further character of a word, until the table shows every match and a frame is
   painted; ``filter_max_block`` is the longest the event loop went without a turn meanwhile
   (a key typed then waits that long);
-- ``sort``: a header click on ``id``, ``filename`` and ``bytes`` in turn, then a frame;
+- ``sort``: a header click on ``id``, ``filename`` and ``bytes`` in turn, then a frame
+  (``sort_first``: the first round's clicks, before the store keeps any order to reuse);
 - ``sorted_append``: a page of 100 arriving in a view sorted by filename, then a frame;
 - ``export_csv`` / ``export_ndjson``: the export dialog writing every loaded row, start to
   the end message; ``export_*_frame_gap`` is the longest wait between two frames meanwhile
@@ -52,6 +53,7 @@ LIMITS_MS = {
     "filter_next_char": 60.0,
     "filter_max_block": 50.0,
     "sort": 300.0,
+    "sort_first": 300.0,
     "sorted_append": 16.0,
     "export_csv": 2500.0,
     "export_ndjson": 2500.0,
@@ -62,6 +64,35 @@ LIMITS_MS = {
 MAX_OPS = frozenset({"filter_max_block", "scroll_max_pause"})
 """Ops judged by their maximum rather than their median."""
 RSS_LIMIT_MB = 250.0
+
+
+class BodyPages(PageFactory):
+    """:class:`PageFactory` pages whose bodies carry the rewritten ids too, as a gateway's
+    would (the export writes what the bodies hold, and checks them against the columns)."""
+
+    def __init__(self, templates: list[Any]) -> None:
+        super().__init__(templates)
+        self._pieces: dict[int, list[bytes]] = {}
+
+    def page(self) -> Any:
+        from dataclasses import replace
+
+        number = self.made
+        page = super().page()
+        if number < len(self.templates):
+            return page
+        slot = number % len(self.templates)
+        pieces = self._pieces.get(slot)
+        if pieces is None:
+            pieces, rest = [], self.templates[slot].raw
+            for item in self.templates[slot].items:
+                head, _, rest = rest.partition(json.dumps(item.id).encode())
+                pieces.append(head)
+            pieces.append(rest)
+            self._pieces[slot] = pieces
+        ids = [json.dumps(item.id).encode() for item in page.items]
+        raw = b"".join(part for pair in zip(pieces, ids, strict=False) for part in pair)
+        return replace(page, raw=raw + pieces[-1])
 
 
 class Results:
@@ -170,10 +201,13 @@ async def click_header(subject: OursSubject, column: str | None) -> tuple[float,
 async def run_sort(
     subject: OursSubject, results: Results, runs: int, columns: tuple[str, ...] = SORT_COLUMNS
 ) -> None:
-    for _ in range(runs):
+    for run in range(runs):
         for column in columns:
             with subject.app._context():
-                results.add("sort", *await click_header(subject, column))
+                wall, cpu = await click_header(subject, column)
+                results.add("sort", wall, cpu)
+                if not run:  # the first click: nothing kept from an earlier sort
+                    results.add("sort_first", wall, cpu)
                 await click_header(subject, None)
                 await subject.pilot.pause()
 
@@ -257,7 +291,7 @@ async def run_scroll(subject: OursSubject, results: Results, steps: int) -> None
 
 
 async def run(rows: int, runs: int, export_runs: int) -> Results:
-    factory = await PageFactory.from_demo()
+    factory = await BodyPages.from_demo()
     results = Results(rows)
     async with AsyncExitStack() as stack:
         subject = await OursSubject.open(stack, factory, rows)

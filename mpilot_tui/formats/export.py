@@ -27,14 +27,15 @@ from typing import IO, Any, Self
 from pydantic_core import from_json
 
 from ..api.pagination import Page, items_of
-from ..listing.rows import RowStore
-from .table import FileFormat, Kind
+from ..listing.rows import MISSING, RowStore
+from .table import CSV_FIELDS, FileFormat, Kind
 from .writers import ListingWriter
 
 __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
     "FileSink",
+    "LoadedPages",
     "Progress",
     "RowExport",
     "default_export_name",
@@ -60,6 +61,8 @@ ROWS_PER_STEP = 2_000
 """Loaded rows written between two looks at the clock."""
 ROWS_PER_BATCH = 1_000
 """Rows of loaded pages collected before they are written (CSV, NDJSON)."""
+CELLS_PER_BATCH = 5_000
+"""Rows made from the store's columns at a time (CSV)."""
 STEP_SECONDS = 0.012
 """Writing between two turns of the event loop (so that frames keep coming)."""
 PROGRESS_SECONDS = 0.1
@@ -170,6 +173,24 @@ class RowExport(_PartialFile):
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""
         return self._writer.add_envelope(envelope)
 
+    @property
+    def writes_columns(self) -> bool:
+        """Whether :meth:`add_columns` may be used (CSV, nothing to mask)."""
+        return self._writer.writes_columns
+
+    def add_columns(self, values: list[list[Any]]) -> int:
+        """Write rows given as each CSV field's values (see ``ListingWriter``)."""
+        return self._writer.add_columns(values)
+
+    @property
+    def writes_lines(self) -> bool:
+        """Whether :meth:`add_lines` may be used (NDJSON, nothing to mask)."""
+        return self._writer.writes_lines
+
+    def add_lines(self, lines: bytes, count: int) -> int:
+        """Write ``count`` items given as their NDJSON lines (see ``ListingWriter``)."""
+        return self._writer.add_lines(lines, count)
+
     def _complete(self) -> None:
         self._writer.finish(empty_document=True)
 
@@ -178,11 +199,24 @@ class RowExport(_PartialFile):
         super().abort()
 
 
-def loaded_envelopes(store: RowStore, pages: int | None = None) -> Iterator[Any]:
+class LoadedPages:
+    """A listing's loaded pages (the first ``pages``): iterated, their envelopes as the
+    gateway sent them; :func:`export_envelopes` writes NDJSON from their bodies and CSV from
+    the store's columns where it can."""
+
+    def __init__(self, store: RowStore, pages: int | None = None) -> None:
+        self.store = store
+        self.records = store.pages[:pages]
+
+    def __iter__(self) -> Iterator[Any]:
+        for record in self.records:
+            yield parse_body(zlib.decompress(record.compressed))
+
+
+def loaded_envelopes(store: RowStore, pages: int | None = None) -> LoadedPages:
     """The envelopes of a listing's loaded pages (the first ``pages``), as the gateway sent
     them."""
-    for record in store.pages[:pages]:
-        yield parse_body(zlib.decompress(record.compressed))
+    return LoadedPages(store, pages)
 
 
 def parse_body(body: bytes) -> Any:
@@ -262,6 +296,12 @@ async def export_envelopes(
             await pacer.step()
         pacer.done()
         return
+    if isinstance(envelopes, LoadedPages) and export.writes_lines:
+        await _export_lines(export, envelopes, pacer)
+        return
+    if isinstance(envelopes, LoadedPages) and export.writes_columns:
+        await _export_cells(export, envelopes, pacer)
+        return
     batch: list[dict[str, Any]] = []
     for envelope in envelopes:
         batch += [item for item in items_of(export.kind, envelope) if isinstance(item, dict)]
@@ -272,6 +312,86 @@ async def export_envelopes(
     if batch:
         export.add_items(batch)
     pacer.done()
+
+
+async def _export_lines(export: RowExport, pages: LoadedPages, pacer: _Pacer) -> None:
+    """NDJSON of loaded pages: each page whose body holds its items as NDJSON writes them
+    (checked when it was stored) is written from the body, the rest parsed and serialised;
+    the same bytes either way."""
+    kind = export.kind
+    lines: list[bytes] = []
+    count = 0
+    for record in pages.records:
+        body = zlib.decompress(record.compressed)
+        span = record.lines
+        if span is not None:
+            lines.append(body[span[0] : span[1]].replace(b"},{", b"}\n{"))
+            count += record.count
+        else:
+            if lines:
+                export.add_lines(b"\n".join(lines), count)
+                lines, count = [], 0
+            items = items_of(kind, parse_body(body))
+            export.add_items([item for item in items if isinstance(item, dict)])
+        if count >= ROWS_PER_BATCH:
+            export.add_lines(b"\n".join(lines), count)
+            lines, count = [], 0
+            await pacer.step()
+    if lines:
+        export.add_lines(b"\n".join(lines), count)
+    pacer.done()
+
+
+async def _export_cells(export: RowExport, pages: LoadedPages, pacer: _Pacer) -> None:
+    """CSV of loaded pages: the rows of each page whose CSV fields the store's columns hold
+    (checked when it was stored) are made from the columns, the rest parsed from the body;
+    the same bytes either way."""
+    store, kind = pages.store, export.kind
+    fields = CSV_FIELDS[kind]
+    start = end = 0  # rows still to write from the columns
+
+    def flush() -> None:
+        if end > start:
+            export.add_columns(_csv_values(store, fields, start, end))
+
+    for record in pages.records:
+        if record.cells:
+            if record.start != end:
+                flush()
+                start = record.start
+            end = record.start + record.count
+            if end - start < CELLS_PER_BATCH:
+                continue
+            flush()
+        else:
+            flush()
+            items = items_of(kind, parse_body(zlib.decompress(record.compressed)))
+            export.add_items([item for item in items if isinstance(item, dict)])
+            end = record.start + record.count
+        start = end
+        await pacer.step()
+    flush()
+    pacer.done()
+
+
+def _csv_values(store: RowStore, fields: Sequence[str], start: int, end: int) -> list[list[Any]]:
+    """Each CSV field's values for rows start..end, from the columns (None where the store
+    has no column, or the number is missing)."""
+    values: list[list[Any]] = []
+    for name in fields:
+        if name == "id":
+            values.append(store.ids[start:end])
+        elif name in store.text:
+            values.append(store.text[name][start:end])
+        elif name in store.ints:
+            numbers = store.ints[name][start:end]
+            if MISSING in numbers:
+                values.append([None if n == MISSING else n for n in numbers])
+            else:
+                values.append(numbers.tolist())
+        else:
+            values.append([None] * (end - start))
+    return values
 
 
 async def export_pages(

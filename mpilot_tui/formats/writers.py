@@ -11,11 +11,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, TextIO
 
 from pydantic_core import PydanticSerializationError, to_json
 
 from ..api.pagination import ITEMS_KEY, items_of
+from ..api.redaction import Redactor
 from .table import CSV_FIELDS, CSV_ROWS, FileFormat, Kind, csv_safe
 
 __all__ = [
@@ -168,17 +170,38 @@ class CsvWriter:
             return self.write_rows(items)
         # A column at a time (C loops, not a Python call per cell), then all rows at once;
         # exactly the cells write_rows makes.
-        columns = [_csv_column(list(map(dict.get, items, repeat(f)))) for f in self.fields]
+        return self.write_columns([list(map(dict.get, items, repeat(f))) for f in self.fields])
+
+    def write_columns(self, values: list[list[Any]]) -> int:
+        """Write rows given as each field's values (in :attr:`fields` order, all of one
+        length): the same bytes as :meth:`write` of items holding those values."""
+        columns = [_csv_column(column) for column in values]
+        count = len(columns[0]) if columns else 0
+        if not count:
+            return 0
+        if len(columns) > 1:
+            # Joined here as the csv module writes them (str() of each cell; a cell holding
+            # a comma, a quote, CR or LF quoted, its quotes doubled), a C loop per column.
+            texts: list[list[str]] = []
+            for column in columns:
+                strings = column if set(map(type, column)) == {str} else list(map(str, column))
+                joined = "".join(strings)
+                if any(special in joined for special in _QUOTED_BY):
+                    strings = [_quoted(cell) for cell in strings]
+                texts.append(strings)
+            self._out.write("\n".join(map(",".join, zip(*texts, strict=True))))
+            self._out.write("\n")
+            return count
         self._row.seek(0)
         self._row.truncate()
         self._writer.writerows(zip(*columns, strict=True))
         text = self._row.getvalue()
-        if text.count("\r\n") != len(items):  # a cell holds CRLF: only row ends change
+        if text.count("\r\n") != count:  # a cell holds CRLF: only row ends change
             for cells in zip(*columns, strict=True):
                 self._write_row(cells)
-            return len(items)
+            return count
         self._out.write(text.replace("\r\n", "\n"))
-        return len(items)
+        return count
 
     def write_rows(self, items: Iterable[dict[str, Any]]) -> int:
         """:meth:`write`, one row at a time."""
@@ -191,6 +214,22 @@ class CsvWriter:
 
 _STARTS_FORMULA = re.compile(r"[=+\-@\t\r]").match
 """Whether a string starts with one of ``_FORMULA_START``."""
+_FORMULA_FIRSTS = frozenset("=+-@\t\r")
+"""The first characters ``_STARTS_FORMULA`` matches."""
+_FIRST_CHAR = itemgetter(slice(0, 1))
+_QUOTED_BY = (",", '"', "\r", "\n")
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+"""Characters that make the csv module quote a cell (the delimiter, the quote, and the line
+terminator's characters)."""
+
+
+def _quoted(cell: str) -> str:
+    """``cell`` as the csv module writes it (minimal quoting, quotes doubled)."""
+    if cell and _NEEDS_QUOTES.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 _PLAIN_CELLS = frozenset({int, float, bool})
 _NONE_OR_PLAIN = _PLAIN_CELLS | {str, type(None)}
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -208,7 +247,7 @@ def _csv_column(values: list[Any]) -> list[Any]:
         if str not in types:
             return values
         if types <= _TEXT_OR_NONE:
-            if not any(map(_STARTS_FORMULA, values)):
+            if _FORMULA_FIRSTS.isdisjoint(map(_FIRST_CHAR, values)):
                 return values
             return [csv_safe(v) for v in values]
     return [csv_safe(_csv_cell(v)) for v in values]
@@ -275,6 +314,44 @@ class ListingWriter:
             written = len(items)
         self.rows += written
         return written
+
+    @property
+    def masks(self) -> bool:
+        """Whether ``scrub`` may change what is written (not: none, or a redactor's with no
+        secrets)."""
+        masker = getattr(self.scrub, "__self__", None)
+        return self.scrub is not None and not (isinstance(masker, Redactor) and not masker)
+
+    @property
+    def writes_lines(self) -> bool:
+        """NDJSON with nothing to mask: :meth:`add_lines` may be given items' lines."""
+        return self.format == "ndjson" and not self.masks
+
+    @property
+    def writes_columns(self) -> bool:
+        """CSV with nothing to mask: :meth:`add_columns` may be given the fields' values."""
+        return self._csv is not None and not self.masks
+
+    def add_columns(self, values: list[list[Any]]) -> int:
+        """Write rows given as each CSV field's values (``CsvWriter.write_columns``)."""
+        if self._csv is None or self.masks:
+            raise ValueError("columns are written only as CSV with nothing to mask")
+        written = self._csv.write_columns(values)
+        self.rows += written
+        return written
+
+    def add_lines(self, lines: bytes, count: int) -> int:
+        """Write ``count`` items given as the lines pydantic-core serialises them to (joined
+        by newlines): the same bytes as :meth:`add_items` of the items parsed from them."""
+        if not self.writes_lines:
+            raise ValueError("lines are written only as NDJSON with nothing to mask")
+        text = lines.decode()
+        if not text.isascii() or "\x7f" in text:
+            text = _NOT_ASCII.sub(_json_escape, text)
+        self.out.write(text)
+        self.out.write("\n")
+        self.rows += count
+        return count
 
     def add_envelope(self, envelope: Any) -> int:
         """Write one page's envelope: kept whole for JSON, its ``data`` items otherwise."""

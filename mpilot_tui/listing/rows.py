@@ -16,12 +16,15 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress
+from itertools import accumulate, compress
 from operator import attrgetter
 from typing import Any, cast
 
+from pydantic_core import PydanticSerializationError, from_json, to_json
+
 from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
+from ..formats.table import CSV_FIELDS, CSV_ROWS
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 
@@ -30,13 +33,15 @@ MISSING = -(2**63)
 """The value an integer column holds where the gateway omitted the field."""
 
 TEXT_COLUMNS: dict[Kind, tuple[str, ...]] = {
-    "files": ("filename", "purpose", "status"),
+    "files": ("filename", "purpose", "status", "status_details"),
     "container_files": ("path", "source"),
     "containers": ("name", "status"),
     "requests": ("provider_model", "status", "object", "cache"),
 }
-"""String columns besides ``id``; short repeated values share one string object. (A request's
-time is the ``time_ms`` integer column: its ISO text, unique per row, cost ~80 MB at 1M.)"""
+"""String columns besides ``id``; short repeated values share one string object. (A file's
+``status_details`` is kept for CSV exports made from the columns, see :func:`export_hints`.
+A request's time is the ``time_ms`` integer column: its ISO text, unique per row, cost
+~80 MB at 1M.)"""
 INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "files": ("bytes", "created_at", "expires_at"),
     "container_files": ("bytes", "created_at"),
@@ -55,6 +60,68 @@ FREEZE_FIRST = 1_000
 """Rows at which the store first moves what is alive to the collector's permanent generation
 (then at each doubling): a full collection then skips the loaded pages' objects, so it does
 not pause scrolling for a time that grows with the listing."""
+
+
+def export_hints(store: RowStore, page: Page[Any]) -> tuple[tuple[int, int] | None, bool]:
+    """What an export of ``page`` (just appended to ``store``) can take from what is stored,
+    checked once, when the page is stored, against its body parsed as an export parses it:
+
+    - where the body holds its items byte for byte as the NDJSON writer writes them (each
+      as pydantic-core serialises it), joined by ``,``, with ``},{`` nowhere but between two
+      items: an export then writes the lines straight from the body (``},{`` turned into
+      ``}\\n{``) instead of parsing and serialising it (None: it does not);
+    - whether every CSV field of every item is what the store's columns hold (or absent
+      where the store has no such column): CSV rows are then made from the columns.
+    """
+    if store.kind in UNHINTED_KINDS:
+        return None, False
+    try:
+        envelope = from_json(page.raw)
+    except ValueError:
+        return None, False
+    items = items_of(store.kind, envelope)
+    if not items or not all(type(item) is dict for item in items):
+        return None, False
+    dicts = cast(list[dict[str, Any]], items)
+    cells = len(dicts) == len(page.items) and _columns_hold(store, dicts, page.items)
+    try:
+        text = to_json(items, inf_nan_mode="null")
+    except PydanticSerializationError:
+        return None, cells
+    at = page.raw.find(text)
+    if at < 0 or text.count(b"},{") != len(items) - 1:
+        return None, cells
+    return (at + 1, at + len(text) - 1), cells
+
+
+UNHINTED_KINDS = frozenset({"requests"})
+"""Kinds whose pages are not checked for the export: a request-log page (1,000 entries, ~1.5
+MB) would take an estimated 10 ms more to store (one parse and one serialisation of it, at
+the speed measured on file pages), against ~30 ms for its append (not measured here)."""
+
+
+def _columns_hold(store: RowStore, items: list[dict[str, Any]], models: list[Any]) -> bool:
+    """Whether the columns give each CSV field of ``items`` as the items have it (a field
+    with no column: absent or null in every item)."""
+    if store.kind in CSV_ROWS:
+        return False  # its rows hold fields derived from the item
+    fields = CSV_FIELDS[store.kind]
+    for name in fields:
+        values = [item.get(name) for item in items]
+        if name == "id" or name in store.text:
+            if not all(type(v) is str or v is None for v in values):
+                return False
+            stored = [getattr(model, name, None) or "" for model in models]
+            if [v or "" for v in values] != stored:
+                return False
+        elif name in store.ints:
+            if not all(v is None or (type(v) is int and MISSING < v < 2**63) for v in values):
+                return False
+            if values != [getattr(model, name, None) for model in models]:
+                return False
+        elif any(v is not None for v in values):
+            return False
+    return True
 
 
 def _freeze_long_lived() -> None:
@@ -94,8 +161,8 @@ class _RecentExtras:
 class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
-    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "compressed", "count", "kind",
-                 "meta", "start")  # fmt: skip
+    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "cells", "compressed", "count",
+                 "kind", "lines", "meta", "start")  # fmt: skip
 
     def __init__(
         self,
@@ -114,6 +181,12 @@ class PageRecord:
         self.compressed = compressed
         """The response body, zlib-compressed, to re-parse one item on demand."""
         self._items: list[dict[str, Any]] | None = None
+        self.cells = False
+        """Whether the store's columns hold every CSV field of the page's items as the body
+        has it (see :func:`export_hints`): a CSV export then writes them from the columns."""
+        self.lines: tuple[int, int] | None = None
+        """Where the body holds its items exactly as NDJSON writes them, ``},{`` between two
+        (see :func:`ndjson_span`); None when it does not."""
         self._recent = recent or _RecentExtras(1)
         heavy = {name for name in HEAVY_EXTRA_FIELDS if getattr(extra_fields, name) is not None}
         self._heavy = bool(heavy)
@@ -164,14 +237,16 @@ class RowStore:
         self._shared: dict[str, str] = {}
         self._recent_page: PageRecord | None = None
         self._recent_extras = _RecentExtras()
-        self._search: list[str | None] = []
-        """Per page: the casefolded search text of its rows, ``SEARCH_SEP`` between a row's
-        strings and ``ROW_SEP`` between rows (None when a string holds a separator: that
-        page is searched row by row)."""
-        self._split: tuple[int, list[str]] = (-1, [])
-        """The last page whose search text was split into rows, and its rows."""
+        self._text = bytearray()
+        """The casefolded search text of every row (UTF-8, lone surrogates passed through):
+        ``SEARCH_SEP`` between a row's strings, ``ROW_SEP`` after each row. A filter looks
+        for its needle in this one buffer (with numpy on a big store)."""
+        self._starts: array[int] = array("q")
+        """Where each row's search text starts in :attr:`_text`."""
         self._needs_fold: dict[str, bool] = {}
         """Text columns (and ``id``) holding a value that casefolding changes."""
+        self.updates = 0
+        """How many times a row was changed in place (:meth:`update_row`)."""
         self._freeze_at = FREEZE_FIRST
         self._orders: dict[tuple[str, bool], array[int]] = {}
         """Orders of every row kept by :meth:`sorted_rows`, the most recently used last."""
@@ -208,9 +283,12 @@ class RowStore:
             recent=self._recent_extras,
             kind=self.kind,
         )
+        record.lines, record.cells = export_hints(self, page)
         self.pages.append(record)
         self._page_starts.append(start)
         self._index_page(start)
+        if start < NUMPY_ROWS <= len(self.ids):
+            _import_numpy_soon()
         if len(self.ids) >= self._freeze_at:
             self._freeze_at = 2 * len(self.ids)
             _freeze_long_lived()
@@ -226,6 +304,7 @@ class RowStore:
         for name, numbers in self.ints.items():
             numbers[row] = _int_or_missing(getattr(item, name, None))
         self._orders.clear()
+        self.updates += 1
 
     def _index_page(self, start: int) -> None:
         """Fold the new rows' search text once, and note which columns need folding."""
@@ -233,12 +312,20 @@ class RowStore:
         names = [self.ids if name == "id" else self.text[name] for name in columns]
         rows = [SEARCH_SEP.join(values) for values in zip(*(n[start:] for n in names),
                                                           strict=True)]  # fmt: skip
-        joined = ROW_SEP.join(rows)
-        regular = joined.count(SEARCH_SEP) == len(rows) * (len(columns) - 1) and joined.count(
-            ROW_SEP
-        ) == max(0, len(rows) - 1)
-        folded = joined.casefold()
-        self._search.append(folded if regular else None)
+        if rows:
+            joined = ROW_SEP.join(rows)
+            folded = joined.casefold()
+            at = len(self._text)
+            if folded.isascii() and len(folded) == len(joined):
+                # Every character folded to one ASCII byte: the rows keep their lengths.
+                lengths = list(map(len, rows))
+                self._text += folded.encode("ascii")
+            else:
+                encoded = [row.casefold().encode("utf-8", "surrogatepass") for row in rows]
+                lengths = list(map(len, encoded))
+                self._text += ROW_SEP.encode().join(encoded)
+            self._text += ROW_SEP.encode()
+            self._starts.extend(accumulate([n + 1 for n in lengths[:-1]], initial=at))
         for name in ("id", *self.text):
             if self._needs_fold.get(name):
                 continue
@@ -252,7 +339,7 @@ class RowStore:
         key = (column, reverse)
         kept = self._orders.pop(key, None)
         if kept is None:
-            order = array("q", sort_rows(self, range(len(self)), column, reverse))
+            order = sort_rows(self, range(len(self)), column, reverse)
         elif len(kept) < len(self):
             order = merge_rows(self, kept, range(len(kept), len(self)), column, reverse)
         else:
@@ -265,17 +352,6 @@ class RowStore:
     def search_columns(self) -> tuple[str, ...]:
         """The columns a filter looks in: the id and the kind's first text column."""
         return ("id", *TEXT_COLUMNS[self.kind][:1])
-
-    def folded_rows(self, page: int) -> list[str] | None:
-        """Page ``page``'s rows as casefolded search texts (None: search it row by row)."""
-        if self._split[0] == page:
-            return self._split[1]
-        text = self._search[page]
-        if text is None:
-            return None
-        rows = text.split(ROW_SEP) if self.pages[page].count else []
-        self._split = (page, rows)
-        return rows
 
     def page_index(self, row: int) -> int:
         """The index in :attr:`pages` of the page that delivered ``row``."""
@@ -332,30 +408,147 @@ FILTER_SLICE_S = 0.01
 """Seconds of filtering per :meth:`RowView.filter_step` before it returns to the event loop."""
 FLOAT_EXACT = 2**53
 """Integers up to this size sort as floats (exactly, and about three times faster)."""
+SCAN_ROWS = 32_768
+"""Rows whose search text one step of a filter looks through with numpy (~1.7 MB)."""
+ROWWISE_ROWS = 1_000
+"""Rows one step of a filter tests one by one (a small store, or a needle holding a
+separator)."""
+ANCHOR_SAMPLE = 1 << 20
+"""Bytes of search text counted to choose the rarest byte of a needle to look for first."""
+
+Ranges = list[tuple[int, int, Any]]
+"""Where a needle occurs: per range of rows (``lo``, ``hi``) in store order, the numpy array
+of its start offsets in the store's search text (the next key narrows these)."""
 
 
 class _FilterJob:
     """A filter on its way: the needle, the rows still to look at and the matches so far.
 
-    Its work is a list of sources looked at in order, each ahead of the next in store order,
-    so the matches stay in store order: earlier matches to narrow (``rows``), then whole
-    pages from ``page`` on (including pages that arrive meanwhile).
+    Its work is looked at in store order, so the matches stay in store order: first the
+    occurrences of an earlier needle inside this one (``base``, narrowed range by range),
+    then the rest of the rows from ``next_row`` on (including rows that arrive meanwhile).
     """
 
-    __slots__ = ("found", "needle", "page", "rows", "rows_at")
+    __slots__ = ("anchor", "base", "base_at", "encoded", "found", "needle", "next_row",
+                 "offset", "old_size", "ranges", "rowwise")  # fmt: skip
 
-    def __init__(self, needle: str, rows: array[int] | None, page: int | None) -> None:
+    def __init__(self, store: RowStore, needle: str, base: tuple[bytes, Ranges] | None) -> None:
         self.needle = needle
+        self.encoded = needle.encode("utf-8", "surrogatepass")
         self.found: array[int] = array("q")
-        self.rows = rows
-        """Candidate rows (earlier matches) still to look at, from ``rows_at``."""
-        self.rows_at = 0
-        self.page = page
-        """The next page to scan whole; None when only ``rows`` are left."""
+        self.rowwise = (
+            len(store) < NUMPY_ROWS or SEARCH_SEP in needle or ROW_SEP in needle or not needle
+        )
+        """Test row by row (no numpy): small stores, and needles a row's text cannot show."""
+        self.ranges: Ranges | None = None if self.rowwise else []
+        """This needle's occurrences, range by range (None: not kept)."""
+        self.base: Ranges = []
+        self.base_at = 0
+        self.offset = 0
+        self.old_size = 0
+        if base is not None and not self.rowwise and base[0] in self.encoded:
+            self.base = base[1]
+            self.offset = self.encoded.find(base[0])
+            self.old_size = len(base[0])
+        self.next_row = self.base[-1][1] if self.base else 0
+        self.anchor = 0
+        if not self.rowwise:
+            sample = bytes(store._text[:ANCHOR_SAMPLE])
+            counts = [sample.count(byte) for byte in self.encoded]
+            self.anchor = counts.index(min(counts))
 
     def remaining(self, store: RowStore) -> bool:
-        rows_left = self.rows is not None and self.rows_at < len(self.rows)
-        return rows_left or (self.page is not None and self.page < len(store.pages))
+        return self.base_at < len(self.base) or self.next_row < len(store)
+
+    def step(self, store: RowStore) -> None:
+        """Look at the next range of rows (earlier occurrences, or rows not seen yet)."""
+        if self.base_at < len(self.base):
+            lo, hi, earlier = self.base[self.base_at]
+            self.base_at += 1
+            self._take(store, lo, hi, _narrow(store, lo, hi, earlier, self))
+            return
+        lo = self.next_row
+        if self.rowwise:
+            hi = min(lo + ROWWISE_ROWS, len(store))
+            needle = self.needle
+            self.found.extend([r for r in range(lo, hi) if _matches_row(store, r, needle)])
+        else:
+            hi = min(lo + SCAN_ROWS, len(store))
+            self._take(store, lo, hi, _scan(store, lo, hi, self))
+        self.next_row = hi
+
+    def _take(self, store: RowStore, lo: int, hi: int, found: Any) -> None:
+        if self.ranges is not None:
+            self.ranges.append((lo, hi, found))
+        _extend_rows(self.found, store, lo, hi, found)
+
+
+def _matches_row(store: RowStore, row: int, needle: str) -> bool:
+    return any(needle in text.casefold() for text in store.search_text(row))
+
+
+def _views(store: RowStore, lo: int, hi: int) -> tuple[Any, Any, int, int]:
+    """numpy views of the search text and the row starts, and the bytes of rows lo..hi.
+    Views only for the length of one call: the store's buffers cannot grow while viewed."""
+    import numpy as np
+
+    text = np.frombuffer(store._text, dtype=np.uint8)
+    starts = np.frombuffer(store._starts, dtype=np.int64)
+    end = int(starts[hi]) if hi < len(starts) else len(text)
+    return text, starts, int(starts[lo]), end
+
+
+def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
+    """Start offsets of ``job``'s needle in the search text of rows lo..hi."""
+    import numpy as np
+
+    text, starts, begin, end = _views(store, lo, hi)
+    needle, anchor = job.encoded, job.anchor
+    size = len(needle)
+    found = np.flatnonzero(text[begin:end] == needle[anchor])
+    found += begin - anchor
+    if anchor:  # the needle would start before these rows
+        found = found[found >= begin]
+    if size - anchor > 1:  # or end after them
+        found = found[found <= end - size]
+    for at, byte in enumerate(needle):
+        if at != anchor and len(found):
+            found = found[text[found + at] == byte]
+    del text, starts
+    return found
+
+
+def _narrow(store: RowStore, lo: int, hi: int, earlier: Any, job: _FilterJob) -> Any:
+    """Start offsets of ``job``'s needle among an earlier needle's in rows lo..hi (the
+    earlier needle sits at ``job.offset`` inside this one)."""
+    text, starts, begin, end = _views(store, lo, hi)
+    needle, offset, known = job.encoded, job.offset, job.old_size
+    found = earlier - offset
+    found = found[(found >= begin) & (found <= end - len(needle))]
+    for at, byte in enumerate(needle):
+        if not offset <= at < offset + known and len(found):
+            found = found[text[found + at] == byte]
+    del text, starts
+    return found
+
+
+def _extend_rows(rows: array[int], store: RowStore, lo: int, hi: int, found: Any) -> None:
+    """Append to ``rows`` the rows (of lo..hi) holding the offsets ``found``, once each."""
+    import numpy as np
+
+    if not len(found):
+        return
+    starts = np.frombuffer(store._starts, dtype=np.int64)
+    # How many offsets come before each row's start: a row holds one where the next row's
+    # count is higher (one search per row, however many offsets a row holds).
+    before = np.searchsorted(found, starts[lo:hi])
+    del starts
+    after = np.empty_like(before)
+    after[:-1] = before[1:]
+    after[-1] = len(found)
+    held = np.flatnonzero(after > before)
+    held += lo
+    rows.frombytes(held.astype(np.int64, copy=False).tobytes())
 
 
 class RowView:
@@ -379,6 +572,8 @@ class RowView:
         self._matches: array[int] | None = None
         """The rows matching :attr:`filter_text` in store order (None: no filter)."""
         self._job: _FilterJob | None = None
+        self._occurrences: tuple[bytes, Ranges] | None = None
+        """The finished filter's needle and where it occurs, for the next key to narrow."""
 
     def __len__(self) -> int:
         return len(self.store) if self.indexes is None else len(self.indexes)
@@ -415,24 +610,22 @@ class RowView:
             pass
 
     def begin_filter(self, text: str) -> None:
-        """Start filtering by ``text``; narrows the previous matches when it extends them."""
-        previous, job = self.filter_text, self._job
+        """Start filtering by ``text``; narrows the previous needle's occurrences when the
+        new text holds it (a key typed at either end)."""
+        job = self._job
         self.filter_text = text
-        needle = text.casefold()
         if not text:
             self._job = None
             self._matches = None
+            self._occurrences = None
             self._show()
             return
-        if previous and previous.casefold() in needle and self._matches is not None:
-            # Every match of the longer text is a match of the shorter one.
-            if job is None:
-                self._job = _FilterJob(needle, self._matches, None)
-            else:
-                rest = job.rows[job.rows_at :] if job.rows is not None else array("q")
-                self._job = _FilterJob(needle, job.found + rest, job.page)
-        else:
-            self._job = _FilterJob(needle, None, 0)
+        # Every occurrence of the longer needle holds one of the shorter: narrow those.
+        earlier = self._occurrences
+        if job is not None:
+            earlier = (job.encoded, job.ranges) if job.ranges and not job.base else None
+        self._occurrences = None
+        self._job = _FilterJob(self.store, text.casefold(), earlier)
         self._matches = self._job.found
         if self.sort_column is None:
             self.indexes = self._job.found
@@ -448,50 +641,13 @@ class RowView:
         deadline = None if budget is None else time.perf_counter() + budget
         store = self.store
         while job.remaining(store):
-            if job.rows is not None and job.rows_at < len(job.rows):
-                job.rows_at = self._narrow(job, job.rows, job.rows_at)
-            elif job.page is not None:
-                self._scan_page(job, job.page)
-                job.page += 1
+            job.step(store)
             if deadline is not None and time.perf_counter() >= deadline:
                 return False
         self._job = None
+        self._occurrences = None if job.ranges is None else (job.encoded, job.ranges)
         self._show()
         return True
-
-    def _scan_page(self, job: _FilterJob, page: int) -> None:
-        store = self.store
-        record = store.pages[page]
-        needle = job.needle
-        text = store._search[page]
-        if text is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
-            if needle in text:
-                rows = store.folded_rows(page) or []
-                start = record.start
-                job.found.extend([start + k for k, row in enumerate(rows) if needle in row])
-        else:
-            job.found.extend(r for r in range(record.start, record.start + record.count)
-                             if self._matches_row(r, needle))  # fmt: skip
-
-    def _narrow(self, job: _FilterJob, rows: array[int], at: int) -> int:
-        """Look at the candidates of one page from ``rows[at]``; returns where it stopped."""
-        store = self.store
-        page = store.page_index(rows[at])
-        record = store.pages[page]
-        end = bisect_left(rows, record.start + record.count, at)
-        needle = job.needle
-        text = store._search[page]
-        if text is not None and SEARCH_SEP not in needle and ROW_SEP not in needle:
-            if needle in text:  # else none of the page's rows match
-                folded = store.folded_rows(page) or []
-                start = record.start
-                job.found.extend([r for r in rows[at:end] if needle in folded[r - start]])
-        else:
-            job.found.extend(r for r in rows[at:end] if self._matches_row(r, needle))
-        return end
-
-    def _matches_row(self, row: int, needle: str) -> bool:
-        return any(needle in text.casefold() for text in self.store.search_text(row))
 
     # -- sort -------------------------------------------------------------------------------
 
@@ -501,6 +657,7 @@ class RowView:
         self._show()
 
     def rebuild(self) -> None:
+        self._occurrences = None
         if self._job is not None:
             self.set_filter(self.filter_text)
             return
@@ -520,16 +677,13 @@ class RowView:
             return
         store, column, reverse = self.store, self.sort_column, self.sort_reverse
         if matches is not None and len(matches) * SORT_TOGETHER < len(store):
-            self.indexes = array("q", sort_rows(store, matches, column, reverse))
+            self.indexes = sort_rows(store, matches, column, reverse)
             return
         order = store.sorted_rows(column, reverse)
         if matches is None:
             self.indexes = order  # shared with the store: views never change it in place
             return
-        wanted = bytearray(len(store))
-        for row in matches:
-            wanted[row] = 1
-        self.indexes = array("q", compress(order, map(wanted.__getitem__, order)))
+        self.indexes = _kept_in_order(order, matches, len(store))
 
     # -- pages arriving ---------------------------------------------------------------------
 
@@ -538,19 +692,21 @@ class RowView:
         appended (or merged into the sorted order by bisection, not re-sorted)."""
         if not self.active or not new_rows:
             return
-        job = self._job
-        if job is not None:
-            if job.page is None:
-                job.page = self.store.page_index(new_rows.start)
-            return
+        if self._job is not None:
+            return  # the filter on its way looks at the new rows too
         if self.filter_text:
             assert self._matches is not None
-            needle = self.filter_text.casefold()
-            added = _FilterJob(needle, None, None)
-            for page in range(self.store.page_index(new_rows.start), len(self.store.pages)):
-                self._scan_page(added, page)
-            new = [r for r in added.found if r >= new_rows.start]
-            self._matches.extend(new)
+            added = _FilterJob(self.store, self.filter_text.casefold(), None)
+            added.next_row = new_rows.start
+            while added.remaining(self.store):
+                added.step(self.store)
+            occurrences = self._occurrences
+            if occurrences is not None and added.ranges is not None:
+                occurrences[1].extend(added.ranges)
+            else:
+                self._occurrences = None
+            new = list(added.found)
+            self._matches.extend(added.found)
         else:
             new = list(new_rows)
         if self.sort_column is None:
@@ -563,8 +719,9 @@ class RowView:
 SORT_TOGETHER = 8
 """A filtered view this many times smaller than the store sorts its own rows; a bigger one
 takes them out of the store's (kept) order of every row."""
-KEPT_ORDERS = 2
-"""How many (column, direction) orders of every row a store keeps for the next sort."""
+KEPT_ORDERS = 4
+"""How many (column, direction) orders of every row a store keeps for the next sort (a
+million rows: 8 MB each)."""
 
 
 def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
@@ -578,8 +735,10 @@ def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
     return lambda r: values[r].casefold()
 
 
-def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) -> list[int]:
+def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) -> array[int]:
     """``rows`` sorted by ``column``, stable (ties stay in store order either way)."""
+    if isinstance(rows, range) and len(rows) == len(store) and len(store) >= NUMPY_ROWS:
+        return _sort_all(store, column, reverse)
     if column in store.ints:
         numbers = store.ints[column]
         low, high = min(numbers, default=0), max(numbers, default=0)
@@ -588,12 +747,82 @@ def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) 
             or all(n == MISSING or n >= -FLOAT_EXACT for n in numbers)  # MISSING is exact too
         )
         keys: Any = array("d", numbers) if exact else numbers
-        return sorted(rows, key=keys.__getitem__, reverse=reverse)
-    if isinstance(rows, range) and len(rows) == len(store) and store.needs_fold(column):
-        values = store.ids if column == "id" else store.text[column]
-        folded = list(map(str.casefold, values))
-        return sorted(rows, key=folded.__getitem__, reverse=reverse)
-    return sorted(rows, key=sort_key(store, column), reverse=reverse)
+        return array("q", sorted(rows, key=keys.__getitem__, reverse=reverse))
+    return array("q", sorted(rows, key=sort_key(store, column), reverse=reverse))
+
+
+NUMPY_ROWS = 20_000
+"""From this many rows a store sorts every row with numpy (imported then, in a thread)."""
+RANKED_VALUES = 2**16
+"""Up to this many distinct values, a text column's ranks are 16-bit codes (radix-sorted)."""
+RANK_SAMPLE = 4_096
+"""Rows looked at first to tell whether a text column's values are mostly distinct."""
+MOSTLY_DISTINCT = 0.75
+"""The share of distinct values in the sample above which a text column is sorted by
+comparing its strings; below it, by the ranks of its distinct values (each compared once)."""
+
+
+def _sort_all(store: RowStore, column: str, reverse: bool) -> array[int]:
+    """Every row of ``store`` sorted by ``column`` with numpy (the same stable order as
+    ``sorted``): integers by a stable argsort, text by a stable argsort of the ranks of its
+    distinct values unless they are mostly distinct (then by ``sorted``)."""
+    import numpy as np
+
+    if column in store.ints:
+        keys = np.frombuffer(store.ints[column], dtype=np.int64)
+        if reverse:
+            keys = ~keys  # order-reversing and exact (-x overflows at MISSING); ties keep order
+        return _order_array(np.argsort(keys, kind="stable"))
+    values = store.ids if column == "id" else store.text[column]
+    sample = values[:RANK_SAMPLE]
+    if len(set(sample)) > MOSTLY_DISTINCT * len(sample):
+        # Mostly distinct values (ids, most names): ranking them would cost more than
+        # sorting the rows by them.
+        return array("q", sorted(range(len(store)), key=sort_key(store, column),
+                                 reverse=reverse))  # fmt: skip
+    distinct = dict.fromkeys(values)
+    fold = store.needs_fold(column)
+    keyed = {value: value.casefold() if fold else value for value in distinct}
+    ordered = sorted(set(keyed.values()), reverse=reverse)
+    rank_of = {key: rank for rank, key in enumerate(ordered)}
+    rank = {value: rank_of[key] for value, key in keyed.items()}
+    dtype = np.uint16 if len(ordered) <= RANKED_VALUES else np.uint32  # 16 bits: a radix sort
+    codes = np.fromiter(map(rank.__getitem__, values), dtype=dtype, count=len(values))
+    return _order_array(np.argsort(codes, kind="stable"))
+
+
+def _kept_in_order(order: array[int], rows: array[int], size: int) -> array[int]:
+    """The rows of ``order`` (an order of a store's ``size`` rows) that are among ``rows``."""
+    if size < NUMPY_ROWS:
+        wanted = bytearray(size)
+        for row in rows:
+            wanted[row] = 1
+        return array("q", compress(order, map(wanted.__getitem__, order)))
+    import numpy as np
+
+    everything = np.frombuffer(order, dtype=np.int64)
+    chosen = np.zeros(size, dtype=np.bool_)
+    chosen[np.frombuffer(rows, dtype=np.int64)] = True
+    return _order_array(everything[chosen[everything]])
+
+
+def _order_array(order: Any) -> array[int]:
+    """A numpy array of row indexes as an ``array('q')``."""
+    import numpy as np
+
+    result: array[int] = array("q")
+    result.frombytes(order.astype(np.int64, copy=False).tobytes())
+    return result
+
+
+def _import_numpy_soon() -> None:
+    """Import numpy in a thread: the first sort or filter of a big listing then does not
+    wait for it on the event loop."""
+    import sys
+    import threading
+
+    if "numpy" not in sys.modules:
+        threading.Thread(target=__import__, args=("numpy",), daemon=True).start()
 
 
 def merge_rows(
@@ -605,9 +834,9 @@ def merge_rows(
     new = sorted(new, key=key, reverse=reverse)
     if not new:
         return shown
-    merged: array[int] = array("q")
     view = memoryview(shown).cast("B")
     size = shown.itemsize
+    pieces: list[Any] = []
     taken = 0
     for row in new:
         value = key(row)
@@ -619,10 +848,13 @@ def merge_rows(
                 hi = mid
             else:
                 lo = mid + 1
-        merged.frombytes(view[taken * size : lo * size])
-        merged.append(row)
+        pieces.append(view[taken * size : lo * size])
+        pieces.append(array(shown.typecode, [row]).tobytes())
         taken = lo
-    merged.frombytes(view[taken * size :])
+    pieces.append(view[taken * size :])
+    merged: array[int] = array(shown.typecode)
+    merged.frombytes(b"".join(pieces))  # one copy of the order, not one growth per row
+    del pieces
     view.release()
     return merged
 

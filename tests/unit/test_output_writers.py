@@ -93,3 +93,26 @@ def test_bodies_parse_as_json_loads_parses_them(value: Any) -> None:
     parsed, expected = parse_body(body), json.loads(body)
     assert json.dumps(parsed) == json.dumps(expected)  # NaN != NaN, so compare their JSON
     assert type(parsed) is type(expected)
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.text(alphabet=',"\r\n a=+-@\t\x00é\u2028', max_size=6),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(CELLS, min_size=9, max_size=9), max_size=6))
+def test_csv_rows_joined_a_column_at_a_time_are_the_csv_modules_rows(
+    rows: list[list[Any]],
+) -> None:
+    fields = CSV_FIELDS["files"]
+    items = [dict(zip(fields, row, strict=True)) for row in rows]
+    joined, module = io.StringIO(), io.StringIO()
+    CsvWriter("files", joined).write(items)
+    CsvWriter("files", module).write_rows(items)  # the csv module, a row at a time
+    assert joined.getvalue() == module.getvalue()

@@ -167,6 +167,10 @@ class FileTable(ScrollView, can_focus=True):
         the error that left it empty)."""
         self._measured = 0
         """How many rows the current layout was measured on."""
+        self._measured_head: tuple[int, int, bytes | int] | None = None
+        """Which rows it was measured on (see ``_head``)."""
+        self._layout_head: tuple[int, int, bytes | int] | None = None
+        """The rows leading now, once compared with those (None: compare at the next use)."""
         self._pass_style: Style | None = None
         """The widget's base style during one ``render_lines`` pass (it is costly to look up)."""
         self.column_choices: dict[str, ColumnChoice] = {}
@@ -195,8 +199,10 @@ class FileTable(ScrollView, can_focus=True):
         """Show ``listing`` (a new one), or the current one re-filtered or re-sorted."""
         if listing is not None:
             self.listing = listing
+            self._layout_width = -1
         view = self.view
-        self._layout_width = -1
+        # Re-filtered or re-sorted: the widths are measured again only if other rows lead.
+        self._layout_head = None
         if not keep_cursor:
             self.set_reactive(FileTable.cursor, 0)
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -255,10 +261,25 @@ class FileTable(ScrollView, can_focus=True):
         """The columns shown now, with their widths."""
         return list(self._columns(self.scrollable_content_region.width))
 
+    def _head(self) -> tuple[int, int, bytes | int]:
+        """The rows the widths are measured on (the first of the view), to compare; with
+        the store's count of rows changed in place."""
+        view = self.view
+        store = view.store
+        if view.indexes is None:
+            return id(store), store.updates, min(len(view), MEASURED_ROWS)
+        return id(store), store.updates, view.indexes[:MEASURED_ROWS].tobytes()
+
     def _columns(self, width: int) -> list[tuple[Column, int]]:
         sort = self.view.sort_column
+        if self._layout_head is None and width == self._layout_width:
+            head = self._head()
+            if head != self._measured_head:
+                self._layout_width = -1
+            self._layout_head = head
         if width != self._layout_width or sort != self._layout_sort:
             self._layout_sort = sort
+            self._layout_head = self._measured_head = self._head()
             kind = self.view.store.kind
             choice = self.column_choices.get(kind, ColumnChoice())
             # The column the rows are sorted by stays on screen (its header says the order).
@@ -285,7 +306,9 @@ class FileTable(ScrollView, can_focus=True):
                 value = store.value(column.key, row)
                 if value is None or value == "":
                     continue
-                length = cell_len(column.show(value))
+                shown = column.show(value)
+                # Printable ASCII takes a cell a character (rich's cell_len costs more).
+                length = len(shown) if shown.isascii() and shown.isprintable() else cell_len(shown)
                 if length > widest[column.key]:
                     widest[column.key] = length
         sort = self.view.sort_column
