@@ -20,6 +20,7 @@ from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObjec
 
 if TYPE_CHECKING:
     from ._http import HttpResponse
+    from .early import EarlyFacts
 
 __all__ = [
     "ITEMS_KEY",
@@ -164,6 +165,17 @@ class PageGuard:
             keep.append(fresh)
             seen.add(item.id)
         return keep_only(page, keep)
+
+    def may_follow(self, facts: EarlyFacts) -> bool:
+        """Whether the page after one whose early facts are ``facts`` may be asked for now,
+        before the page is validated: :meth:`check_next` would pass on what is known (the
+        empty-page run is counted when the page lands). Changes nothing."""
+        cursor = facts.next_cursor
+        if not facts.has_more or not cursor or len(cursor) > MAX_CURSOR_CHARS:
+            return False
+        if cursor == facts.request_after:
+            return False
+        return hash(cursor) not in self._cursors
 
     def check_next(self, page: Page[ItemT]) -> None:
         """Raise :class:`PaginationError` when the page after ``page`` must not be fetched."""
