@@ -1,4 +1,4 @@
-"""Target 1: cold start, from process start to the first page of rows on screen.
+"""Targets 1 and 7: cold start, from process start to the first page of rows on screen.
 
 Measured from outside, with no hook in the app: ``mpilot-tui --demo`` runs on a
 pseudo-terminal of 120x36 (``TERM=xterm-256color``) and this script reads everything the app
@@ -11,6 +11,8 @@ painted. The app is then ended (SIGTERM to the process this script started).
 The yardstick is ``python -c "import textual.app, httpx, pydantic"``, from spawn to exit,
 with the same interpreter. Runs alternate (yardstick, app, yardstick, app, ...) after one
 unmeasured warm-up of each, so both see the same machine; the figures are medians.
+
+The app's modules are byte-compiled first, as an install does (see ``byte_compile``).
 
     python bench/cold_start.py            # 7 runs of each
     python bench/cold_start.py --runs 15
@@ -36,6 +38,8 @@ from _common import base_parser, machine, median, print_table, verdict
 
 RUNS = 7
 MAX_RATIO = 2.0
+ROUND_TWO_RATIO = 1.6
+"""Issue 15, target 7."""
 COLUMNS, LINES = 120, 36
 TIMEOUT = 60.0
 YARDSTICK = "import textual.app, httpx, pydantic"
@@ -128,7 +132,7 @@ def main() -> int:
     command = app_command()
     needles = expected_ids()
     print(f"cold start: spawn to first page of rows on a {COLUMNS}x{LINES} pty; {machine()}")
-
+    byte_compile()
     time_yardstick()  # warm-up: bytecode caches, file cache
     time_app(command, needles)
     yardsticks: list[float] = []
@@ -157,13 +161,26 @@ def main() -> int:
     )  # fmt: skip
     print()
     ratio = median(shown) / median(yardsticks)
-    ok = verdict(
-        "1 cold start",
-        ratio <= MAX_RATIO,
+    detail = (
         f"{median(shown) * 1000:.0f} ms to rows = {ratio:.2f}x the "
-        f"{median(yardsticks) * 1000:.0f} ms of the imports alone (limit {MAX_RATIO}x)",
+        f"{median(yardsticks) * 1000:.0f} ms of the imports alone"
     )
+    ok = verdict("1 cold start", ratio <= MAX_RATIO, f"{detail} (limit {MAX_RATIO}x)")
+    ok = verdict("7 cold start", ratio <= ROUND_TWO_RATIO, f"{detail} (limit {ROUND_TWO_RATIO}x)")
     return 0 if ok or args.tiny else 1
+
+
+def byte_compile() -> None:
+    """Compile the package's modules to bytecode first, as installing it does (pip compiles
+    them). Where ``PYTHONDONTWRITEBYTECODE`` is set, every run would otherwise compile the
+    app's ~100 modules from source (about a third more time to the first rows on the 2-core
+    machine), a cost the yardstick's installed packages never pay. The bytecode goes to the
+    package's ``__pycache__`` folders (ignored by git)."""
+    import compileall
+
+    import mpilot_tui
+
+    compileall.compile_dir(str(Path(mpilot_tui.__file__).parent), quiet=1)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from ._http import HttpResponse, Sink
 from .client import GatewayClient, ItemResult, Order, ProvidersResult
+from .early import EarlyFacts, PageAnswer
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -52,6 +53,7 @@ __all__ = [
     "ContainerList",
     "ContainerObject",
     "DashboardHTMLError",
+    "EarlyFacts",
     "ErrorEnvelope",
     "ExtraFields",
     "FileList",
@@ -64,6 +66,7 @@ __all__ = [
     "NotJSONError",
     "Order",
     "Page",
+    "PageAnswer",
     "PageGuard",
     "PaginationError",
     "PermissionDeniedError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, unquote
@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from . import errors, logs, models
 from ._http import HttpResponse, RequestLoop, Sink
 from .decoding import Decoder
+from .early import EarlyFacts, PageAnswer, read_facts
 from .history import RequestHistory
 from .log_models import LogEntry, LogFilterData
 from .logs import LogEvent, LogStatsResult
@@ -140,12 +141,23 @@ class GatewayClient:
         order: Order | None = None,
     ) -> Page[FileObject]:
         """One page of ``GET /openai/v1/files``."""
+        return (await self.answer_files(provider, purpose, limit, after, order)).page()
+
+    async def answer_files(
+        self,
+        provider: str = "openai",
+        purpose: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> PageAnswer[FileObject]:
+        """One page of ``GET /openai/v1/files``, its next cursor readable before its items
+        are validated (see :class:`~.early.PageAnswer`)."""
         _check_limit(limit, maximum=None)
         params = {"provider": provider, "purpose": purpose, "limit": limit, "after": after}
         params["order"] = order
         response = await self._http.get("/openai/v1/files", params)
-        envelope = self._decoder.decode(response, models.FILE_LIST)
-        return self._page("files", envelope, _file_cursor(envelope), response, after)
+        return self._answer("files", response, after, models.FILE_LIST, _FILE_CURSOR)
 
     async def list_container_files(
         self,
@@ -156,14 +168,27 @@ class GatewayClient:
         order: Order | None = None,
     ) -> Page[ContainerFileObject]:
         """One page of ``GET /v1/containers/{container_id}/files`` (``limit`` 1..100)."""
+        answer = await self.answer_container_files(container_id, provider, limit, after, order)
+        return answer.page()
+
+    async def answer_container_files(
+        self,
+        container_id: str,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> PageAnswer[ContainerFileObject]:
+        """:meth:`list_container_files` as an answer (see :meth:`answer_files`)."""
         if not container_id or not container_id.strip():
             raise errors.RequestValidationError("a container id is required")
         _check_limit(limit, maximum=CONTAINER_PAGE_LIMIT)
         path = f"/v1/containers/{_segment(container_id)}/files"
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get(path, params)
-        envelope = self._decoder.decode(response, models.CONTAINER_FILE_LIST)
-        return self._page("container_files", envelope, _container_cursor(envelope), response, after)
+        return self._answer(
+            "container_files", response, after, models.CONTAINER_FILE_LIST, _CONTAINER_CURSOR
+        )
 
     async def list_containers(
         self,
@@ -173,11 +198,20 @@ class GatewayClient:
         order: Order | None = None,
     ) -> Page[ContainerObject]:
         """One page of ``GET /v1/containers``."""
+        return (await self.answer_containers(provider, limit, after, order)).page()
+
+    async def answer_containers(
+        self,
+        provider: str = "openai",
+        limit: int | None = None,
+        after: str | None = None,
+        order: Order | None = None,
+    ) -> PageAnswer[ContainerObject]:
+        """:meth:`list_containers` as an answer (see :meth:`answer_files`)."""
         _check_limit(limit, maximum=CONTAINER_PAGE_LIMIT)
         params = {"provider": provider, "limit": limit, "after": after, "order": order}
         response = await self._http.get("/v1/containers", params)
-        envelope = self._decoder.decode(response, models.CONTAINER_LIST)
-        return self._page("containers", envelope, _container_cursor(envelope), response, after)
+        return self._answer("containers", response, after, models.CONTAINER_LIST, _CONTAINER_CURSOR)
 
     def iter_files(
         self,
@@ -371,6 +405,33 @@ class GatewayClient:
 
     # -- decoding ---------------------------------------------------------------------------
 
+    def _answer(
+        self,
+        kind: PageKind,
+        response: HttpResponse,
+        request_after: str | None,
+        adapter: TypeAdapter[Any],
+        cursor: _Cursor,
+    ) -> PageAnswer[Any]:
+        """A list answer: its status and content type checked now (the same errors, in the
+        same order, as a whole decode), its body validated by :meth:`PageAnswer.page`."""
+        self._decoder.check_json(response)
+
+        def validate() -> Page[Any]:
+            envelope = self._decoder.validate(response, adapter)
+            return self._page(kind, envelope, cursor.of(envelope), response, request_after)
+
+        def facts() -> EarlyFacts | None:
+            return read_facts(
+                response.content,
+                request_after=request_after,
+                url=response.url,
+                cursor_keys=cursor.keys,
+                last_id_fallback=cursor.last_item,
+            )
+
+        return PageAnswer(kind, validate, facts)
+
     def _page(
         self,
         kind: PageKind,
@@ -482,6 +543,21 @@ def _file_cursor(envelope: FileList) -> str | None:
 def _container_cursor(envelope: ContainerFileList | ContainerList) -> str | None:
     """``after`` when the gateway sent it; ``last_id`` only as the fallback."""
     return envelope.after or envelope.last_id
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """Where a list kind's next cursor comes from: in the validated envelope (``of``) and in
+    the raw one (``keys`` in order of preference; ``last_item``: the last item's id when
+    ``has_more`` is true and no key holds one)."""
+
+    of: Callable[[Any], str | None]
+    keys: tuple[str, ...]
+    last_item: bool
+
+
+_FILE_CURSOR = _Cursor(_file_cursor, ("after",), last_item=True)
+_CONTAINER_CURSOR = _Cursor(_container_cursor, ("after", "last_id"), last_item=False)
 
 
 def _extra_fields_of(item: pydantic.BaseModel) -> ExtraFields:

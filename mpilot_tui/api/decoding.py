@@ -38,6 +38,12 @@ class Decoder:
     def decode(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
         """The body as ``adapter``'s type, or the client's error for a status, a content
         type or a shape that is not what the API promises."""
+        self.check_json(response)
+        return self.validate(response, adapter)
+
+    def check_json(self, response: HttpResponse) -> None:
+        """The first half of :meth:`decode`: the client's error for a status or a content
+        type that is not a JSON answer (nothing of the body is parsed)."""
         self.raise_for_status(response)
         ctype = clip(self.scrub(response.content_type), 100)
         if "json" not in ctype:
@@ -52,6 +58,10 @@ class Decoder:
                 f"({len(response.content)} bytes)",
                 url=response.url,
             )
+
+    def validate(self, response: HttpResponse, adapter: TypeAdapter[ModelT]) -> ModelT:
+        """The second half of :meth:`decode`: the body as ``adapter``'s type, or the
+        client's error for a body that is not JSON or not of the shape promised."""
         try:
             return adapter.validate_json(response.content)
         except pydantic.ValidationError as exc:

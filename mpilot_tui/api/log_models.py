@@ -116,7 +116,11 @@ class _LogModel(BaseModel):
     defaults), so one odd value never costs the whole entry or page."""
 
     model_config = ConfigDict(
-        extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False
+        extra="allow",
+        populate_by_name=True,
+        strict=True,
+        allow_inf_nan=False,
+        defer_build=True,  # built when the request log is first read, not at import
     )
 
     @classmethod

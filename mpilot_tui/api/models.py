@@ -37,7 +37,9 @@ __all__ = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # defer_build: a model's validator is built when first used, not at import (the start
+    # pays only for the shapes its first page needs).
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     def unknown_fields(self) -> dict[str, Any]:
         """Fields the gateway sent that this model does not name."""

@@ -20,6 +20,7 @@ from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObjec
 
 if TYPE_CHECKING:
     from ._http import HttpResponse
+    from .early import EarlyFacts
 
 __all__ = [
     "ITEMS_KEY",
@@ -123,6 +124,8 @@ class PageGuard:
         self._cursors: set[int] = set()
         self._empty_run = 0
         self._recent_ids: deque[frozenset[str]] = deque(maxlen=ID_WINDOW_PAGES)
+        self._window: set[str] = set()
+        """Every id of :attr:`_recent_ids`, in one set (one lookup an item, not one a page)."""
 
     def check(self, page: Page[ItemT]) -> None:
         """Both checks: the page's items, then whether paging may go on after it."""
@@ -139,15 +142,17 @@ class PageGuard:
                 f"page {self.pages} repeats an item id within itself; paging stopped",
                 url=page.meta.url,
             )
-        for earlier in self._recent_ids:
-            repeated = page_ids & earlier
-            if repeated:
-                raise PaginationError(
-                    f"page {self.pages} repeats {len(repeated)} item(s) already loaded "
-                    f"(e.g. {sorted(repeated)[0][:80]}); paging stopped",
-                    url=page.meta.url,
-                )
+        repeated = page_ids & self._window
+        if repeated:
+            raise PaginationError(
+                f"page {self.pages} repeats {len(repeated)} item(s) already loaded "
+                f"(e.g. {sorted(repeated)[0][:80]}); paging stopped",
+                url=page.meta.url,
+            )
+        if len(self._recent_ids) == self._recent_ids.maxlen:
+            self._window -= self._recent_ids[0]  # ids are unique across the window
         self._recent_ids.append(page_ids)
+        self._window |= page_ids
 
     def drop_repeats(self, page: Page[ItemT]) -> Page[ItemT]:
         """``page`` without the items already seen in the recent pages (or earlier in the
@@ -155,15 +160,24 @@ class PageGuard:
         shifts the offsets, so an entry may come again on the next page. The offset of the
         next page is unchanged; the body is rewritten without the repeats (so a row's item
         is still found at its place in it). Nothing is copied when nothing repeats."""
-        seen: set[str] = set()
-        for earlier in self._recent_ids:
-            seen.update(earlier)
+        seen = set(self._window)
         keep: list[bool] = []
         for item in page.items:
             fresh = item.id not in seen
             keep.append(fresh)
             seen.add(item.id)
         return keep_only(page, keep)
+
+    def may_follow(self, facts: EarlyFacts) -> bool:
+        """Whether the page after one whose early facts are ``facts`` may be asked for now,
+        before the page is validated: :meth:`check_next` would pass on what is known (the
+        empty-page run is counted when the page lands). Changes nothing."""
+        cursor = facts.next_cursor
+        if not facts.has_more or not cursor or len(cursor) > MAX_CURSOR_CHARS:
+            return False
+        if cursor == facts.request_after:
+            return False
+        return hash(cursor) not in self._cursors
 
     def check_next(self, page: Page[ItemT]) -> None:
         """Raise :class:`PaginationError` when the page after ``page`` must not be fetched."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import Any
+from importlib import import_module
+from typing import Any, ClassVar
 
 import click
 
@@ -18,7 +19,6 @@ from .. import __version__
 from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
 from .demo_server import register as register_demo_server
 from .listing import register as register_listing
-from .logs import register as register_logs
 from .streams import fit_streams_to_encoding
 
 __all__ = ["DEMO_BROWSER_REQUESTS_PER_SECOND", "VIEWS", "main"]
@@ -32,22 +32,28 @@ demo still (their answers do not change between two runs)."""
 
 
 class _Root(click.Group):
-    """The root group; ``profiles`` and ``config`` are loaded only when asked for.
+    """The root group; the commands of :attr:`lazy` are loaded only when asked for.
 
-    Their module pulls in the config package, which every other command (and the browser's
-    cold start) would otherwise pay for.
+    ``profiles``/``config`` pull in the config package, and ``logs``/``cache-stats`` the
+    request log's models and filters, which every other command (and the browser's cold
+    start) would otherwise pay for.
     """
 
-    lazy = ("config", "profiles")
+    lazy: ClassVar[dict[str, str]] = {
+        "config": "profiles",
+        "profiles": "profiles",
+        "logs": "logs",
+        "cache-stats": "logs",
+    }
+    """Command name: the module of this package whose ``register`` adds it."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy and cmd_name not in self.commands:
-            from .profiles import register
-
-            register(self)
+        module = self.lazy.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            import_module(f"{__name__}.{module}").register(self)
         return super().get_command(ctx, cmd_name)
 
 
@@ -96,5 +102,4 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
 
 
 register_listing(main)
-register_logs(main)
 register_demo_server(main)

@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from mpilot_tui.demo.auth import (
     Sessions,
@@ -45,9 +48,10 @@ from mpilot_tui.demo.errors import GatewayError, GoJSONResponse, api_error
 from mpilot_tui.demo.extras import request_key
 from mpilot_tui.demo.gateway import Call, DemoGateway
 from mpilot_tui.demo.ids import digest, stable_uuid
-from mpilot_tui.demo.logs_data import CHUNK, LogStore
-from mpilot_tui.demo.logs_routes import LogService, log_routes
-from mpilot_tui.demo.ws import LogFeed, ws_endpoint
+
+if TYPE_CHECKING:
+    from mpilot_tui.demo.logs_data import LogStore
+    from mpilot_tui.demo.ws import LogFeed
 
 __all__ = ["DASHBOARD_HTML", "create_app", "serve"]
 
@@ -237,16 +241,12 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
         Route("/api/session/ws-ticket", ws_ticket, methods=["POST"]),
         Route("/api/session/is-auth-enabled", is_auth_enabled, methods=["GET"]),
     ]
-    store = LogStore(
-        seed=config.seed,
-        count=config.requests,
-        reference_time=REFERENCE_TIME,
-        rate=config.requests_per_second,
-    )
-    feed = LogFeed(config, store)
+    logs = _RequestLog(config, sessions)
     if config.logging:
-        routes += log_routes(LogService(config, store, sessions))
-        routes.append(WebSocketRoute("/ws", ws_endpoint(feed, sessions)))
+        routes += [
+            Route(path, logs.endpoint(n), methods=["GET"]) for n, path in enumerate(LOG_PATHS)
+        ]
+        routes.append(WebSocketRoute("/ws", logs.ws))
     file_prefixes = ["/openai/v1", "/openai", "/v1"]
     if config.modern:
         file_prefixes.insert(2, "/openai/openai")  # the Azure SDK's path
@@ -284,6 +284,9 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from mpilot_tui.demo.logs_data import CHUNK
+
+        store, feed = logs.store, logs.feed
         if config.logging and config.requests > CHUNK:
             # Build the columns filters and sorts need while the first requests are answered.
             warm = asyncio.get_running_loop().run_in_executor(None, store.columns)
@@ -296,11 +299,88 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
                 await warm
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.log_store = store
-    """The request log (tests reach it to look at entries)."""
-    app.state.log_feed = feed
-    """New entries arrive through ``app.state.log_feed.arrive(n)``."""
+    app.state = _State(logs)
     return app
+
+
+LOG_PATHS = ("/api/logs", "/api/logs/stats", "/api/logs/filterdata", "/api/logs/{log_id}")
+"""The request log's routes, in the order :func:`~.logs_routes.log_routes` makes them."""
+
+
+class _RequestLog:
+    """The request log's store, feed and routes, built when first used: its tables (numpy)
+    cost the in-process demo's cold start tens of milliseconds, and the browser opens on
+    the files unless asked otherwise."""
+
+    def __init__(self, config: DemoConfig, sessions: Sessions) -> None:
+        self.config = config
+        self.sessions = sessions
+
+    @functools.cached_property
+    def store(self) -> LogStore:
+        from mpilot_tui.demo.logs_data import LogStore
+
+        config = self.config
+        return LogStore(
+            seed=config.seed,
+            count=config.requests,
+            reference_time=REFERENCE_TIME,
+            rate=config.requests_per_second,
+        )
+
+    @functools.cached_property
+    def feed(self) -> LogFeed:
+        from mpilot_tui.demo.ws import LogFeed
+
+        return LogFeed(self.config, self.store)
+
+    @functools.cached_property
+    def endpoints(self) -> list[Endpoint]:
+        from mpilot_tui.demo.logs_routes import LogService, log_routes
+
+        routes = log_routes(LogService(self.config, self.store, self.sessions))
+        assert tuple(route.path for route in routes) == LOG_PATHS
+        return [route.endpoint for route in routes]
+
+    def endpoint(self, index: int) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            return await self.endpoints[index](request)
+
+        return endpoint
+
+    @functools.cached_property
+    def _ws(self) -> Callable[[WebSocket], Awaitable[None]]:
+        from mpilot_tui.demo.ws import ws_endpoint
+
+        endpoint: Callable[[WebSocket], Awaitable[None]] = ws_endpoint(self.feed, self.sessions)
+        return endpoint
+
+    async def ws(self, websocket: WebSocket) -> None:
+        await self._ws(websocket)
+
+
+class _State(State):
+    """``app.state``, whose request log is built when first reached."""
+
+    def __init__(self, logs: _RequestLog) -> None:
+        super().__init__()
+        self._logs = logs
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key == "_logs":
+            object.__setattr__(self, key, value)
+        else:
+            super().__setattr__(key, value)
+
+    @property
+    def log_store(self) -> LogStore:
+        """The request log (tests reach it to look at entries)."""
+        return self._logs.store
+
+    @property
+    def log_feed(self) -> LogFeed:
+        """New entries arrive through ``app.state.log_feed.arrive(n)``."""
+        return self._logs.feed
 
 
 def serve(config: DemoConfig, host: str = "127.0.0.1", port: int = 8080) -> None:

@@ -323,17 +323,38 @@ def write_table(
     Ids are never cut: when they do not fit with the other columns at their narrowest, the
     table is wider than ``width``.
     """
-    rows = rows if isinstance(rows, list) else list(rows)
-    shown = widest_cells(COLUMNS[kind], rows)
-    layout = layout_columns(COLUMNS[kind], width, shown, whole=TABLE_WHOLE)
+    columns = COLUMNS[kind]
+    # Each cell is formatted once: the same texts decide the widths and are written.
+    texts = [[c.show(row.get(c.key)) for c in columns] for row in rows]
+    shown = {c.key: max((_cells(cells[n]) for cells in texts), default=0)
+             for n, c in enumerate(columns)}  # fmt: skip
+    layout = layout_columns(columns, width, shown, whole=TABLE_WHOLE)
+    at = {c.key: n for n, c in enumerate(columns)}
+    picks = [(at[c.key], w, c.right) for c, w in layout]
     gap = " " * GAP
     out.write(gap.join(fit_cell(c.header, w, c.right, ellipsis) for c, w in layout).rstrip() + "\n")
-    count = 0
-    for row in rows:
-        cells = (fit_cell(c.show(row.get(c.key)), w, c.right, ellipsis) for c, w in layout)
-        out.write(gap.join(cells).rstrip() + "\n")
-        count += 1
-    return count
+    lines = []
+    for cells in texts:
+        line = gap.join(_fit(cells[n], w, right, ellipsis) for n, w, right in picks)
+        lines.append(line.rstrip())
+        if len(lines) >= 1000:
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    return len(texts)
+
+
+def _cells(text: str) -> int:
+    """Terminal cells of a shown text (plain printable ASCII: one a character)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
+def _fit(text: str, width: int, right: bool, ellipsis: str) -> str:
+    """:func:`fit_cell`, without measuring a plain printable ASCII text that fits."""
+    if 0 < len(text) <= width and text.isascii() and text.isprintable():
+        return text.rjust(width) if right else text.ljust(width)
+    return fit_cell(text, width, right, ellipsis)
 
 
 def render_table(rows: Iterable[dict[str, Any]], kind: Kind, width: int = 80) -> str:

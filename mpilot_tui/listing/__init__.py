@@ -3,7 +3,18 @@
 No Textual here: the browser renders a :class:`Listing`, and the CLI walks one.
 """
 
-from .engine import END, Failed, FindOutcome, FindRun, FollowRun, Landed, Listing, Progress
+from .engine import (
+    END,
+    Failed,
+    FindOutcome,
+    FindRun,
+    FollowRun,
+    Landed,
+    Listing,
+    Progress,
+    Received,
+    forget_request,
+)
 from .kinds import (
     CONTAINER_PAGE_LIMIT,
     KINDS,
@@ -38,6 +49,8 @@ __all__ = [
     "Position",
     "Progress",
     "Query",
+    "Received",
+    "forget_request",
     "kind_named",
     "spec_of",
 ]

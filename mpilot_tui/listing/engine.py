@@ -27,9 +27,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from ..api import GatewayClient, MPilotError, Page, PageGuard, PaginationError
+from ..api import (
+    EarlyFacts,
+    GatewayClient,
+    MPilotError,
+    Page,
+    PageAnswer,
+    PageGuard,
+    PaginationError,
+)
+from . import kinds
 from .kinds import BULK_GROWTH, KindSpec, PageAsk, Position, Query
 from .rows import RowStore, RowView
 
@@ -43,6 +52,8 @@ __all__ = [
     "Landed",
     "Listing",
     "Progress",
+    "Received",
+    "forget_request",
 ]
 
 END = 2**62
@@ -127,6 +138,16 @@ class _Checked:
     """The page itself is refused (it repeats items)."""
     stopped: PaginationError | None = None
     """The page is taken, but the one after it must not be asked for."""
+
+
+class Received(NamedTuple):
+    """A page's answer, validated (:meth:`Listing.receive`)."""
+
+    page: Page[Any]
+    next: PageAsk | None
+    """The page sent ahead of this one's landing, during a bulk run."""
+    sent: asyncio.Future[PageAnswer[Any]] | None
+    """Its request, under way (awaited by the next :meth:`Listing.receive`)."""
 
 
 @dataclass(frozen=True)
@@ -352,26 +373,75 @@ class Listing:
         is parsed (:meth:`answered`)."""
         return self._walking or self.finding is not None or self.goal == END
 
-    def answered(self, ask: PageAsk, page: Page[Any]) -> PageAsk | None:
-        """The answer for ``ask`` is parsed and on its way to :meth:`page_loaded`. During a
+    def answered(self, ask: PageAsk, page: Page[Any] | EarlyFacts) -> PageAsk | None:
+        """The answer for ``ask`` is in and on its way to :meth:`page_loaded`. During a
         bulk run, the page after it, to send right away, before this one is taken in and
         painted (the gateway's cursors allow one request at a time; this keeps the gap
-        between an answer and the next request to the parsing). None otherwise.
+        between an answer and the next request short). None otherwise.
 
-        The guards look at the page now (they would refuse the next request), and only
-        once: :meth:`page_loaded` takes their verdict.
+        Given the validated page, the guards look at it now (they would refuse the next
+        request), and only once: :meth:`page_loaded` takes their verdict. Given only its
+        :class:`~mpilot_tui.api.EarlyFacts` (cursor kinds: read before the items are
+        validated), the guards only say whether that cursor may be sent, changing nothing;
+        the page goes through them whole when it lands (or fails: :meth:`page_failed`),
+        and the page sent ahead is dropped if they stop there or its cursor was not the
+        page's (:attr:`Landed.cancel`).
         """
         if self.inflight is None or ask != self.inflight or self.landing is not None:
             return None
         if not self.bulk or not self.can_page:
             return None
-        checked = self._checked = self._check(ask, page)
         paging = self.spec.paging
-        if checked.refused or checked.stopped or not paging.has_next(checked.page):
-            return None
+        if isinstance(page, EarlyFacts):
+            if paging.name != "cursor" or not self.guard.may_follow(page):
+                return None
+            position: Position = page.next_cursor
+        else:
+            checked = self._checked = self._check(ask, page)
+            if checked.refused or checked.stopped or not paging.has_next(checked.page):
+                return None
+            position = paging.next(checked.page, ask.position)
         self.landing = ask
         self.inflight = None
-        return self._ask(paging.next(checked.page, ask.position))
+        return self._ask(position)
+
+    async def receive(
+        self,
+        client: GatewayClient,
+        ask: PageAsk,
+        sent: asyncio.Future[PageAnswer[Any]] | None = None,
+        adjust: Callable[[Page[Any]], Page[Any]] | None = None,
+    ) -> Received:
+        """The answer for ``ask`` (``sent``: its request, already under way), validated,
+        with the page after it sent ahead during a bulk run (see :meth:`answered`).
+
+        The next request goes out as soon as the answer says where the next page starts:
+        before the items are validated when the body tells its cursor on its own (cursor
+        kinds without ``adjust``), after that otherwise. Any error is raised as the client
+        raised it, with the request sent ahead (if any) cancelled; the caller reports it to
+        :meth:`page_failed` (rows stay, the failed page can be asked for again).
+        """
+        answer = await (sent if sent is not None else ask.answer(client))
+        facts = answer.early if adjust is None and self.bulk else None
+        ahead: asyncio.Future[PageAnswer[Any]] | None = None
+        try:
+            if facts is None:
+                page = answer.page()
+                if adjust is not None:
+                    page = adjust(page)
+                following = self.answered(ask, page)
+                if following is not None:
+                    ahead = asyncio.ensure_future(following.answer(client))
+            else:
+                following = self.answered(ask, facts)
+                if following is not None:
+                    ahead = asyncio.ensure_future(following.answer(client))
+                    await asyncio.sleep(0)  # the request starts before the page is validated
+                page = answer.page()
+        except BaseException:
+            forget_request(ahead)
+            raise
+        return Received(page, following if ahead is not None else None, ahead)
 
     def page_loaded(self, ask: PageAsk, page: Page[Any]) -> Landed | None:
         """Take in an answer; None when it is stale (dropped)."""
@@ -389,8 +459,8 @@ class Listing:
             checked = self._check(ask, page)
         page = checked.page
         if checked.refused is not None:
-            self._drop(early)
-            return self._guard_stopped(checked.refused, None)
+            landed = self._guard_stopped(checked.refused, None)
+            return replace(landed, cancel=self._drop(early))
         rows = self._take(page)
         paging = self.spec.paging
         self.pages_loaded += 1
@@ -399,8 +469,8 @@ class Listing:
         self.has_more = paging.has_next(page)
         self.next_position = paging.next(page, ask.position) if self.has_more else None
         if checked.stopped is not None:
-            self._drop(early)
-            return replace(self._guard_stopped(checked.stopped, rows), page=page)
+            landed = self._guard_stopped(checked.stopped, rows)
+            return replace(landed, page=page, cancel=self._drop(early))
         find = self._find_step()
         cursor_to = self._goal_step()
         cancel = False
@@ -417,6 +487,11 @@ class Listing:
         """A request failed: the rows stay, ``retry`` asks for it again. None when stale."""
         if not self.is_current(ask):
             return None
+        if self.landing is not None and ask == self.landing:
+            # Its items failed validation after the page after it was sent ahead (the
+            # caller cancelled that): neither is taken, and retry asks for this one again.
+            self.landing = None
+            self._checked = None
         self.inflight = None
         self.last_error = error
         self.resumable = True
@@ -437,18 +512,16 @@ class Listing:
         ask = self.restart()
         self._walking = max_pages is None
         taken = 0
-        sent: asyncio.Future[Page[Any]] | None = None
+        sent: asyncio.Future[PageAnswer[Any]] | None = None
         try:
             while ask is not None:
                 try:
-                    page = await (sent if sent is not None else ask.send(client))
+                    received = await self.receive(client, ask, sent)
                 except MPilotError as exc:
                     self.page_failed(ask, exc)
                     raise
-                sent = None
-                early = self.answered(ask, page)
-                if early is not None:  # in flight while this page is written out
-                    sent = asyncio.ensure_future(early.send(client))
+                page, early, sent = received
+                if sent is not None:
                     await asyncio.sleep(0)  # the request starts before the page is handed out
                 landed = self.page_loaded(ask, page)
                 if landed is None:  # pragma: no cover - nothing else answers in this loop
@@ -467,12 +540,12 @@ class Listing:
                 if sent is not None and early is not None and self.inflight == early:
                     ask = early
                 else:
-                    _forget(sent)
+                    forget_request(sent)
                     sent = None
                     ask = self._ask()
         finally:
             self._walking = False
-            _forget(sent)
+            forget_request(sent)
 
     # -- inside -----------------------------------------------------------------------------
 
@@ -490,7 +563,8 @@ class Listing:
         query = self.query
         if query.exact_limit:
             return None
-        size = min(self.spec.bulk_limit, max(query.limit, self.bulk_size) * BULK_GROWTH)
+        grown = max(query.limit, self.bulk_size) * BULK_GROWTH
+        size = min(self.spec.bulk_limit, max(grown, kinds.BULK_START))
         if size <= query.limit:
             return None
         self.bulk_size = size
@@ -512,10 +586,13 @@ class Listing:
             return _Checked(ask, page, stopped=exc)
         return _Checked(ask, page)
 
-    def _drop(self, early: PageAsk | None) -> None:
-        """Forget the page :meth:`answered` sent early (its answer will be dropped)."""
+    def _drop(self, early: PageAsk | None) -> bool:
+        """Forget the page :meth:`answered` sent early (its answer will be dropped); whether
+        it was still in flight (the caller then cancels its request)."""
         if early is not None and self.inflight == early:
             self.inflight = None
+            return True
+        return False
 
     def _take(self, page: Page[Any]) -> range:
         if not self.keep_rows:
@@ -575,7 +652,7 @@ class Listing:
         return None
 
 
-def _forget(sent: asyncio.Future[Any] | None) -> None:
+def forget_request(sent: asyncio.Future[Any] | None) -> None:
     """Cancel a request sent ahead that is no longer wanted (its error, if it already came,
     is taken so that it is not reported as never retrieved)."""
     if sent is None:

@@ -16,7 +16,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
-from ..api import GatewayClient, HttpResponse, ItemResult, Page, PageGuard, PaginationError, Sink
+from ..api import (
+    GatewayClient,
+    HttpResponse,
+    ItemResult,
+    Page,
+    PageAnswer,
+    PageGuard,
+    PaginationError,
+    Sink,
+)
 from ..api.client import CONTAINER_PAGE_LIMIT
 from ..api.logs import LOG_PAGE_LIMIT
 from ..api.pagination import PageKind
@@ -49,6 +58,10 @@ largest) well, and bigger ones only hold the rows back longer."""
 BULK_GROWTH = 4
 """Each page of a bulk run asks for this many times the one before (up to the kind's bulk
 limit): the first rows still come quickly, and a long listing soon goes in few requests."""
+BULK_START = 1_000
+"""The smallest first page of a bulk run (up to the kind's bulk limit): growing from a page
+of 100 cost two more round trips than starting here, for rows that came a few tens of
+milliseconds sooner."""
 
 
 @dataclass(frozen=True)
@@ -186,12 +199,19 @@ class PageAsk:
         """The ``limit`` this page is asked for with."""
         return self.query.limit if self.limit is None else self.limit
 
-    def send(self, client: GatewayClient) -> Awaitable[Page[Any]]:
-        """The request for this page."""
-        return self.query.spec.fetch(client, self)
+    async def answer(self, client: GatewayClient) -> PageAnswer[Any]:
+        """The request for this page, answered: what it says of the next page may be read
+        before its items are validated (:attr:`PageAnswer.early`)."""
+        got = await self.query.spec.fetch(client, self)
+        return got if isinstance(got, PageAnswer) else PageAnswer.of(got)
+
+    async def send(self, client: GatewayClient) -> Page[Any]:
+        """The request for this page, validated."""
+        return (await self.answer(client)).page()
 
 
-Fetch = Callable[[GatewayClient, PageAsk], Awaitable[Page[Any]]]
+Fetch = Callable[[GatewayClient, PageAsk], Awaitable[Page[Any] | PageAnswer[Any]]]
+"""A kind's list call: a page, or an answer to validate (cursor kinds, read ahead)."""
 Retrieve = Callable[[GatewayClient, Query, str], Awaitable[ItemResult]]
 Content = Callable[[GatewayClient, Query, str, Sink | None, int | None], Awaitable[HttpResponse]]
 
@@ -246,19 +266,19 @@ def _cursor(position: Position) -> str | None:
     return position if isinstance(position, str) else None
 
 
-def _list_files(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
+def _list_files(client: GatewayClient, ask: PageAsk) -> Awaitable[PageAnswer[Any]]:
     q = ask.query
-    return client.list_files(q.provider, q.purpose, ask.size, _cursor(ask.position), q.order)
+    return client.answer_files(q.provider, q.purpose, ask.size, _cursor(ask.position), q.order)
 
 
-def _list_container_files(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
+def _list_container_files(client: GatewayClient, ask: PageAsk) -> Awaitable[PageAnswer[Any]]:
     q, cursor = ask.query, _cursor(ask.position)
-    return client.list_container_files(q.container or "", q.provider, ask.size, cursor, q.order)
+    return client.answer_container_files(q.container or "", q.provider, ask.size, cursor, q.order)
 
 
-def _list_containers(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
+def _list_containers(client: GatewayClient, ask: PageAsk) -> Awaitable[PageAnswer[Any]]:
     q = ask.query
-    return client.list_containers(q.provider, ask.size, _cursor(ask.position), q.order)
+    return client.answer_containers(q.provider, ask.size, _cursor(ask.position), q.order)
 
 
 def _list_requests(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:

@@ -11,7 +11,6 @@ from textual.message import Message
 
 from ...api import GatewayClient
 from ...api.providers import provider_info
-from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
 from ...config.session import Session
 from ...formats.text import visible
 from ...formats.writers import json_text
@@ -95,6 +94,9 @@ class BrowserActions(ListingScreen):
             )
 
         def chosen(value: str | None) -> None:
+            # Not at import: the config's models cost the browser's cold start ~20 ms.
+            from ...config.models import MAX_CONTAINER_ID_CHARS, MAX_RECENT_CONTAINERS
+
             if value is None:
                 return
             if value == NEXT_VIEW:

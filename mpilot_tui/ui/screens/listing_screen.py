@@ -29,7 +29,7 @@ from ...api import (
 )
 from ...config.session import Session
 from ...formats.text import visible
-from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query
+from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query, forget_request
 from ...listing.rows import PageRecord, RowStore, RowView
 from ..widgets.bars import StatusBar
 from ..widgets.detail import DetailPane
@@ -138,21 +138,24 @@ class ListingScreen(Screen[None]):
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def _fetch(self, first: PageAsk) -> None:
         ask: PageAsk | None = first
-        while ask is not None:
-            adjust = self.page_filter(ask)
-            try:
-                page = await ask.send(self.client)
-            except MPilotError as exc:
-                self.post_message(self.PageFailed(ask, exc))
-                return
-            if adjust is not None:
-                page = adjust(page)
-            # During a bulk run (End to the end, find-more) the next page is asked for now,
-            # before this one is taken in and painted: the listing only decides (no widget
-            # is touched here) and the page still lands through the message.
-            following = self.listing.answered(ask, page)
-            self.post_message(self.PageLoaded(ask, page))
-            ask = following
+        sent = None
+        try:
+            while ask is not None:
+                # During a bulk run (End to the end, find-more) the next page is asked for
+                # as soon as this answer says where it starts, before this one is validated,
+                # taken in and painted: the listing only decides (no widget is touched
+                # here) and the page still lands through the message.
+                current = ask
+                try:
+                    page, ask, sent = await self.listing.receive(
+                        self.client, current, sent, self.page_filter(current)
+                    )
+                except MPilotError as exc:
+                    self.post_message(self.PageFailed(current, exc))
+                    return
+                self.post_message(self.PageLoaded(current, page))
+        finally:
+            forget_request(sent)  # cancelled (a new listing, Escape, a find that matched)
 
     def page_filter(self, ask: PageAsk) -> Callable[[Page[Any]], Page[Any]] | None:
         """What to do to the page ``ask`` brings before it lands (the Requests view keeps

@@ -383,7 +383,7 @@ async def test_walk_pages_an_offset_kind_to_the_end(offset_kind: list[PageAsk]) 
     engine = Listing(Query(page_size=100), keep_rows=False)
     pages = [p async for p in engine.walk(client=None)]  # type: ignore[arg-type]
     assert [len(p.items) for p in pages] == [100, 150], "a walk of everything pages in bulk"
-    assert [(a.position, a.size) for a in offset_kind] == [(0, 100), (100, 400)]
+    assert [(a.position, a.size) for a in offset_kind] == [(0, 100), (100, 1000)]
     assert len({a.as_of for a in offset_kind}) == 1
     assert engine.rows_loaded == 250 and len(engine.store) == 0, "the CLI keeps no rows"
 
@@ -476,7 +476,7 @@ def test_end_grows_the_pages_toward_the_kinds_bulk_limit() -> None:
         landed = answer(engine, ask, numbered(start, 10))
         start += 10
         ask = landed.next
-    assert sizes == [400, 1600, 6400, 10_000, 10_000, 10_000]
+    assert sizes == [1000, 4000, 10_000, 10_000, 10_000, 10_000], "from 1,000, x4"
     assert KINDS["files"].bulk_limit == 10_000
 
 
@@ -484,7 +484,7 @@ def test_end_grows_the_pages_toward_the_kinds_bulk_limit() -> None:
     ("kind", "extra", "sizes"),
     [
         ("container_files", {"container": "cntr_1"}, [100, 100]),
-        ("requests", {}, [400, 1000]),
+        ("requests", {}, [1000, 1000]),
     ],
 )
 def test_bulk_limits_of_the_other_kinds(kind: str, extra: dict[str, Any], sizes: list[int]) -> None:
@@ -523,7 +523,7 @@ def answered_early(
 def test_a_bulk_run_asks_for_the_next_page_before_one_lands() -> None:
     engine = listing()
     ask, got, early = answered_early(engine)
-    assert early is not None and early.position == "file-00199" and early.size == 1600
+    assert early is not None and early.position == "file-00199" and early.size == 4000
     assert engine.inflight == early and engine.landing == ask
     assert len(engine.store) == 100, "the answer is not taken in yet"
     landed = engine.page_loaded(ask, got)
@@ -563,7 +563,7 @@ def test_a_find_that_matches_cancels_the_page_sent_ahead() -> None:
     engine.inflight = None
     engine.set_filter("file-00150")
     started, ask = engine.find_more()
-    assert started == "started" and ask is not None and ask.size == 400
+    assert started == "started" and ask is not None and ask.size == 1000
     got = page(numbered(100, 400))
     early = engine.answered(ask, got)
     assert early is not None

@@ -62,7 +62,7 @@ async def test_walk_pages_by_offset_to_the_end_with_a_fixed_end_time() -> None:
     assert [p["offset"] for p in params] == [["0"], ["100"]]
     assert {p["end_time"][0] for p in params} == {rfc3339(AS_OF)}
     assert all(p["order"] == ["desc"] for p in params)
-    assert [p["limit"] for p in params] == [["100"], ["400"]]
+    assert [p["limit"] for p in params] == [["100"], ["1000"]]
 
 
 async def test_filters_reach_the_gateway() -> None:
