@@ -327,8 +327,15 @@ class ConfigStore:
                 f"unknown profile setting {unknown[0]!r}; allowed: {', '.join(fields)}"
             )
 
+        existed = name in self._config.profiles
+
         def change(document: TOMLDocument) -> None:
             profiles = self._profiles_table(document)
+            if (name in profiles) != existed:
+                # Replayed on a file another writer changed: adding a profile it has just
+                # added too (or changing one it removed) must not merge the two.
+                done = "added" if existed is False else "removed"
+                raise ConfigError(f"profile {name!r} was {done} by another writer meanwhile")
             if name not in profiles:
                 table = tomlkit.table()
                 for key in sorted(values, key=fields.index):

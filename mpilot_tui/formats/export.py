@@ -333,6 +333,7 @@ async def _export_lines(export: RowExport, pages: LoadedPages, pacer: _Pacer) ->
                 lines, count = [], 0
             items = items_of(kind, parse_body(body))
             export.add_items([item for item in items if isinstance(item, dict)])
+            await pacer.step()  # a page parsed and written: let the UI paint and cancel
         if count >= ROWS_PER_BATCH:
             export.add_lines(b"\n".join(lines), count)
             lines, count = [], 0

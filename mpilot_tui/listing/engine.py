@@ -438,6 +438,17 @@ class Listing:
                     ahead = asyncio.ensure_future(following.answer(client))
                     await asyncio.sleep(0)  # the request starts before the page is validated
                 page = answer.page()
+        except asyncio.CancelledError:
+            forget_request(ahead)
+            # Cancelled between answered() and the landing (Escape, a new selection): the
+            # page will never land, so it is not "landing" any more (that would keep every
+            # later bulk run from sending ahead). An error goes to page_failed instead.
+            if self.landing is not None and self.landing == ask:
+                self.landing = None
+                self._checked = None
+            if ahead is not None and self.inflight is not None and self.inflight == following:
+                self.inflight = None  # its request was just cancelled with this one
+            raise
         except BaseException:
             forget_request(ahead)
             raise

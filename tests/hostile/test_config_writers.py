@@ -129,3 +129,17 @@ def test_profiles_add_run_together_all_land(tmp_path: Path) -> None:
     codes = [process.returncode for process in processes]
     assert codes == [0] * count, [err.decode() for _, err in results]
     assert sorted(ConfigStore.load(config).profile_names()) == sorted(f"p{n}" for n in range(count))
+
+
+def test_two_adds_of_one_profile_name_are_not_merged(tmp_path: Path) -> None:
+    """Two `profiles add prod` at once: the later must not merge its settings (say, another
+    base URL) into the profile the first just created with its token source."""
+    path = tmp_path / "config.toml"
+    first, second = ConfigStore.load(path), ConfigStore.load(path)
+    first.set_profile("prod", {"base_url": "https://a.example", "token_env": "A_TOK"})
+    second.set_profile("prod", {"base_url": "https://b.example", "auth": "none"})
+    first.save()
+    with pytest.raises(ConfigError, match="added by another writer"):
+        second.save()
+    profile = ConfigStore.load(path).get_profile("prod")
+    assert profile.base_url == "https://a.example" and profile.token_env == "A_TOK"

@@ -4,6 +4,7 @@ of requests and validations, and every failing page typed as a whole decode type
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -222,3 +223,27 @@ def test_the_fallback_cursors_of_each_kind() -> None:
 )
 def test_a_body_whose_facts_cannot_be_read_predicts_nothing(raw: bytes) -> None:
     assert facts(raw) is None
+
+
+async def test_a_receive_cancelled_after_sending_ahead_leaves_nothing_landing(
+    gateway: Callable[..., Gateway],
+) -> None:
+    """Escape (or a new selection) cancels the fetch while the page sent ahead starts: that
+    page never lands, so the listing must not keep it as "landing" (every later bulk run
+    would stop sending ahead)."""
+    gw = gateway({
+        None: json_reply(envelope(files(0, 3), "c1")),
+        "c1": json_reply(envelope(files(3, 3), None)),
+    })  # fmt: skip
+    listing = Listing(Query(), keep_rows=False)
+    first = listing.restart()
+    assert first is not None
+    listing.follow_to_end()  # a bulk run: the next page is sent ahead
+    async with gw.client() as client:
+        task = asyncio.ensure_future(listing.receive(client, first))
+        while listing.landing is None:  # answered: the page after it is on its way
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert listing.landing is None and listing.inflight is None
