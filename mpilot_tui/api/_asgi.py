@@ -111,12 +111,19 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         self.root_path = root_path
         self.lifespan = lifespan
         self._lifespan_task: asyncio.Task[None] | None = None
+        self._started: asyncio.Future[None] | None = None
         self._shutdown = asyncio.Event()
 
     async def _start_lifespan(self) -> None:
-        """Send the app ``lifespan.startup`` and wait until it completes (an app without a
-        lifespan just fails it: then there is none)."""
-        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Send the app ``lifespan.startup`` once and wait until it completes (an app without
+        a lifespan just fails it: then there is none). Every request waits for the same
+        startup: one that comes while it runs does not reach the app before it is done."""
+        if self._started is None:
+            self._started = asyncio.get_running_loop().create_future()
+            self._lifespan_task = asyncio.create_task(self._run_lifespan(self._started))
+        await asyncio.shield(self._started)
+
+    async def _run_lifespan(self, started: asyncio.Future[None]) -> None:
         sent_startup = False
 
         async def receive() -> dict[str, Any]:
@@ -131,23 +138,20 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             if message["type"].startswith("lifespan.startup.") and not started.done():
                 started.set_result(None)
 
-        async def run() -> None:
-            try:
-                with contextlib.suppress(Exception):  # an app without a lifespan
-                    await self.app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
-            finally:
-                if not started.done():
-                    started.set_result(None)
-
-        self._lifespan_task = asyncio.create_task(run())
-        await started
+        try:
+            with contextlib.suppress(Exception):  # an app without a lifespan
+                await self.app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        finally:
+            if not started.done():
+                started.set_result(None)
 
     async def aclose(self) -> None:
-        task, self._lifespan_task = self._lifespan_task, None
+        task, self._lifespan_task, self._started = self._lifespan_task, None, None
         if task is not None:
             self._shutdown.set()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, LIFESPAN_SHUTDOWN_SECONDS)
+            self._shutdown = asyncio.Event()  # a reused transport starts a new lifespan
 
     def _scope(self, kind: str, url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> Any:
         return {
@@ -169,7 +173,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
     ) -> ASGIWebSocket:
         """Open a WebSocket to the app at ``url`` (``ws://host/path?query``): the accepted
         socket, or :class:`WebSocketRefused` with the app's status."""
-        if self.lifespan and self._lifespan_task is None:
+        if self.lifespan:
             await self._start_lifespan()
         scope = self._scope("websocket", httpx.URL(url), headers or [])
         scope["subprotocols"] = []
@@ -225,7 +229,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.AsyncByteStream)
-        if self.lifespan and self._lifespan_task is None:
+        if self.lifespan:
             await self._start_lifespan()
         scope = self._scope("http", request.url, request.headers.raw)
         scope["method"] = request.method

@@ -119,6 +119,43 @@ async def test_a_still_demo_runs_no_lifespan() -> None:
         assert transport._lifespan_task is None
 
 
+async def test_requests_that_come_during_startup_wait_for_it_and_reuse_restarts() -> None:
+    """Two first requests at once: neither reaches the app before its startup is done (the
+    browser's first page, its gateway facts and /ws start together); a transport closed and
+    used again runs a new lifespan rather than one told to shut down at once."""
+    release = asyncio.Event()
+    events: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            assert message["type"] == "lifespan.startup"
+            await release.wait()
+            events.append("started")
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            events.append("stopped")
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        events.append("request")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    transport = StreamingASGITransport(app, lifespan=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+        pending = asyncio.gather(client.get("/a"), client.get("/b"))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert events == [], "no request before the startup completed"
+        release.set()
+        await pending
+        assert events == ["started", "request", "request"]
+    assert events[-1] == "stopped"  # closing the client closed the transport
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+        await client.get("/c")
+    assert events == ["started", "request", "request", "stopped", "started", "request", "stopped"]
+
+
 async def test_websocket_in_process_denied_then_accepted_with_a_ticket() -> None:
     from pydantic import SecretStr
 
