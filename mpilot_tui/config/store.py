@@ -418,13 +418,23 @@ class ConfigStore:
     def add_recent_container(self, profile: str, container_id: str) -> bool:
         """Put ``container_id`` first in the profile's recent containers (at most 10); False,
         and nothing changed, for an id longer than :data:`MAX_CONTAINER_ID_CHARS`."""
-        recent = list(self.get_profile(profile).recent_containers)
+        self.get_profile(profile)
         if not container_id:
             raise ConfigError("a container id cannot be empty")
         if len(container_id) > MAX_CONTAINER_ID_CHARS:
             return False
-        updated = [container_id, *(item for item in recent if item != container_id)]
-        self.set_profile(profile, {"recent_containers": updated[:MAX_RECENT_CONTAINERS]})
+
+        def change(document: TOMLDocument) -> None:
+            # The list is read from the document changed, so a replay on a file another
+            # writer saved keeps the containers that writer remembered.
+            table = self._profiles_table(document).get(profile)
+            if not isinstance(table, MutableMapping):
+                raise ConfigError(f"profile {profile!r} was removed by another writer meanwhile")
+            recent = [str(item) for item in table.get("recent_containers", [])]
+            updated = [container_id, *(item for item in recent if item != container_id)]
+            table["recent_containers"] = _toml_value(updated[:MAX_RECENT_CONTAINERS])
+
+        self._change(change)
         return True
 
     def save(self) -> None:

@@ -143,3 +143,17 @@ def test_two_adds_of_one_profile_name_are_not_merged(tmp_path: Path) -> None:
         second.save()
     profile = ConfigStore.load(path).get_profile("prod")
     assert profile.base_url == "https://a.example" and profile.token_env == "A_TOK"
+
+
+def test_recent_containers_of_two_writers_are_both_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    setup = ConfigStore.load(path)
+    setup.set_profile("prod", _profile(1))
+    setup.save()
+    first, second = ConfigStore.load(path), ConfigStore.load(path)
+    assert first.add_recent_container("prod", "cntr_first")
+    assert second.add_recent_container("prod", "cntr_second")
+    first.save()
+    second.save()
+    recent = ConfigStore.load(path).get_profile("prod").recent_containers
+    assert list(recent) == ["cntr_second", "cntr_first"]
