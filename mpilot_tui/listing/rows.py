@@ -1,9 +1,10 @@
 """Compact storage for a listing's loaded rows: columns, not an object per row.
 
 A million rows must fit in a few hundred MB and append in constant time, so each column is
-a list of (shared) strings or an ``array`` of integers, and the full item is re-parsed on
-demand from its page's response body, which is kept zlib-compressed. Views (filter, sort)
-are arrays of row indexes over the store. No Textual here.
+a compact sequence (:mod:`.columns`: coded or packed text, 32-bit integers while they fit,
+the ids read out of the search text), and the full item is re-parsed on demand from its
+page's response body, which is kept zlib-compressed. Views (filter, sort) are arrays of
+32-bit row indexes over the store. No Textual here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic_core import PydanticSerializationError, from_json, to_json
 from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
 from ..formats.table import CSV_FIELDS, CSV_ROWS
+from .columns import OFFSET_MAX, IdColumn, IntColumn, TextColumn
 
 __all__ = ["MISSING", "PageRecord", "RowStore", "RowView"]
 
@@ -38,7 +40,8 @@ TEXT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "containers": ("name", "status"),
     "requests": ("provider_model", "status", "object", "cache"),
 }
-"""String columns besides ``id``; short repeated values share one string object. (A file's
+"""String columns besides ``id``; each distinct value is held once while they are few
+(:class:`~.columns.TextColumn`). (A file's
 ``status_details`` is kept for CSV exports made from the columns, see :func:`export_hints`.
 A request's time is the ``time_ms`` integer column: its ISO text, unique per row, cost
 ~80 MB at 1M.)"""
@@ -48,8 +51,8 @@ INT_COLUMNS: dict[Kind, tuple[str, ...]] = {
     "containers": ("created_at", "last_active_at"),
     "requests": ("time_ms", "latency_us", "total_tokens", "cost_nusd"),
 }
-SHARED_COLUMNS = frozenset({"purpose", "status", "source", "provider_model", "object", "cache"})
-"""Columns with few distinct values, interned so each row holds only a reference."""
+ROW_TYPE = "i"
+"""The ``array`` typecode of row indexes (views, kept orders): 32 bits, 4 MB a million."""
 
 
 SEARCH_SEP = "\x00"
@@ -229,20 +232,20 @@ class RowStore:
 
     def __init__(self, kind: Kind) -> None:
         self.kind: Kind = kind
-        self.ids: list[str] = []
-        self.text: dict[str, list[str]] = {name: [] for name in TEXT_COLUMNS[kind]}
-        self.ints: dict[str, array[int]] = {name: array("q") for name in INT_COLUMNS[kind]}
+        self.ids = IdColumn(self)
+        """The ids, read from :attr:`_text` (see :class:`~.columns.IdColumn`)."""
+        self.text: dict[str, TextColumn] = {name: TextColumn() for name in TEXT_COLUMNS[kind]}
+        self.ints: dict[str, IntColumn] = {name: IntColumn() for name in INT_COLUMNS[kind]}
         self.pages: list[PageRecord] = []
         self._page_starts: list[int] = []
-        self._shared: dict[str, str] = {}
         self._recent_page: PageRecord | None = None
         self._recent_extras = _RecentExtras()
         self._text = bytearray()
         """The casefolded search text of every row (UTF-8, lone surrogates passed through):
         ``SEARCH_SEP`` between a row's strings, ``ROW_SEP`` after each row. A filter looks
         for its needle in this one buffer (with numpy on a big store)."""
-        self._starts: array[int] = array("q")
-        """Where each row's search text starts in :attr:`_text`."""
+        self._starts: array[int] = array("I")
+        """Where each row's search text starts in :attr:`_text` (64 bits past 4 GB)."""
         self._needs_fold: dict[str, bool] = {}
         """Text columns (and ``id``) holding a value that casefolding changes."""
         self.updates = 0
@@ -257,17 +260,13 @@ class RowStore:
     def append_page(self, page: Page[Any]) -> range:
         """Add a page's items; returns the range of the new row indexes."""
         start = len(self.ids)
-        shared = self._shared
         items = page.items
-        self.ids.extend(map(attrgetter("id"), items))
+        ids: list[str] = list(map(attrgetter("id"), items))
         for name, column in self.text.items():
             values = _field(items, name)
             if None in values or "" in values:
                 values = [value or "" for value in values]
-            if name in SHARED_COLUMNS:
-                column.extend(map(shared.setdefault, values, values))
-            else:
-                column.extend(values)
+            column.extend(values)
         for name, numbers in self.ints.items():
             values = _field(items, name)
             if set(map(type, values)) <= {int} and _in_range(values):
@@ -286,7 +285,8 @@ class RowStore:
         record.lines, record.cells = export_hints(self, page)
         self.pages.append(record)
         self._page_starts.append(start)
-        self._index_page(start)
+        self._index_page(start, ids)
+        self.ids.added(ids)
         if start < NUMPY_ROWS <= len(self.ids):
             _import_numpy_soon()
         if len(self.ids) >= self._freeze_at:
@@ -299,19 +299,18 @@ class RowStore:
         in flight has finished). The id and the search text stay; kept sort orders are
         dropped (the next sort sorts again); the page's body keeps the item as it came."""
         for name, column in self.text.items():
-            value = getattr(item, name, None) or ""
-            column[row] = self._shared.setdefault(value, value) if name in SHARED_COLUMNS else value
+            column[row] = getattr(item, name, None) or ""
         for name, numbers in self.ints.items():
             numbers[row] = _int_or_missing(getattr(item, name, None))
         self._orders.clear()
         self.updates += 1
 
-    def _index_page(self, start: int) -> None:
-        """Fold the new rows' search text once, and note which columns need folding."""
+    def _index_page(self, start: int, ids: list[str]) -> None:
+        """Fold the new rows' search text once (each row's starts with its id: the id column
+        reads it from there), and note which columns need folding."""
         columns = self.search_columns()
-        names = [self.ids if name == "id" else self.text[name] for name in columns]
-        rows = [SEARCH_SEP.join(values) for values in zip(*(n[start:] for n in names),
-                                                          strict=True)]  # fmt: skip
+        names = [ids if name == "id" else self.text[name][start:] for name in columns]
+        rows = [SEARCH_SEP.join(values) for values in zip(*names, strict=True)]
         if rows:
             joined = ROW_SEP.join(rows)
             folded = joined.casefold()
@@ -325,12 +324,14 @@ class RowStore:
                 lengths = list(map(len, encoded))
                 self._text += ROW_SEP.encode().join(encoded)
             self._text += ROW_SEP.encode()
+            if len(self._text) > OFFSET_MAX and self._starts.typecode == "I":
+                self._starts = array("q", self._starts)
             self._starts.extend(accumulate([n + 1 for n in lengths[:-1]], initial=at))
         for name in ("id", *self.text):
             if self._needs_fold.get(name):
                 continue
-            values = self.ids if name == "id" else self.text[name]
-            sample = ROW_SEP.join(values[start:])
+            values = ids if name == "id" else self.text[name][start:]
+            sample = ROW_SEP.join(values)
             self._needs_fold[name] = sample.casefold() != sample
 
     def sorted_rows(self, column: str, reverse: bool = False) -> array[int]:
@@ -435,7 +436,7 @@ class _FilterJob:
     def __init__(self, store: RowStore, needle: str, base: tuple[bytes, Ranges] | None) -> None:
         self.needle = needle
         self.encoded = needle.encode("utf-8", "surrogatepass")
-        self.found: array[int] = array("q")
+        self.found: array[int] = array(ROW_TYPE)
         self.rowwise = (
             len(store) < NUMPY_ROWS or SEARCH_SEP in needle or ROW_SEP in needle or not needle
         )
@@ -493,7 +494,7 @@ def _views(store: RowStore, lo: int, hi: int) -> tuple[Any, Any, int, int]:
     import numpy as np
 
     text = np.frombuffer(store._text, dtype=np.uint8)
-    starts = np.frombuffer(store._starts, dtype=np.int64)
+    starts = np.frombuffer(store._starts, dtype=store._starts.typecode)
     end = int(starts[hi]) if hi < len(starts) else len(text)
     return text, starts, int(starts[lo]), end
 
@@ -538,7 +539,7 @@ def _extend_rows(rows: array[int], store: RowStore, lo: int, hi: int, found: Any
 
     if not len(found):
         return
-    starts = np.frombuffer(store._starts, dtype=np.int64)
+    starts = np.frombuffer(store._starts, dtype=store._starts.typecode)
     # How many offsets come before each row's start: a row holds one where the next row's
     # count is higher (one search per row, however many offsets a row holds).
     before = np.searchsorted(found, starts[lo:hi])
@@ -548,7 +549,7 @@ def _extend_rows(rows: array[int], store: RowStore, lo: int, hi: int, found: Any
     after[-1] = len(found)
     held = np.flatnonzero(after > before)
     held += lo
-    rows.frombytes(held.astype(np.int64, copy=False).tobytes())
+    rows.frombytes(held.astype(rows.typecode, copy=False).tobytes())
 
 
 class RowView:
@@ -747,48 +748,106 @@ def sort_rows(store: RowStore, rows: Iterable[int], column: str, reverse: bool) 
             or all(n == MISSING or n >= -FLOAT_EXACT for n in numbers)  # MISSING is exact too
         )
         keys: Any = array("d", numbers) if exact else numbers
-        return array("q", sorted(rows, key=keys.__getitem__, reverse=reverse))
-    return array("q", sorted(rows, key=sort_key(store, column), reverse=reverse))
+        return array(ROW_TYPE, sorted(rows, key=keys.__getitem__, reverse=reverse))
+    return array(ROW_TYPE, sorted(rows, key=sort_key(store, column), reverse=reverse))
 
 
 NUMPY_ROWS = 20_000
 """From this many rows a store sorts every row with numpy (imported then, in a thread)."""
-RANKED_VALUES = 2**16
-"""Up to this many distinct values, a text column's ranks are 16-bit codes (radix-sorted)."""
-RANK_SAMPLE = 4_096
-"""Rows looked at first to tell whether a text column's values are mostly distinct."""
-MOSTLY_DISTINCT = 0.75
-"""The share of distinct values in the sample above which a text column is sorted by
-comparing its strings; below it, by the ranks of its distinct values (each compared once)."""
 
 
 def _sort_all(store: RowStore, column: str, reverse: bool) -> array[int]:
     """Every row of ``store`` sorted by ``column`` with numpy (the same stable order as
-    ``sorted``): integers by a stable argsort, text by a stable argsort of the ranks of its
-    distinct values unless they are mostly distinct (then by ``sorted``)."""
+    ``sorted``): integers by a stable argsort; coded text by a stable argsort of the ranks
+    of its distinct values (each compared once); ids by a stable argsort of their bytes in
+    the search text (UTF-8 orders as code points do); packed text, and ids holding a
+    separator, by ``sorted``."""
     import numpy as np
 
     if column in store.ints:
-        keys = np.frombuffer(store.ints[column], dtype=np.int64)
+        keys = store.ints[column].keys()
         if reverse:
             keys = ~keys  # order-reversing and exact (-x overflows at MISSING); ties keep order
         return _order_array(np.argsort(keys, kind="stable"))
-    values = store.ids if column == "id" else store.text[column]
-    sample = values[:RANK_SAMPLE]
-    if len(set(sample)) > MOSTLY_DISTINCT * len(sample):
-        # Mostly distinct values (ids, most names): ranking them would cost more than
-        # sorting the rows by them.
-        return array("q", sorted(range(len(store)), key=sort_key(store, column),
-                                 reverse=reverse))  # fmt: skip
-    distinct = dict.fromkeys(values)
+    if column == "id":
+        byte_keys = _id_keys(store)
+        if byte_keys is not None:
+            if not reverse:
+                return _order_array(np.argsort(byte_keys, kind="stable"))
+            # Stable and descending: sort the rows backwards, then turn the order around.
+            backwards = np.argsort(byte_keys[::-1], kind="stable")
+            del byte_keys
+            backwards = len(store) - 1 - backwards
+            return _order_array(backwards[::-1])
+        values: Sequence[str] = list(store.ids)
+    else:
+        text = store.text[column]
+        if text.values is not None:
+            return _sort_coded(store, column, text.values, text.codes, reverse)
+        values = list(text)
     fold = store.needs_fold(column)
-    keyed = {value: value.casefold() if fold else value for value in distinct}
-    ordered = sorted(set(keyed.values()), reverse=reverse)
+    key = (lambda r: values[r].casefold()) if fold else values.__getitem__
+    return array(ROW_TYPE, sorted(range(len(store)), key=key, reverse=reverse))
+
+
+def _sort_coded(
+    store: RowStore, column: str, table: list[str], codes: array[int], reverse: bool
+) -> array[int]:
+    import numpy as np
+
+    fold = store.needs_fold(column)
+    keyed = [value.casefold() if fold else value for value in table]
+    ordered = sorted(set(keyed), reverse=reverse)
     rank_of = {key: rank for rank, key in enumerate(ordered)}
-    rank = {value: rank_of[key] for value, key in keyed.items()}
-    dtype = np.uint16 if len(ordered) <= RANKED_VALUES else np.uint32  # 16 bits: a radix sort
-    codes = np.fromiter(map(rank.__getitem__, values), dtype=dtype, count=len(values))
-    return _order_array(np.argsort(codes, kind="stable"))
+    ranks = np.array([rank_of[key] for key in keyed], dtype=np.uint16)  # 16 bits: a radix sort
+    row_ranks = ranks[np.frombuffer(codes, dtype=codes.typecode)]
+    return _order_array(np.argsort(row_ranks, kind="stable"))
+
+
+ID_KEY_MAX = 64
+"""The longest id (in bytes) sorted by its bytes with numpy; longer ones sort by ``sorted``
+(a key array is this many bytes a row)."""
+KEY_ROWS = 32_768
+"""Rows whose id bytes are gathered at a time."""
+
+
+def _id_keys(store: RowStore) -> Any:
+    """Each row's sort key for ``id`` as a numpy byte string (the id's search text: folded
+    where the store folds ids, else the id), or None when an id holds a separator or is
+    empty or longer than ``ID_KEY_MAX``."""
+    import numpy as np
+
+    size = len(store)
+    if not size or store.ids.separated:
+        return None
+    text = np.frombuffer(store._text, dtype=np.uint8)
+    starts = np.frombuffer(store._starts, dtype=store._starts.typecode)
+    lengths = np.empty(size, dtype=np.int64)
+    for lo in range(0, size, KEY_ROWS):
+        hi = min(lo + KEY_ROWS, size)
+        begin = int(starts[lo])
+        end = int(starts[hi]) if hi < size else len(text)
+        zeros = np.flatnonzero(text[begin:end] == 0)
+        zeros += begin  # each row's id ends at the first separator from its start
+        lengths[lo:hi] = zeros[np.searchsorted(zeros, starts[lo:hi])] - starts[lo:hi]
+    width = int(lengths.max())
+    if not 0 < width <= ID_KEY_MAX or int(lengths.min()) == 0:
+        del text, starts
+        return None
+    keys = np.zeros(size, dtype=f"S{width}")
+    cells = keys.view(np.uint8).reshape(size, width)
+    across = np.arange(width)
+    same = int(lengths.min()) == width
+    for lo in range(0, size, KEY_ROWS):
+        hi = min(lo + KEY_ROWS, size)
+        at = starts[lo:hi, None].astype(np.int64) + across
+        if same:
+            cells[lo:hi] = text[at]
+        else:
+            inside = across < lengths[lo:hi, None]
+            cells[lo:hi] = np.where(inside, text[np.where(inside, at, 0)], 0)
+    del text, starts, cells
+    return keys
 
 
 def _kept_in_order(order: array[int], rows: array[int], size: int) -> array[int]:
@@ -797,21 +856,20 @@ def _kept_in_order(order: array[int], rows: array[int], size: int) -> array[int]
         wanted = bytearray(size)
         for row in rows:
             wanted[row] = 1
-        return array("q", compress(order, map(wanted.__getitem__, order)))
+        return array(ROW_TYPE, compress(order, map(wanted.__getitem__, order)))
     import numpy as np
 
-    everything = np.frombuffer(order, dtype=np.int64)
+    everything = np.frombuffer(order, dtype=order.typecode)
     chosen = np.zeros(size, dtype=np.bool_)
-    chosen[np.frombuffer(rows, dtype=np.int64)] = True
+    chosen[np.frombuffer(rows, dtype=rows.typecode)] = True
     return _order_array(everything[chosen[everything]])
 
 
 def _order_array(order: Any) -> array[int]:
     """A numpy array of row indexes as an ``array('q')``."""
-    import numpy as np
 
-    result: array[int] = array("q")
-    result.frombytes(order.astype(np.int64, copy=False).tobytes())
+    result: array[int] = array(ROW_TYPE)
+    result.frombytes(order.astype(ROW_TYPE, copy=False).tobytes())
     return result
 
 

@@ -253,9 +253,9 @@ def fast_paths(fast: bool = True) -> Iterator[None]:
     if not fast:
         yield
         return
-    names = ("NUMPY_ROWS", "RANK_SAMPLE", "SCAN_ROWS")
+    names = ("NUMPY_ROWS", "SCAN_ROWS", "KEY_ROWS")
     saved = [getattr(rows_module, name) for name in names]
-    for name, value in zip(names, (0, 4, 3), strict=True):
+    for name, value in zip(names, (0, 3, 2), strict=True):
         setattr(rows_module, name, value)
     try:
         yield

@@ -1,0 +1,337 @@
+"""Compact columns for the row store: a million rows without a million Python objects.
+
+- :class:`TextColumn`: each distinct value once and a 16-bit code a row; once a column
+  holds more than ``CODED_MAX`` distinct values (mostly distinct ones) it is *packed*: one
+  UTF-8 buffer and the offsets of its values, each value decoded when read.
+- :class:`IntColumn`: 32-bit integers, widened to 64 bits when a value does not fit;
+  ``MISSING`` (the store's "omitted" value) reads back as it was written.
+- :class:`IdColumn`: the ids read out of the store's casefolded search text, where each row
+  already starts with its id; only the ids that casefolding changes (or that hold a
+  separator) are kept apart.
+
+Each is a ``Sequence`` (index, negative index, slice to a list, iteration, ``len``) that
+compares equal to a list of the same values, so callers read them as they read lists.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, islice
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from .rows import RowStore
+
+__all__ = ["CODED_MAX", "IdColumn", "IntColumn", "TextColumn"]
+
+MISSING = -(2**63)
+"""As :data:`mpilot_tui.listing.rows.MISSING` (repeated here: rows imports this module)."""
+NARROW_MISSING = -(2**31)
+"""What a 32-bit :class:`IntColumn` holds where the value is ``MISSING``."""
+CODED_MAX = 1 << 16
+"""Distinct values past which a :class:`TextColumn` is packed rather than coded."""
+OFFSET_MAX = 2**32 - 1
+"""The largest offset a 32-bit offset array holds (a bigger buffer widens it to 64 bits)."""
+
+
+def _index(position: int, size: int) -> int:
+    if position < 0:
+        position += size
+    if not 0 <= position < size:
+        raise IndexError("column index out of range")
+    return position
+
+
+class _Column(Sequence[Any]):
+    """Equality with lists and other columns, by value."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Column | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(islice(self, 5))!r}{'…' if len(self) > 5 else ''})"
+
+
+class TextColumn(_Column):
+    """Strings, coded (few distinct values) or packed (mostly distinct ones)."""
+
+    __slots__ = ("_ascii", "_buffer", "_code_of", "_offsets", "_overrides", "codes", "values")
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values: list[str] | None = []
+        """Coded: every distinct value once, in order of first arrival (None: packed)."""
+        self.codes: array[int] = array("H")
+        """Coded: each row's index in :attr:`values`."""
+        self._code_of: dict[str, int] = {}
+        self._buffer = bytearray()
+        self._offsets: array[int] = array("I", [0])
+        self._ascii = True
+        self._overrides: dict[int, str] = {}
+        """Packed: rows changed in place (a packed value cannot change its length)."""
+        self.extend(values)
+
+    @property
+    def coded(self) -> bool:
+        return self.values is not None
+
+    def __len__(self) -> int:
+        return len(self.codes) if self.values is not None else len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, position: int) -> str: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[str]: ...
+    def __getitem__(self, position: int | slice) -> str | list[str]:
+        if isinstance(position, slice):
+            lo, hi, step = position.indices(len(self))
+            if step != 1:
+                return [self[row] for row in range(lo, hi, step)]
+            return self._span(lo, hi)
+        row = _index(position, len(self))
+        if self.values is not None:
+            return self.values[self.codes[row]]
+        if self._overrides and row in self._overrides:
+            return self._overrides[row]
+        offsets = self._offsets
+        return self._buffer[offsets[row] : offsets[row + 1]].decode("utf-8", "surrogatepass")
+
+    def _span(self, lo: int, hi: int) -> list[str]:
+        if hi <= lo:
+            return []
+        if self.values is not None:
+            return list(map(self.values.__getitem__, self.codes[lo:hi]))
+        offsets = self._offsets
+        begin = offsets[lo]
+        if self._ascii:
+            text = self._buffer[begin : offsets[hi]].decode("ascii")
+            ends = offsets[lo + 1 : hi + 1]
+            found = [text[a - begin : b - begin] for a, b in zip(offsets[lo:hi], ends, strict=True)]
+        else:
+            buffer = self._buffer
+            pairs = zip(offsets[lo:hi], offsets[lo + 1 : hi + 1], strict=True)
+            found = [buffer[a:b].decode("utf-8", "surrogatepass") for a, b in pairs]
+        if self._overrides:
+            for row, value in self._overrides.items():
+                if lo <= row < hi:
+                    found[row - lo] = value
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        if self.values is not None:
+            return map(self.values.__getitem__, self.codes)
+        size, chunk = len(self), 4096
+        return (
+            value for lo in range(0, size, chunk) for value in self._span(lo, min(lo + chunk, size))
+        )
+
+    def extend(self, values: Iterable[str]) -> None:
+        values = values if isinstance(values, list) else list(values)
+        if self.values is None:
+            self._pack(values)
+            return
+        code_of, table = self._code_of, self.values
+        for value in dict.fromkeys(values):
+            if value not in code_of:
+                code_of[value] = len(table)
+                table.append(value)
+        if len(table) > CODED_MAX:
+            old = list(self)
+            self.values, self._code_of, self.codes = None, {}, array("H")
+            self._pack(old)
+            self._pack(values)
+            return
+        self.codes.extend(map(code_of.__getitem__, values))
+
+    def _pack(self, values: list[str]) -> None:
+        joined = "".join(values)
+        if joined.isascii():
+            lengths: Iterable[int] = map(len, values)
+            self._buffer += joined.encode("ascii")
+        else:
+            encoded = [value.encode("utf-8", "surrogatepass") for value in values]
+            lengths = map(len, encoded)
+            self._buffer += b"".join(encoded)
+            self._ascii = False
+        if len(self._buffer) > OFFSET_MAX and self._offsets.typecode == "I":
+            self._offsets = array("q", self._offsets)
+        self._offsets.extend(islice(accumulate(lengths, initial=self._offsets[-1]), 1, None))
+
+    def __setitem__(self, position: int, value: str) -> None:
+        row = _index(position, len(self))
+        if self.values is None:
+            self._overrides[row] = value
+            return
+        code = self._code_of.get(value)
+        if code is None:
+            if len(self.values) >= CODED_MAX:
+                old = list(self)
+                old[row] = value
+                self.values, self._code_of, self.codes = None, {}, array("H")
+                self._pack(old)
+                return
+            code = self._code_of[value] = len(self.values)
+            self.values.append(value)
+        self.codes[row] = code
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays and buffer (not the distinct strings themselves)."""
+        size = self.codes.itemsize * len(self.codes) + len(self._buffer)
+        return size + self._offsets.itemsize * len(self._offsets)
+
+
+class IntColumn(_Column):
+    """Integers (each ``MISSING`` or within 64 bits), 32 bits a row while they fit."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, values: Iterable[int] = ()) -> None:
+        self.data: array[int] = array("i")
+        self.extend(values)
+
+    @property
+    def typecode(self) -> str:
+        return self.data.typecode
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @overload
+    def __getitem__(self, position: int) -> int: ...
+    @overload
+    def __getitem__(self, position: slice) -> array[int]: ...
+    def __getitem__(self, position: int | slice) -> int | array[int]:
+        data = self.data
+        if isinstance(position, slice):
+            part = data[position]
+            if data.typecode == "q":
+                return part
+            wide = array("q", part)
+            if NARROW_MISSING in part:
+                wide = array("q", [MISSING if n == NARROW_MISSING else n for n in part])
+            return wide
+        value = data[position]
+        return MISSING if value == NARROW_MISSING and data.typecode == "i" else value
+
+    def __iter__(self) -> Iterator[int]:
+        data = self.data
+        if data.typecode == "q" or NARROW_MISSING not in data:
+            return iter(data)
+        return (MISSING if n == NARROW_MISSING else n for n in data)
+
+    def _widen(self) -> None:
+        self.data = array("q", iter(self))
+
+    def extend(self, values: Iterable[int]) -> None:
+        """Add integers (``MISSING`` or ``MISSING < n < 2**63``)."""
+        values = values if isinstance(values, list) else list(values)
+        if not values:
+            return
+        if self.data.typecode == "i":
+            low, high = min(values), max(values)
+            missing = low == MISSING
+            if missing:
+                low = min((n for n in values if n != MISSING), default=0)
+            if high >= 2**31 or low <= NARROW_MISSING:
+                self._widen()
+            elif missing:
+                values = [NARROW_MISSING if n == MISSING else n for n in values]
+        self.data.extend(values)
+
+    def __setitem__(self, position: int, value: int) -> None:
+        if self.data.typecode == "i":
+            if value == MISSING:
+                value = NARROW_MISSING
+            elif not NARROW_MISSING < value < 2**31:
+                self._widen()
+        self.data[position] = value
+
+    def keys(self) -> Any:
+        """The column as a numpy array (no copy); ``MISSING`` is the smallest value of its
+        dtype either way, so it sorts first, as in 64 bits."""
+        import numpy as np
+
+        return np.frombuffer(self.data, dtype=self.data.typecode)
+
+
+ID_SEPARATORS = ("\x00", "\x01")
+
+
+class IdColumn(_Column):
+    """A store's ids, read from its search text (each row's text starts with its id, then
+    ``SEARCH_SEP``). The ids casefolding changes, or that hold a separator, are kept in
+    :attr:`apart` (the search text holds them folded)."""
+
+    __slots__ = ("apart", "rows", "store")
+
+    def __init__(self, store: RowStore) -> None:
+        self.store = store
+        self.rows = 0
+        self.apart: dict[int, str] = {}
+        """Rows whose id is not the start of their search text as it is."""
+
+    def added(self, ids: list[str]) -> None:
+        """Note the ids of rows just indexed (their search text is in the store)."""
+        start = self.rows
+        joined = "".join(ids)
+        if not (joined.isascii() and joined.casefold() == joined and "\x00" not in joined
+                and "\x01" not in joined):  # fmt: skip
+            for offset, value in enumerate(ids):
+                if value.casefold() != value or "\x00" in value or "\x01" in value:
+                    self.apart[start + offset] = value
+        self.rows += len(ids)
+
+    @property
+    def separated(self) -> bool:
+        """Whether some id holds a separator (its search text cannot be cut at the first)."""
+        return any(sep in value for value in self.apart.values() for sep in ID_SEPARATORS)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    @overload
+    def __getitem__(self, position: int) -> str: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[str]: ...
+    def __getitem__(self, position: int | slice) -> str | list[str]:
+        if isinstance(position, slice):
+            lo, hi, step = position.indices(self.rows)
+            if step != 1:
+                return [self[row] for row in range(lo, hi, step)]
+            return self._span(lo, hi)
+        row = _index(position, self.rows)
+        found = self.apart.get(row) if self.apart else None
+        if found is not None:
+            return found
+        text, start = self.store._text, self.store._starts[row]
+        end = text.find(b"\x00", start)
+        return text[start:end].decode("utf-8", "surrogatepass")
+
+    def _span(self, lo: int, hi: int) -> list[str]:
+        if hi <= lo:
+            return []
+        store = self.store
+        starts, text = store._starts, store._text
+        end = starts[hi] - 1 if hi < len(starts) else len(text) - 1
+        rows = text[starts[lo] : end].decode("utf-8", "surrogatepass").split("\x01")
+        if len(rows) == hi - lo:
+            found = [row.partition("\x00")[0] for row in rows]
+        else:  # a name holds the row separator
+            found = [self[row] for row in range(lo, hi)]
+        if self.apart:
+            for row in range(lo, hi):
+                value = self.apart.get(row)
+                if value is not None:
+                    found[row - lo] = value
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        size, chunk = self.rows, 4096
+        return (
+            value for lo in range(0, size, chunk) for value in self._span(lo, min(lo + chunk, size))
+        )
