@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import threading
+import tomllib
 from functools import partial
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from textual.widgets import Footer, Input, OptionList
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.config import ConfigError, ConfigStore
 from mpilot_tui.config.session import resolve_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
@@ -364,3 +367,68 @@ async def test_form_refuses_two_sources_and_bad_numbers(config_file: Path) -> No
             await wait_for(pilot, lambda: "page size: a whole number" in screen_text(app))
         assert isinstance(app.screen, ProfileForm)
         assert "sk-bf-typed" not in screen_text(app)
+
+
+async def test_config_changes_are_written_off_the_loop_in_the_order_made(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three themes chosen quickly: each save runs in a worker thread, one after another,
+    and the file ends with the last one (an earlier save never lands over a later)."""
+    saved_in: list[str] = []
+    save = ConfigStore.save
+
+    def recording_save(store: ConfigStore) -> None:
+        saved_in.append(threading.current_thread().name)
+        save(store)
+
+    monkeypatch.setattr(ConfigStore, "save", recording_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        for theme in ("textual-light", "nord", "gruvbox"):
+            app.theme = theme
+        assert app.config_saves.busy, "the saves wait their turn off the event loop"
+        await wait_for(pilot, lambda: not app.config_saves.busy, what="the saves")
+        assert tomllib.loads(config_file.read_text())["theme"] == "gruvbox"
+    assert len(saved_in) == 3
+    assert threading.main_thread().name not in saved_in
+
+
+async def test_a_change_still_queued_at_exit_is_written(config_file: Path) -> None:
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        app.theme = "nord"
+        app.remember_container("cntr_one")
+        app.remember_container("cntr_two")
+        assert app.config_saves.busy
+    written = tomllib.loads(config_file.read_text())
+    assert written["theme"] == "nord"
+    assert written["profiles"]["alpha"]["recent_containers"] == ["cntr_two", "cntr_one"]
+
+
+async def test_profile_form_shows_why_a_save_failed_and_stays_open(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = config_file.read_bytes()
+
+    def failing_save(store: ConfigStore) -> None:
+        raise ConfigError("cannot write the config file: disk full")
+
+    monkeypatch.setattr(ConfigStore, "save", failing_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot, "a")
+        form.query_one("#pf-name", Input).value = "gamma"
+        form.query_one("#pf-url", Input).value = "http://gamma.test"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "disk full" in screen_text(app), what="the error")
+        assert app.screen is form, "the form stays open with what was typed"
+        assert form.query_one("#pf-name", Input).value == "gamma"
+        await pilot.press("ctrl+s")  # a second try after the first failed is taken
+        await wait_for(pilot, lambda: not app.config_saves.busy)
+        assert app.screen is form
+    assert config_file.read_bytes() == before

@@ -15,7 +15,7 @@ import asyncio
 import os
 import shlex
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import SecretStr, ValidationError
 from rich.text import Text
@@ -37,6 +37,7 @@ from ...config import ConfigError, ConfigStore, ProfileConfig
 from ...config.models import DEFAULT_MODES, ORDERS
 from ...config.secrets import resolve_password, resolve_token
 from ...formats.text import visible
+from ..config_saves import ConfigChange, ConfigHost
 from ..widgets.secret_input import SecretInput
 
 __all__ = ["AUTH_CHOICES", "ProfileForm"]
@@ -90,6 +91,8 @@ class ProfileForm(ModalScreen[str | None]):
         self.name_to_edit = name
         self.current: ProfileConfig | None = None
         """The profile as saved, when editing."""
+        self._saving = False
+        """A save is being written: another ctrl+s waits for it."""
 
     def compose(self) -> ComposeResult:
         if self.name_to_edit:
@@ -397,15 +400,30 @@ class ProfileForm(ModalScreen[str | None]):
         if not name:
             self._result([("a profile needs a name", False)])
             return
-        try:
-            store = ConfigStore.load(self.config_file)
-            store.set_profile(name, checked[0])
-            store.save()
-        except ConfigError as exc:
-            self._result([(str(exc), False)])
+        if self._saving:
             return
-        self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
-        self.dismiss(name)
+        profile = checked[0]
+
+        def edit(store: ConfigStore) -> bool:
+            store.set_profile(name, profile)
+            return True
+
+        def done(error: ConfigError | None, wrote: bool) -> None:
+            self._saving = False
+            if error is not None:
+                if self.is_attached:
+                    self._result([(str(error), False)])
+                else:  # the form was closed while the file was being written
+                    self.app.notify(str(error), title="Profile not saved", severity="error",
+                                    markup=False)  # fmt: skip
+                return
+            self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
+            if self.is_current:
+                self.dismiss(name)
+
+        self._saving = True
+        self._result([("saving…", True)])
+        cast(ConfigHost, self.app).config_saves.submit(ConfigChange(self.config_file, edit, done))
 
     @on(Button.Pressed, "#pf-test")
     def action_test(self) -> None:
