@@ -113,6 +113,10 @@ class MPilotApp(App[None]):
         """Ask before quitting drops more than a page of rows (the config's ``confirm_quit``)."""
         self.crash: str | None = None
         """What an unexpected error cost, said on stderr once the terminal is back."""
+        self._theme_chosen = False
+        """The user chose a theme in this session (the config's must not undo it)."""
+        self._applying_theme = False
+        """The theme being set is the config's, not the user's."""
         self.column_choices: dict[str, ColumnChoice] = {}
         """The config's ``[columns.VIEW]`` by kind, given to every browser's table."""
         self.config_saves = ConfigSaves(self._start_config_change, self.post_message)
@@ -169,7 +173,10 @@ class MPilotApp(App[None]):
         except ConfigError as exc:
             self.notify(str(exc), title="Config not applied", severity="warning", markup=False)
             return
-        self.apply_settings(config.keymap, config.theme, config.inspector_history)
+        # A theme the user picked before the file was read (it is read after the first
+        # frame) wins over the file's: the file is about to get it anyway.
+        theme = None if self._theme_chosen else config.theme
+        self.apply_settings(config.keymap, theme, config.inspector_history)
         if config.confirm_quit is not None:
             self.confirm_quit = config.confirm_quit
         from ..listing import kind_named
@@ -265,7 +272,11 @@ class MPilotApp(App[None]):
 
     def watch_theme(self, theme: str) -> None:
         """Remember the chosen theme in the config file (when one exists)."""
-        if not self.is_running or not self.config_file.exists():
+        if not self.is_running:
+            return
+        if not self._applying_theme:
+            self._theme_chosen = True
+        if not self.config_file.exists():
             return
 
         def edit(store: ConfigStore) -> bool:
@@ -290,9 +301,11 @@ class MPilotApp(App[None]):
             loop = asyncio.get_running_loop()
             for signum in SIGNAL_EXIT_CODES:
                 loop.remove_signal_handler(signum)
-        await self.config_saves.drain()
-        if self._owns_client:
-            await self.client.aclose()
+        try:
+            await self.config_saves.drain()
+        finally:
+            if self._owns_client:
+                await self.client.aclose()
 
     def _end_on_signal(self, code: int) -> None:
         self.exit(return_code=code)
@@ -416,7 +429,11 @@ class MPilotApp(App[None]):
 
             wrong = theme_problem(theme, tuple(sorted(self.available_themes)))
             if wrong is None:
-                self.theme = theme
+                self._applying_theme = True
+                try:
+                    self.theme = theme
+                finally:
+                    self._applying_theme = False
             else:
                 self.notify(f"{wrong}; keeping {self.theme}.", title="Config",
                             severity="warning", markup=False)  # fmt: skip

@@ -109,6 +109,7 @@ class ConfigSaves:
         self._post = post
         self._queue: deque[ConfigChange] = deque()
         self._running: _Running | None = None
+        self._closing = False
 
     @property
     def busy(self) -> bool:
@@ -128,18 +129,26 @@ class ConfigSaves:
             self._next()
 
     async def drain(self) -> None:
-        """At exit: let the running change end, then write the queued ones in turn."""
-        running, self._running = self._running, None
-        if running is not None:
-            if running.claim():  # its worker was cancelled before the thread started
+        """At exit: let the running change end, then write the queued ones in turn.
+
+        The app may still handle messages meanwhile (a ``ConfigSaved`` arriving now ends in
+        :meth:`finished`), so from here on nothing is handed to a worker: this loop writes
+        every change itself until none is running or waiting.
+        """
+        self._closing = True
+        while True:
+            running, self._running = self._running, None
+            if running is None:
+                if not self._queue:
+                    return
+                running = _Running(self._queue.popleft())
+            if running.claim():  # not started (or its worker was cancelled first)
                 await asyncio.to_thread(running.run)
             else:
                 await asyncio.to_thread(running.done.wait)
-        while self._queue:
-            await asyncio.to_thread(apply_change, self._queue.popleft())
 
     def _next(self) -> None:
-        if self._running is not None or not self._queue:
+        if self._closing or self._running is not None or not self._queue:
             return
         running = self._running = _Running(self._queue.popleft())
 

@@ -92,7 +92,9 @@ class ProfileForm(ModalScreen[str | None]):
         self.current: ProfileConfig | None = None
         """The profile as saved, when editing."""
         self._saving = False
-        """A save is being written: another ctrl+s waits for it."""
+        """A save is being written: another ctrl+s or escape waits for it."""
+        self._saved: str | None = None
+        """The profile saved while another screen was over the form (closed on resume)."""
 
     def compose(self) -> ComposeResult:
         if self.name_to_edit:
@@ -393,14 +395,14 @@ class ProfileForm(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#pf-save")
     def action_save(self) -> None:
+        if self._saving:
+            return  # the save under way says how it went
         checked = self._validate()
         name = self.query_one("#pf-name", Input).value.strip()
         if checked is None:
             return
         if not name:
             self._result([("a profile needs a name", False)])
-            return
-        if self._saving:
             return
         profile = checked[0]
 
@@ -418,8 +420,12 @@ class ProfileForm(ModalScreen[str | None]):
                                     markup=False)  # fmt: skip
                 return
             self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
-            if self.is_current:
+            if not self.is_attached:
+                return
+            if self.app.screen is self:
                 self.dismiss(name)
+            else:  # help is open over the form: close it once the form is on top again
+                self._saved = name
 
         self._saving = True
         self._result([("saving…", True)])
@@ -454,7 +460,15 @@ class ProfileForm(ModalScreen[str | None]):
     def on_profile_form_tested(self, message: Tested) -> None:
         self._result(message.lines)
 
+    def on_screen_resume(self) -> None:
+        if self._saved is not None:
+            self.dismiss(self._saved)
+
     def action_cancel(self) -> None:
+        if self._saving:
+            # Closing now would show the profiles before the file has the change.
+            self.app.notify("The profile is being saved; a moment.", markup=False, timeout=3)
+            return
         self.dismiss(None)
 
 
