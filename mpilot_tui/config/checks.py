@@ -10,14 +10,15 @@ import os
 import re
 import shlex
 import stat
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mpilot_tui.api.settings import DEMO_BASE_URL, is_loopback_url
-from mpilot_tui.config.models import ProfileConfig
+
+if TYPE_CHECKING:  # the models are built only where a config file is read
+    from mpilot_tui.config.models import ProfileConfig
 
 __all__ = ["connection_warnings", "permission_warnings", "profile_warnings", "route_suffix"]
 
@@ -26,6 +27,8 @@ _SECRET_KEY = re.compile(r"(?<![\w-])(token|password)\s*=")
 
 def _stored_secrets(text: str) -> list[str]:
     """Which kinds of secret (``token``, ``password``) the file's text holds."""
+    import tomllib  # only for a file others may read: not on every run's way
+
     try:
         data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -32,6 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_core import PydanticCustomError
 
 from mpilot_tui.api.settings import AUTH_KINDS, AuthKind
+from mpilot_tui.config.defaults import (
+    PORT_PROBLEM,
+    PROFILE_DEFAULTS,
+    base_url_problem,
+    port_problem,
+)
 
 __all__ = [
     "ALLOWED",
@@ -102,37 +108,6 @@ _TOKEN_SOURCES = ("token_env", "token_command", "token")
 _PASSWORD_SOURCES = ("password_env", "password_command", "password")
 
 
-PORT_PROBLEM = "has an invalid port (a number from 1 to 65535)"
-
-
-def port_problem(url: str) -> bool:
-    """Whether ``url`` names a port that is no TCP port (``:99999``, ``:0``, ``:http``)."""
-    try:
-        port = urlsplit(url).port
-    except ValueError:
-        return True
-    return port == 0
-
-
-def base_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a gateway's base URL, or ``None`` when it can."""
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
-        return "contains control characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    if not parts.hostname:
-        return "has no host"
-    if port_problem(url):
-        return PORT_PROBLEM
-    if parts.query or parts.fragment:
-        return "must not have a query (?...) or fragment (#...)"
-    return None
-
-
 def _conflict(at: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("conflict", message, {"at": (at,)})
 
@@ -151,7 +126,7 @@ class ProfileConfig(BaseModel):
 
     base_url: str
     """The gateway's root, e.g. ``http://localhost:8080`` (no ``/openai`` suffix)."""
-    auth: AuthKind = "bearer"
+    auth: AuthKind = PROFILE_DEFAULTS.auth
     """Where the token goes: ``bearer``, ``x-bf-vk``, ``basic`` (admin user) or ``none``."""
     token_env: _EnvName | None = None
     """The name of an environment variable holding the token."""
@@ -167,17 +142,17 @@ class ProfileConfig(BaseModel):
     """A program (run without a shell) whose first line of output is the admin password."""
     password: SecretStr | None = None
     """The admin password itself, stored in the file."""
-    default_provider: Annotated[str, Field(pattern=r"^\S+$")] = "openai"
+    default_provider: Annotated[str, Field(pattern=r"^\S+$")] = PROFILE_DEFAULTS.default_provider
     """The provider the browser opens first."""
-    default_mode: Literal["files", "container-files", "requests"] = "files"
+    default_mode: Literal["files", "container-files", "requests"] = PROFILE_DEFAULTS.default_mode
     """The view the browser opens first."""
-    page_size: Annotated[int, Field(ge=1, le=10000)] = 100
+    page_size: Annotated[int, Field(ge=1, le=10000)] = PROFILE_DEFAULTS.page_size
     """How many items one request asks for."""
-    order: Literal["asc", "desc"] = "desc"
+    order: Literal["asc", "desc"] = PROFILE_DEFAULTS.order
     """Listing order by creation time."""
-    timeout: Annotated[float, Field(gt=0)] = 30.0
+    timeout: Annotated[float, Field(gt=0)] = PROFILE_DEFAULTS.timeout
     """Seconds allowed for connecting and for each read."""
-    verify: bool | _NonEmpty = True
+    verify: bool | _NonEmpty = PROFILE_DEFAULTS.verify
     """TLS verification: ``true``, ``false``, or the path of a CA bundle."""
     proxy: _NonEmpty | None = None
     """An HTTP(S) or SOCKS proxy URL through which the gateway is reached."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -31,8 +32,8 @@ from mpilot_tui.api.errors import CredentialError
 from mpilot_tui.api.redaction import mask_url_password
 from mpilot_tui.api.settings import AUTH_KINDS, AuthKind, ConnectionSettings
 from mpilot_tui.config.checks import connection_warnings, permission_warnings
+from mpilot_tui.config.defaults import PROFILE_DEFAULTS, ProfileDefaults, base_url_problem
 from mpilot_tui.config.errors import ConfigError, NotConfiguredError
-from mpilot_tui.config.models import ProfileConfig, base_url_problem
 from mpilot_tui.config.paths import (
     ADMIN_PASSWORD_ENV,
     ADMIN_USERNAME_ENV,
@@ -43,16 +44,35 @@ from mpilot_tui.config.paths import (
 )
 from mpilot_tui.config.secrets import resolve_password, resolve_token
 from mpilot_tui.config.session import Session
-from mpilot_tui.config.store import ConfigStore
+
+if TYPE_CHECKING:
+    from mpilot_tui.config.models import ProfileConfig
+    from mpilot_tui.config.store import ConfigStore
 
 __all__ = ["resolve_connection"]
 
-_DEFAULTS = ProfileConfig(base_url="http://localhost")
-"""A profile holding only defaults, for the settings nobody gave."""
+
+def _load_store(path: Path, named: str | None) -> ConfigStore | None:
+    """The config file as a :class:`ConfigStore`; ``None`` when there is no file and no
+    profile is named, the one case where nothing of the file could matter. Only then are
+    the config models (pydantic) and tomlkit not loaded: a run configured by flags and the
+    environment alone pays for neither. A path that cannot be looked at for another reason
+    (not a folder, no permission) goes through :meth:`ConfigStore.load`, which names it."""
+    if not named:
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            pass
+    from mpilot_tui.config.store import ConfigStore
+
+    return ConfigStore.load(path)
 
 
-def _not_configured(path: Path, store: ConfigStore) -> NotConfiguredError:
-    where = f"{path} has no profiles" if store.exists else f"there is no config file at {path}"
+def _not_configured(path: Path, store: ConfigStore | None) -> NotConfiguredError:
+    exists = store is not None and store.exists
+    where = f"{path} has no profiles" if exists else f"there is no config file at {path}"
     return NotConfiguredError(
         f"mpilot-tui is not configured: {where} and {BASE_URL_ENV} is not set."
         " To try it, run: mpilot-tui --demo."
@@ -196,11 +216,13 @@ def resolve_connection(
     environ = os.environ if env is None else env
     path = config_path(config_file, environ)
     explicit_url = base_url or environ.get(BASE_URL_ENV) or None
-    store = ConfigStore.load(path)
-    name, chosen = _choose_profile(store, profile, environ, explicit_url)
+    store = _load_store(path, profile or environ.get(PROFILE_ENV))
+    name, chosen = (
+        (None, None) if store is None else _choose_profile(store, profile, environ, explicit_url)
+    )
     if explicit_url is None and chosen is None:
         raise _not_configured(path, store)
-    source = chosen or _DEFAULTS
+    source: ProfileConfig | ProfileDefaults = chosen or PROFILE_DEFAULTS
 
     url = explicit_url or source.base_url
     problem = base_url_problem(url)
@@ -234,7 +256,7 @@ def resolve_connection(
     )
     sends = settings.has_virtual_key or settings.has_admin_credentials
     warnings = [
-        *store.warnings(),
+        *(store.warnings() if store is not None else ()),
         *credentials.warnings,
         *permission_warnings(path),
         *connection_warnings(
@@ -248,7 +270,7 @@ def resolve_connection(
         default_mode=source.default_mode,
         page_size=source.page_size,
         order=source.order,
-        recent_containers=tuple(source.recent_containers) if chosen is not None else (),
+        recent_containers=tuple(chosen.recent_containers) if chosen is not None else (),
         warnings=tuple(warnings),
         config_file=path,
     )

@@ -13,12 +13,15 @@ from __future__ import annotations
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from mpilot_tui.api.settings import mask_secret
 from mpilot_tui.config.errors import ConfigError
-from mpilot_tui.config.models import ProfileConfig
+
+if TYPE_CHECKING:  # the models are built only where a config file is read
+    from mpilot_tui.config.models import ProfileConfig
 
 __all__ = [
     "SECRET_COMMAND_TIMEOUT",

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
 from textual import events
@@ -21,16 +21,22 @@ from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
+from textual.worker import Worker
 
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
+from ..config.errors import ConfigError
 from ..config.session import Session
 from .ascii import ascii_driver, needs_ascii
+from .config_saves import ConfigChange, ConfigSaved, ConfigSaves
 from .screens.browser import BrowserScreen, ContainerUsed
 from .screens.browser_tools import BrowserTools
 from .screens.help import HelpScreen
 from .screens.requests_view import RequestsView
 from .widgets.file_table import ColumnChoice, FileTable
+
+if TYPE_CHECKING:
+    from ..config.store import ConfigStore
 
 __all__ = [
     "EXIT_CRASH",
@@ -107,8 +113,14 @@ class MPilotApp(App[None]):
         """Ask before quitting drops more than a page of rows (the config's ``confirm_quit``)."""
         self.crash: str | None = None
         """What an unexpected error cost, said on stderr once the terminal is back."""
+        self._theme_chosen = False
+        """The user chose a theme in this session (the config's must not undo it)."""
+        self._applying_theme = False
+        """The theme being set is the config's, not the user's."""
         self.column_choices: dict[str, ColumnChoice] = {}
         """The config's ``[columns.VIEW]`` by kind, given to every browser's table."""
+        self.config_saves = ConfigSaves(self._start_config_change, self.post_message)
+        """Changes to the config file, written one at a time off the event loop."""
 
     def get_driver_class(self) -> type[Driver]:
         """The platform's driver; on a terminal that cannot show Unicode, one that draws in
@@ -161,7 +173,10 @@ class MPilotApp(App[None]):
         except ConfigError as exc:
             self.notify(str(exc), title="Config not applied", severity="warning", markup=False)
             return
-        self.apply_settings(config.keymap, config.theme, config.inspector_history)
+        # A theme the user picked before the file was read (it is read after the first
+        # frame) wins over the file's: the file is about to get it anyway.
+        theme = None if self._theme_chosen else config.theme
+        self.apply_settings(config.keymap, theme, config.inspector_history)
         if config.confirm_quit is not None:
             self.confirm_quit = config.confirm_quit
         from ..listing import kind_named
@@ -183,20 +198,24 @@ class MPilotApp(App[None]):
 
     def remember_columns(self, kind: str, choice: ColumnChoice) -> None:
         """Keep a table's column choice for this session and in the config file."""
-        from ..config import ConfigError, ConfigStore
         from ..listing import KINDS
 
         self.column_choices[kind] = choice
         view = KINDS[kind].name  # type: ignore[index]
-        try:
-            store = ConfigStore.load(self.config_file)
+
+        def edit(store: ConfigStore) -> bool:
             store.set_columns(view, sorted(choice.hidden), dict(choice.widths))
-            store.save()
-        except ConfigError as exc:
-            self.notify(str(exc), title="Columns not saved", severity="warning", markup=False)
-            return
-        self.notify(f"Columns kept in the config file ([columns.{view}]).", timeout=3,
-                    markup=False)  # fmt: skip
+            return True
+
+        def done(error: ConfigError | None, wrote: bool) -> None:
+            if error is not None:
+                self.notify(str(error), title="Columns not saved", severity="warning",
+                            markup=False)  # fmt: skip
+            else:
+                self.notify(f"Columns kept in the config file ([columns.{view}]).",
+                            timeout=3, markup=False)  # fmt: skip
+
+        self.config_saves.submit(ConfigChange(self.config_file, edit, done))
 
     def action_profiles(self) -> None:
         from .screens.profiles import ProfileSwitcher
@@ -234,45 +253,59 @@ class MPilotApp(App[None]):
 
     def remember_container(self, container_id: str) -> None:
         """Keep the container in the active profile's recent list."""
-        from ..config import ConfigError, ConfigStore
-
         profile = self.session.profile_name
         if profile is None or self.session.demo_config is not None:
             return
-        try:
-            store = ConfigStore.load(self.config_file)
+
+        def edit(store: ConfigStore) -> bool:
             if not store.add_recent_container(profile, container_id):
-                self.notify(
-                    f"a container id of {len(container_id):,} characters is not remembered",
-                    title="Recent container not saved",
-                    markup=False,
+                raise ConfigError(
+                    f"a container id of {len(container_id):,} characters is not remembered"
                 )
-                return
-            store.save()
-        except ConfigError as exc:
-            self.notify(str(exc), title="Recent container not saved", markup=False)
+            return True
+
+        def done(error: ConfigError | None, wrote: bool) -> None:
+            if error is not None:
+                self.notify(str(error), title="Recent container not saved", markup=False)
+
+        self.config_saves.submit(ConfigChange(self.config_file, edit, done))
 
     def watch_theme(self, theme: str) -> None:
         """Remember the chosen theme in the config file (when one exists)."""
-        from ..config import ConfigError, ConfigStore
-
-        if not self.is_running or not self.config_file.exists():
+        if not self.is_running:
             return
-        try:
-            store = ConfigStore.load(self.config_file)
-            if store.config.theme != theme:
-                store.set_theme(theme)
-                store.save()
-        except ConfigError:
-            pass
+        if not self._applying_theme:
+            self._theme_chosen = True
+        if not self.config_file.exists():
+            return
+
+        def edit(store: ConfigStore) -> bool:
+            if store.config.theme == theme:
+                return False
+            store.set_theme(theme)
+            return True
+
+        def done(error: ConfigError | None, wrote: bool) -> None:
+            """A theme that could not be kept is no news worth a toast (as before)."""
+
+        self.config_saves.submit(ConfigChange(self.config_file, edit, done))
+
+    def _start_config_change(self, work: Callable[[], None]) -> Worker[None]:
+        return self.run_worker(work, thread=True, group="config-save", exit_on_error=False)
+
+    def on_config_saved(self, message: ConfigSaved) -> None:
+        self.config_saves.finished(message)
 
     async def on_unmount(self) -> None:
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in SIGNAL_EXIT_CODES:
                 loop.remove_signal_handler(signum)
-        if self._owns_client:
-            await self.client.aclose()
+        try:
+            await self.config_saves.drain()
+        finally:
+            if self._owns_client:
+                await self.client.aclose()
 
     def _end_on_signal(self, code: int) -> None:
         self.exit(return_code=code)
@@ -396,7 +429,11 @@ class MPilotApp(App[None]):
 
             wrong = theme_problem(theme, tuple(sorted(self.available_themes)))
             if wrong is None:
-                self.theme = theme
+                self._applying_theme = True
+                try:
+                    self.theme = theme
+                finally:
+                    self._applying_theme = False
             else:
                 self.notify(f"{wrong}; keeping {self.theme}.", title="Config",
                             severity="warning", markup=False)  # fmt: skip

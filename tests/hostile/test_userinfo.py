@@ -171,7 +171,7 @@ async def test_the_app_does_not_remember_a_huge_container_id(config_file: Path) 
         await wait_for(pilot, lambda: app.browser.inflight is None)
         app.remember_container("cntr_" + "x" * 200_000)
         app.remember_container("cntr_ok")
-        await pilot.pause()  # remember_container writes and notifies at once
+        await wait_for(pilot, lambda: not app.config_saves.busy, what="both changes written")
         shown(app)
     assert ConfigStore.load(config_file).get_profile("alpha").recent_containers == ["cntr_ok"]
     assert config_file.stat().st_size < 4096

@@ -41,6 +41,7 @@ async def test_chooser_hides_widens_and_keeps_the_choice_in_the_config(
         await text_shown(pilot, "[ ] Status")  # shown and hidden differ without colour
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ColumnChooser))
+        await wait_for(pilot, lambda: not app.config_saves.busy, what="the columns saved")
         saved = config.read_text()
         assert saved.startswith("# my settings\n"), "the rest of the file is kept"
         assert tomllib.loads(saved)["columns"]["files"] == {

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import stat
+import threading
+import tomllib
 from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers_ui import browser, said, screen_text, shows, wait_for
+from helpers_ui import browser, notified, said, screen_text, shows, wait_for
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, OptionList
 
 from mpilot_tui.api import GatewayClient
 from mpilot_tui.api.settings import ConnectionSettings
+from mpilot_tui.config import ConfigError, ConfigStore
 from mpilot_tui.config.session import resolve_session
 from mpilot_tui.demo import DemoConfig
 from mpilot_tui.demo import create_app as create_demo
 from mpilot_tui.ui.app import MPilotApp, create_app
+from mpilot_tui.ui.screens.help import HelpScreen
 from mpilot_tui.ui.screens.profiles import ProfileForm, ProfileSwitcher
 
 pytestmark = pytest.mark.asyncio
@@ -364,3 +368,126 @@ async def test_form_refuses_two_sources_and_bad_numbers(config_file: Path) -> No
             await wait_for(pilot, lambda: "page size: a whole number" in screen_text(app))
         assert isinstance(app.screen, ProfileForm)
         assert "sk-bf-typed" not in screen_text(app)
+
+
+async def test_config_changes_are_written_off_the_loop_in_the_order_made(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three themes chosen quickly: each save runs in a worker thread, and the next starts
+    only when the one before has ended (the first is held to prove it), so the file ends
+    with the last choice."""
+    saved: list[tuple[str, str]] = []
+    first_may_finish = threading.Event()
+    save = ConfigStore.save
+
+    def held_save(store: ConfigStore) -> None:
+        saved.append((threading.current_thread().name, str(store.config.theme)))
+        if len(saved) == 1:
+            assert first_may_finish.wait(10), "the test never released the first save"
+        save(store)
+
+    monkeypatch.setattr(ConfigStore, "save", held_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        for theme in ("textual-light", "nord", "gruvbox"):
+            app.theme = theme
+        await wait_for(pilot, lambda: len(saved) == 1, what="the first save under way")
+        await pilot.pause()  # a queue that did not wait would have started the next
+        assert len(saved) == 1, "a second save started while the first was running"
+        assert app.theme == "gruvbox", "the event loop went on meanwhile"
+        first_may_finish.set()
+        await wait_for(pilot, lambda: not app.config_saves.busy, what="the saves")
+        assert tomllib.loads(config_file.read_text())["theme"] == "gruvbox"
+    assert [theme for _, theme in saved] == ["textual-light", "nord", "gruvbox"]
+    assert threading.main_thread().name not in {thread for thread, _ in saved}
+
+
+async def test_a_change_still_queued_at_exit_is_written_once(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves: list[str] = []
+    save = ConfigStore.save
+
+    def counted_save(store: ConfigStore) -> None:
+        saves.append(store.path.name)
+        save(store)
+
+    monkeypatch.setattr(ConfigStore, "save", counted_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: len(browser(app).store) == 30)
+        app.theme = "nord"
+        app.remember_container("cntr_one")
+        app.remember_container("cntr_two")
+        assert app.config_saves.busy
+    written = tomllib.loads(config_file.read_text())
+    assert written["theme"] == "nord"
+    assert written["profiles"]["alpha"]["recent_containers"] == ["cntr_two", "cntr_one"]
+    assert len(saves) == 3, "each change is written once"
+
+
+async def test_profile_form_shows_why_a_save_failed_and_stays_open(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = config_file.read_bytes()
+
+    tries: list[str] = []
+
+    def failing_save(store: ConfigStore) -> None:
+        tries.append(store.path.name)
+        raise ConfigError("cannot write the config file: disk full")
+
+    monkeypatch.setattr(ConfigStore, "save", failing_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot, "a")
+        form.query_one("#pf-name", Input).value = "gamma"
+        form.query_one("#pf-url", Input).value = "http://gamma.test"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "disk full" in screen_text(app), what="the error")
+        assert app.screen is form, "the form stays open with what was typed"
+        assert form.query_one("#pf-name", Input).value == "gamma"
+        await pilot.press("ctrl+s")  # a second try after the first failed is taken
+        await wait_for(pilot, lambda: len(tries) == 2, what="the second try")
+        await wait_for(pilot, lambda: not app.config_saves.busy)
+        assert app.screen is form
+    assert config_file.read_bytes() == before
+
+
+async def test_a_save_that_ends_under_the_help_closes_the_form_not_the_help(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F1 while the file is being written: the help stays, and the form closes (the
+    switcher shows the new profile) once the help is closed."""
+    may_finish = threading.Event()
+    save = ConfigStore.save
+
+    def held_save(store: ConfigStore) -> None:
+        assert may_finish.wait(10), "the test never released the save"
+        save(store)
+
+    monkeypatch.setattr(ConfigStore, "save", held_save)
+    session = resolve_session(config_file=config_file)
+    app = create_app(session, client_factory=factory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(app, pilot, "a")
+        form.query_one("#pf-name", Input).value = "gamma"
+        form.query_one("#pf-url", Input).value = "http://gamma.test"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "saving" in screen_text(app), what="saving")
+        await pilot.press("escape")  # refused while the file is being written
+        await wait_for(pilot, lambda: notified(app, "being saved"), what="the refusal")
+        assert app.screen is form
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        may_finish.set()
+        await wait_for(pilot, lambda: not app.config_saves.busy, what="the save")
+        assert isinstance(app.screen, HelpScreen), "the help is not closed by the save"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileSwitcher), what="switcher")
+        assert "gamma" in screen_text(app)
+    assert "[profiles.gamma]" in config_file.read_text()

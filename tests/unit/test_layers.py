@@ -72,17 +72,55 @@ print("TEXTUAL:", ",".join(loaded) or "none", file=sys.stderr)
 """
 
 
+def _python(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a fresh interpreter (nothing imported yet), its output as text."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
 def test_the_cli_listing_path_never_imports_textual(tmp_path: Path) -> None:
     env = {**os.environ, "MPILOT_TUI_CONFIG": str(tmp_path / "no-config.toml")}
     env.pop("MPILOT_TOKEN", None)
-    done = subprocess.run(
-        [sys.executable, "-c", HEADLESS_LISTING],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = _python(HEADLESS_LISTING, env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1200  # the whole demo listing came out, as NDJSON
     assert "TEXTUAL: none" in done.stderr
+
+
+ENV_ONLY_LISTING = """
+import sys
+from mpilot_tui.cli import main
+try:
+    main(["files", "--all", "--limit", "3", "--format", "csv"])
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+heavy = ("textual", "tomlkit", "mpilot_tui.config.models", "mpilot_tui.config.store")
+loaded = sorted(name for name in sys.modules if name.startswith(heavy))
+print("HEAVY:", ",".join(loaded) or "none", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("config_file", [False, True], ids=["env-only", "with-config-file"])
+def test_the_files_command_without_a_config_file_loads_no_tomlkit_nor_textual(
+    tmp_path: Path, config_file: bool
+) -> None:
+    """Configured by the environment alone, ``files`` builds no config model and imports
+    neither tomlkit nor Textual; with a config file there, it reads it (models, tomlkit)."""
+    from helpers_net import cli_env, demo_server
+
+    config = tmp_path / "config.toml"
+    if config_file:
+        config.write_text('theme = "textual-dark"\n')
+    with demo_server("--files", "7", "--auth", "vk", "--virtual-key", "sk-bf-test") as base_url:
+        env = cli_env(str(config), MPILOT_BASE_URL=base_url, MPILOT_TOKEN="sk-bf-test")
+        done = _python(ENV_ONLY_LISTING, env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 8  # the CSV header, then the 7 files
+    heavy = done.stderr.split("HEAVY: ", 1)[1].split()[0].split(",")
+    if config_file:
+        assert "tomlkit" in heavy and "mpilot_tui.config.models" in heavy
+        assert not any(name.startswith("textual") for name in heavy)
+    else:
+        assert heavy == ["none"]

@@ -180,10 +180,7 @@ class BrowserTools(ListingScreen):
         self.app.push_screen(picker, chosen)
 
     def apply_sort(self, column: str | None, reverse: bool, label: str) -> None:
-        """Re-order the loaded rows (the cursor goes to the top, as a header click does);
-        the Requests view asks the gateway for the columns it sorts by."""
-        if self.server_sort(column, reverse):
-            return
+        """Re-order the loaded rows (the cursor goes to the top, as a header click does)."""
         self.listing.set_sort(column, reverse)
         self.table.show_listing()
         self._update_status()
@@ -191,18 +188,6 @@ class BrowserTools(ListingScreen):
         self.notify(f"{rows} in {label}; new pages keep it.", timeout=3, markup=False)
 
     # -- the full item --------------------------------------------------------------------
-
-    def server_sort(self, column: str | None, reverse: bool) -> bool:
-        """Sort on the gateway instead, when the view can (the Requests view); whether it did."""
-        return False
-
-    def fetch_request(self, item_id: str) -> None:
-        """Fetch the whole request-log entry of the highlighted row (quietly: rows are
-        fetched as the cursor rests on them)."""
-        self._fetch_item(self.generation, self.selection, item_id)
-
-    def request_fetched(self, entry: Any, row: int | None, title: str) -> None:
-        """A whole request-log entry came (the Requests view shows it)."""
 
     def action_fetch_item(self) -> None:
         item_id = self._current_id()
@@ -228,21 +213,18 @@ class BrowserTools(ListingScreen):
         self.post_message(self.ItemFetched(generation, item_id, result))
 
     def on_browser_tools_item_fetched(self, message: ItemFetched) -> None:
-        if message.generation != self.generation:
-            return
-        result = message.result
-        if self.selection.kind == "requests":
-            current = message.item_id == self._current_id()
-            row = self.table.current_row if current else None
-            self.request_fetched(result.item, row, f"Request · row {self.table.cursor + 1:,}")
-            return
-        if message.item_id != self._current_id():
+        if message.generation == self.generation:
+            self.item_fetched(message.item_id, message.result)
+
+    def item_fetched(self, item_id: str, result: ItemResult) -> None:
+        """The full item of ``item_id`` came: show it when its row is still highlighted."""
+        if item_id != self._current_id():
             return
         self.query_one(DetailPane).show_item(
             result.item.model_dump(exclude_unset=True),
             extra=result.extra_fields,
             meta=result.meta,
-            title=f"Fetched {visible(message.item_id)}",
+            title=f"Fetched {visible(item_id)}",
             extra_of="of this item's GET",
             from_list=False,
         )
@@ -301,23 +283,6 @@ class BrowserTools(ListingScreen):
         self.app.push_screen(InspectorScreen(self.client))
 
     def action_cache_summary(self) -> None:
-        if self.selection.kind == "requests":
-            self.request_stats()
-            return
         from .inspector import InspectorScreen
 
         self.app.push_screen(InspectorScreen(self.client, tab="cache"))
-
-    def request_stats(self) -> None:
-        """The Requests view's cache summary (``C``): stats of the filtered request log."""
-        from ...reqlog.filters import with_end_time
-        from .request_stats import RequestStatsScreen, describe
-
-        params = with_end_time(self.selection.filters, self.listing.as_of or None)
-        chips = [(k, v) for k, v in self.chips_for_summary() if k != "sort"]
-        screen = RequestStatsScreen(self.client, params, describe(chips), self.store)
-        self.app.push_screen(screen)
-
-    def chips_for_summary(self) -> list[tuple[str, str]]:
-        """The filters, as the summary's heading names them."""
-        return []

@@ -15,7 +15,7 @@ import asyncio
 import os
 import shlex
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import SecretStr, ValidationError
 from rich.text import Text
@@ -37,6 +37,7 @@ from ...config import ConfigError, ConfigStore, ProfileConfig
 from ...config.models import DEFAULT_MODES, ORDERS
 from ...config.secrets import resolve_password, resolve_token
 from ...formats.text import visible
+from ..config_saves import ConfigChange, ConfigHost
 from ..widgets.secret_input import SecretInput
 
 __all__ = ["AUTH_CHOICES", "ProfileForm"]
@@ -90,6 +91,10 @@ class ProfileForm(ModalScreen[str | None]):
         self.name_to_edit = name
         self.current: ProfileConfig | None = None
         """The profile as saved, when editing."""
+        self._saving = False
+        """A save is being written: another ctrl+s or escape waits for it."""
+        self._saved: str | None = None
+        """The profile saved while another screen was over the form (closed on resume)."""
 
     def compose(self) -> ComposeResult:
         if self.name_to_edit:
@@ -390,6 +395,8 @@ class ProfileForm(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#pf-save")
     def action_save(self) -> None:
+        if self._saving:
+            return  # the save under way says how it went
         checked = self._validate()
         name = self.query_one("#pf-name", Input).value.strip()
         if checked is None:
@@ -397,15 +404,32 @@ class ProfileForm(ModalScreen[str | None]):
         if not name:
             self._result([("a profile needs a name", False)])
             return
-        try:
-            store = ConfigStore.load(self.config_file)
-            store.set_profile(name, checked[0])
-            store.save()
-        except ConfigError as exc:
-            self._result([(str(exc), False)])
-            return
-        self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
-        self.dismiss(name)
+        profile = checked[0]
+
+        def edit(store: ConfigStore) -> bool:
+            store.set_profile(name, profile)
+            return True
+
+        def done(error: ConfigError | None, wrote: bool) -> None:
+            self._saving = False
+            if error is not None:
+                if self.is_attached:
+                    self._result([(str(error), False)])
+                else:  # the form was closed while the file was being written
+                    self.app.notify(str(error), title="Profile not saved", severity="error",
+                                    markup=False)  # fmt: skip
+                return
+            self.app.notify(f"Saved profile {visible(name)}", markup=False, timeout=3)
+            if not self.is_attached:
+                return
+            if self.app.screen is self:
+                self.dismiss(name)
+            else:  # help is open over the form: close it once the form is on top again
+                self._saved = name
+
+        self._saving = True
+        self._result([("saving…", True)])
+        cast(ConfigHost, self.app).config_saves.submit(ConfigChange(self.config_file, edit, done))
 
     @on(Button.Pressed, "#pf-test")
     def action_test(self) -> None:
@@ -436,7 +460,15 @@ class ProfileForm(ModalScreen[str | None]):
     def on_profile_form_tested(self, message: Tested) -> None:
         self._result(message.lines)
 
+    def on_screen_resume(self) -> None:
+        if self._saved is not None:
+            self.dismiss(self._saved)
+
     def action_cancel(self) -> None:
+        if self._saving:
+            # Closing now would show the profiles before the file has the change.
+            self.app.notify("The profile is being saved; a moment.", markup=False, timeout=3)
+            return
         self.dismiss(None)
 
 

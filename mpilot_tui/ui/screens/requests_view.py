@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 
-from ...api import AuthenticationError, MPilotError, Page
+from ...api import AuthenticationError, ItemResult, MPilotError, Page
 from ...api.log_models import LogEntry
 from ...api.logs import LogsUnavailableError
 from ...api.pagination import keep_only
@@ -34,7 +34,6 @@ from ...formats.text import visible
 from ...listing import PageAsk
 from ...listing.rows import MISSING, RowStore
 from ...reqlog import CACHE_CHOICES, MAX_CHIPS, LogFilters
-from ..widgets.request_detail import render_request
 from .browser_tools import BrowserTools
 
 __all__ = [
@@ -268,6 +267,12 @@ class RequestsView(BrowserTools):
         return False
 
     # -- sorting: by the gateway for time, latency, tokens and cost --------------------------
+
+    def apply_sort(self, column: str | None, reverse: bool, label: str) -> None:
+        """``S``'s choice: the gateway sorts by the columns it can (the listing restarts),
+        the loaded rows are re-ordered for the others."""
+        if not self.server_sort(column, reverse):
+            super().apply_sort(column, reverse, label)
 
     def server_sort(self, column: str | None, reverse: bool) -> bool:
         """Sort by ``column`` on the gateway when it can (restarting the listing); whether it
@@ -541,6 +546,8 @@ class RequestsView(BrowserTools):
     def show_request_detail(self, row: int, title: str) -> None:
         """Show the row's entry at once (the trimmed list row, or the whole one fetched
         before), and fetch the whole entry when it is not at hand."""
+        from ..widgets.request_detail import render_request
+
         store = self.listing.store
         item_id = store.ids[row]
         whole = self._entries.get(item_id)
@@ -550,7 +557,16 @@ class RequestsView(BrowserTools):
             render_request(entry, median_miss_ms=median, whole=whole is not None, title=title)
         )
         if whole is None:
-            self.fetch_request(item_id)
+            # Quietly: rows are fetched as the cursor rests on them.
+            self._fetch_item(self.generation, self.selection, item_id)
+
+    def item_fetched(self, item_id: str, result: ItemResult) -> None:
+        if not self.in_requests:
+            super().item_fetched(item_id, result)
+            return
+        current = item_id == self._current_id()
+        row = self.table.current_row if current else None
+        self.request_fetched(result.item, row, f"Request · row {self.table.cursor + 1:,}")
 
     def request_fetched(self, entry: Any, row: int | None, title: str) -> None:
         """The whole entry came: keep it, and show it when its row is still highlighted."""
@@ -561,14 +577,28 @@ class RequestsView(BrowserTools):
             del self._entries[next(iter(self._entries))]
         if row is None:
             return
+        from ..widgets.request_detail import render_request
+
         store = self.listing.store
         median = self.misses.median(store, store.text["provider_model"][row])
         self.detail.show_request(
             render_request(entry, median_miss_ms=median, whole=True, title=title)
         )
 
-    def chips_for_summary(self) -> list[tuple[str, str]]:
-        return self.log_filters.chips()
+    # -- the cache summary -------------------------------------------------------------------
+
+    def action_cache_summary(self) -> None:
+        """``C``: in this view, the stats of the filtered request log."""
+        if not self.in_requests:
+            super().action_cache_summary()
+            return
+        from ...reqlog.filters import with_end_time
+        from .request_stats import RequestStatsScreen, describe
+
+        params = with_end_time(self.selection.filters, self.listing.as_of or None)
+        chips = [(k, v) for k, v in self.log_filters.chips() if k != "sort"]
+        screen = RequestStatsScreen(self.client, params, describe(chips), self.store)
+        self.app.push_screen(screen)
 
     def requests_error(self, error: MPilotError) -> str | None:
         """The Requests view's own words for ``error`` (see :func:`requests_problem`)."""

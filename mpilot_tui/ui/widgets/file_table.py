@@ -220,8 +220,10 @@ class FileTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         body = self._body_height()
         top = int(self.scroll_offset.y)
-        if before - 1 - top <= body:
-            self.refresh()
+        old_marker = before - 1  # the line the marker was on, where the new rows start
+        if old_marker - top <= body:
+            # Only the lines from there to the bottom change; the rows above stay as drawn.
+            self.refresh_lines(old_marker, body - (old_marker - top) + 1)
         if len(self.view) and before <= 2:
             self._post_highlight()
             # The first rows are painted before the next page is asked for.
@@ -231,7 +233,18 @@ class FileTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
-        self.virtual_size = Size(width, len(self.view) + 2)
+        size = Size(width, len(self.view) + 2)
+        old = self.virtual_size
+        if size == old:
+            return
+        if self.show_vertical_scrollbar and size.width == old.width and size.height > old.height:
+            # Only the scrollable height grew (a page arrived under a table that already
+            # scrolls): nothing outside this table moves, so spare the screen its reflow
+            # (``virtual_size`` is a layout reactive) and update just the scrollbar.
+            self.set_reactive(FileTable.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = size.height
+            return
+        self.virtual_size = size
 
     # -- geometry -----------------------------------------------------------------------------
 

@@ -226,6 +226,37 @@ def test_base_url_without_a_file_needs_no_profile(config_file: Path) -> None:
     assert resolved.page_size == 100 and resolved.settings.auth == "bearer"
 
 
+def test_no_file_resolves_as_an_empty_file_does(
+    config_file: Path, write_config: Callable[[str], Path]
+) -> None:
+    """Without a file the models and tomlkit are not loaded (the defaults come from
+    ``config.defaults``): the session is the same as with a file that sets nothing."""
+    env = {"MPILOT_BASE_URL": "http://localhost:8080", "MPILOT_TOKEN": ENV_TOKEN}
+    without = resolve(env=env, timeout=7.5)
+    write_config("# nothing set\n")
+    with_file = resolve(env=env, timeout=7.5)
+    assert without == with_file
+    assert (without.default_provider, without.default_mode, without.order) == (
+        "openai", "files", "desc",
+    )  # fmt: skip
+    assert without.settings.verify is True and without.settings.proxy is None
+
+
+def test_a_named_profile_without_a_file_is_unknown(config_file: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no profile named 'qa'.*no profiles yet"):
+        resolve(env={"MPILOT_BASE_URL": "http://localhost:8080"}, profile="qa")
+
+
+def test_a_config_path_that_cannot_be_looked_at_is_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="cannot read"):
+        resolve_connection(
+            env={"MPILOT_BASE_URL": "http://localhost:8080"},
+            config_file=blocker / "config.toml",
+        )
+
+
 def test_several_profiles_and_no_default(write_config: Callable[[str], Path]) -> None:
     write_config(TWO_PROFILES.replace('default_profile = "local"\n', ""))
     with pytest.raises(ConfigError) as caught:
