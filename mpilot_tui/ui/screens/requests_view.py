@@ -114,12 +114,14 @@ class MissLatencies:
             self.store, self.upto, self.by_model = store, 0, {}
         if store.kind != "requests":
             return None
-        cache, models = store.text["cache"], store.text["provider_model"]
-        latency = store.ints["latency_us"]
-        for row in range(self.upto, len(store)):
-            if cache[row] == "miss" and latency[row] != MISSING:
-                self.by_model.setdefault(models[row], []).append(latency[row] / 1000)
-        self.upto = len(store)
+        upto, size = self.upto, len(store)
+        # Slices, not a read per row: the columns are compact (coded text, 32-bit numbers).
+        rows = zip(store.text["cache"][upto:size], store.text["provider_model"][upto:size],
+                   store.ints["latency_us"][upto:size], strict=True)  # fmt: skip
+        for cache, model, latency in rows:
+            if cache == "miss" and latency != MISSING:
+                self.by_model.setdefault(model, []).append(latency / 1000)
+        self.upto = size
         values = self.by_model.get(provider_model)
         return statistics.median(values) if values else None
 
@@ -487,9 +489,10 @@ class RequestsView(BrowserTools):
     def _index_known(self, start: int, end: int) -> None:
         store = self.listing.store
         self._known_ids.update(store.ids[start:end])
-        status = store.text["status"] if store.kind == "requests" else []
-        for row in range(start, min(end, len(status))):
-            if status[row] == "processing":
+        if store.kind != "requests":
+            return
+        for row, status in enumerate(store.text["status"][start:end], start):
+            if status == "processing":
                 self._in_flight[store.ids[row]] = row
 
     def _finish_rows(self, page: Page[Any]) -> int:
