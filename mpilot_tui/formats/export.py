@@ -27,7 +27,7 @@ from typing import IO, Any, Self
 from pydantic_core import from_json
 
 from ..api.pagination import Page, items_of
-from ..listing.rows import MISSING, RowStore
+from ..listing.rows import RowStore
 from .table import CSV_FIELDS, FileFormat, Kind
 from .writers import ListingWriter
 
@@ -385,11 +385,7 @@ def _csv_values(store: RowStore, fields: Sequence[str], start: int, end: int) ->
         elif name in store.text:
             values.append(store.text[name][start:end])
         elif name in store.ints:
-            numbers = store.ints[name][start:end]
-            if MISSING in numbers:
-                values.append([None if n == MISSING else n for n in numbers])
-            else:
-                values.append(numbers.tolist())
+            values.append(store.ints[name].values_or_none(start, end))
         else:
             values.append([None] * (end - start))
     return values

@@ -5,9 +5,7 @@
   UTF-8 buffer and the offsets of its values, each value decoded when read.
 - :class:`IntColumn`: 32-bit integers, widened to 64 bits when a value does not fit;
   ``MISSING`` (the store's "omitted" value) reads back as it was written.
-- :class:`IdColumn`: the ids read out of the store's casefolded search text, where each row
-  already starts with its id; only the ids that casefolding changes (or that hold a
-  separator) are kept apart.
+- :class:`IdColumn`: the ids, packed from the first row.
 
 Each is a ``Sequence`` (index, negative index, slice to a list, iteration, ``len``) that
 compares equal to a list of the same values, so callers read them as they read lists.
@@ -19,10 +17,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, islice
-from typing import TYPE_CHECKING, Any, overload
-
-if TYPE_CHECKING:
-    from .rows import RowStore
+from typing import Any, overload
 
 __all__ = ["CODED_MAX", "IdColumn", "IntColumn", "TextColumn"]
 
@@ -61,7 +56,7 @@ class _Column(Sequence[Any]):
 class TextColumn(_Column):
     """Strings, coded (few distinct values) or packed (mostly distinct ones)."""
 
-    __slots__ = ("_ascii", "_buffer", "_code_of", "_offsets", "_overrides", "codes", "values")
+    __slots__ = ("_buffer", "_code_of", "_nul", "_offsets", "_overrides", "codes", "values")
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.values: list[str] | None = []
@@ -70,8 +65,12 @@ class TextColumn(_Column):
         """Coded: each row's index in :attr:`values`."""
         self._code_of: dict[str, int] = {}
         self._buffer = bytearray()
+        """Packed: every value in UTF-8, each followed by ``\\x00`` (so that a run of values
+        decodes and splits in two C calls)."""
         self._offsets: array[int] = array("I", [0])
-        self._ascii = True
+        """Packed: where each value starts (and, last, where the next would)."""
+        self._nul = False
+        """Packed: some value holds ``\\x00`` itself (a run is then cut by its offsets)."""
         self._overrides: dict[int, str] = {}
         """Packed: rows changed in place (a packed value cannot change its length)."""
         self.extend(values)
@@ -99,23 +98,20 @@ class TextColumn(_Column):
         if self._overrides and row in self._overrides:
             return self._overrides[row]
         offsets = self._offsets
-        return self._buffer[offsets[row] : offsets[row + 1]].decode("utf-8", "surrogatepass")
+        return self._buffer[offsets[row] : offsets[row + 1] - 1].decode("utf-8", "surrogatepass")
 
     def _span(self, lo: int, hi: int) -> list[str]:
         if hi <= lo:
             return []
         if self.values is not None:
             return list(map(self.values.__getitem__, self.codes[lo:hi]))
-        offsets = self._offsets
-        begin = offsets[lo]
-        if self._ascii:
-            text = self._buffer[begin : offsets[hi]].decode("ascii")
-            ends = offsets[lo + 1 : hi + 1]
-            found = [text[a - begin : b - begin] for a, b in zip(offsets[lo:hi], ends, strict=True)]
-        else:
-            buffer = self._buffer
+        offsets, buffer = self._offsets, self._buffer
+        if self._nul:
             pairs = zip(offsets[lo:hi], offsets[lo + 1 : hi + 1], strict=True)
-            found = [buffer[a:b].decode("utf-8", "surrogatepass") for a, b in pairs]
+            found = [buffer[a : b - 1].decode("utf-8", "surrogatepass") for a, b in pairs]
+        else:
+            run = buffer[offsets[lo] : offsets[hi] - 1].decode("utf-8", "surrogatepass")
+            found = run.split("\x00")
         if self._overrides:
             for row, value in self._overrides.items():
                 if lo <= row < hi:
@@ -149,15 +145,16 @@ class TextColumn(_Column):
         self.codes.extend(map(code_of.__getitem__, values))
 
     def _pack(self, values: list[str]) -> None:
-        joined = "".join(values)
+        if not values:
+            return
+        joined = "\x00".join(values) + "\x00"
+        if joined.count("\x00") != len(values):
+            self._nul = True
+        self._buffer += joined.encode("utf-8", "surrogatepass")
         if joined.isascii():
-            lengths: Iterable[int] = map(len, values)
-            self._buffer += joined.encode("ascii")
+            lengths: Iterable[int] = (len(value) + 1 for value in values)
         else:
-            encoded = [value.encode("utf-8", "surrogatepass") for value in values]
-            lengths = map(len, encoded)
-            self._buffer += b"".join(encoded)
-            self._ascii = False
+            lengths = (len(value.encode("utf-8", "surrogatepass")) + 1 for value in values)
         if len(self._buffer) > OFFSET_MAX and self._offsets.typecode == "I":
             self._offsets = array("q", self._offsets)
         self._offsets.extend(islice(accumulate(lengths, initial=self._offsets[-1]), 1, None))
@@ -218,6 +215,15 @@ class IntColumn(_Column):
         value = data[position]
         return MISSING if value == NARROW_MISSING and data.typecode == "i" else value
 
+    def values_or_none(self, lo: int, hi: int) -> list[int] | list[int | None]:
+        """Rows ``lo..hi`` as a list, ``None`` where the value is ``MISSING`` (what a CSV
+        writer wants; a few C calls, not a read per row)."""
+        numbers: list[int] = self.data[lo:hi].tolist()
+        sentinel = NARROW_MISSING if self.data.typecode == "i" else MISSING
+        if sentinel in numbers:
+            return [None if n == sentinel else n for n in numbers]
+        return numbers
+
     def __iter__(self) -> Iterator[int]:
         data = self.data
         if data.typecode == "q" or NARROW_MISSING not in data:
@@ -259,79 +265,23 @@ class IntColumn(_Column):
         return np.frombuffer(self.data, dtype=self.data.typecode)
 
 
-ID_SEPARATORS = ("\x00", "\x01")
+class IdColumn(TextColumn):
+    """A store's ids: packed from the first row (ids are distinct, so coding them would
+    only cost), one UTF-8 buffer and 32-bit offsets, each id decoded when read. Real ids
+    are mixed case (``file-AbC…``), so they cannot be read back from the casefolded search
+    text; about 33 bytes a row for a 29-character id, against ~85 as a list of ``str``."""
 
+    __slots__ = ("separated",)
 
-class IdColumn(_Column):
-    """A store's ids, read from its search text (each row's text starts with its id, then
-    ``SEARCH_SEP``). The ids casefolding changes, or that hold a separator, are kept in
-    :attr:`apart` (the search text holds them folded)."""
-
-    __slots__ = ("apart", "rows", "store")
-
-    def __init__(self, store: RowStore) -> None:
-        self.store = store
-        self.rows = 0
-        self.apart: dict[int, str] = {}
-        """Rows whose id is not the start of their search text as it is."""
+    def __init__(self) -> None:
+        super().__init__()
+        self.values = None
+        self.separated = False
+        """Whether some id holds a separator of the search text (``\\x00``/``\\x01``)."""
 
     def added(self, ids: list[str]) -> None:
-        """Note the ids of rows just indexed (their search text is in the store)."""
-        start = self.rows
-        joined = "".join(ids)
-        if not (joined.isascii() and joined.casefold() == joined and "\x00" not in joined
-                and "\x01" not in joined):  # fmt: skip
-            for offset, value in enumerate(ids):
-                if value.casefold() != value or "\x00" in value or "\x01" in value:
-                    self.apart[start + offset] = value
-        self.rows += len(ids)
-
-    @property
-    def separated(self) -> bool:
-        """Whether some id holds a separator (its search text cannot be cut at the first)."""
-        return any(sep in value for value in self.apart.values() for sep in ID_SEPARATORS)
-
-    def __len__(self) -> int:
-        return self.rows
-
-    @overload
-    def __getitem__(self, position: int) -> str: ...
-    @overload
-    def __getitem__(self, position: slice) -> list[str]: ...
-    def __getitem__(self, position: int | slice) -> str | list[str]:
-        if isinstance(position, slice):
-            lo, hi, step = position.indices(self.rows)
-            if step != 1:
-                return [self[row] for row in range(lo, hi, step)]
-            return self._span(lo, hi)
-        row = _index(position, self.rows)
-        found = self.apart.get(row) if self.apart else None
-        if found is not None:
-            return found
-        text, start = self.store._text, self.store._starts[row]
-        end = text.find(b"\x00", start)
-        return text[start:end].decode("utf-8", "surrogatepass")
-
-    def _span(self, lo: int, hi: int) -> list[str]:
-        if hi <= lo:
-            return []
-        store = self.store
-        starts, text = store._starts, store._text
-        end = starts[hi] - 1 if hi < len(starts) else len(text) - 1
-        rows = text[starts[lo] : end].decode("utf-8", "surrogatepass").split("\x01")
-        if len(rows) == hi - lo:
-            found = [row.partition("\x00")[0] for row in rows]
-        else:  # a name holds the row separator
-            found = [self[row] for row in range(lo, hi)]
-        if self.apart:
-            for row in range(lo, hi):
-                value = self.apart.get(row)
-                if value is not None:
-                    found[row - lo] = value
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        size, chunk = self.rows, 4096
-        return (
-            value for lo in range(0, size, chunk) for value in self._span(lo, min(lo + chunk, size))
-        )
+        """Add the ids of rows just stored."""
+        if not self.separated:
+            joined = "".join(ids)
+            self.separated = "\x00" in joined or "\x01" in joined
+        self.extend(ids)

@@ -2,7 +2,7 @@
 
 A million rows must fit in a few hundred MB and append in constant time, so each column is
 a compact sequence (:mod:`.columns`: coded or packed text, 32-bit integers while they fit,
-the ids read out of the search text), and the full item is re-parsed on demand from its
+the ids packed), and the full item is re-parsed on demand from its
 page's response body, which is kept zlib-compressed. Views (filter, sort) are arrays of
 32-bit row indexes over the store. No Textual here.
 """
@@ -232,8 +232,8 @@ class RowStore:
 
     def __init__(self, kind: Kind) -> None:
         self.kind: Kind = kind
-        self.ids = IdColumn(self)
-        """The ids, read from :attr:`_text` (see :class:`~.columns.IdColumn`)."""
+        self.ids = IdColumn()
+        """The ids (see :class:`~.columns.IdColumn`)."""
         self.text: dict[str, TextColumn] = {name: TextColumn() for name in TEXT_COLUMNS[kind]}
         self.ints: dict[str, IntColumn] = {name: IntColumn() for name in INT_COLUMNS[kind]}
         self.pages: list[PageRecord] = []
@@ -306,8 +306,8 @@ class RowStore:
         self.updates += 1
 
     def _index_page(self, start: int, ids: list[str]) -> None:
-        """Fold the new rows' search text once (each row's starts with its id: the id column
-        reads it from there), and note which columns need folding."""
+        """Fold the new rows' search text once (each row's starts with its id), and note
+        which columns need folding."""
         columns = self.search_columns()
         names = [ids if name == "id" else self.text[name][start:] for name in columns]
         rows = [SEARCH_SEP.join(values) for values in zip(*names, strict=True)]

@@ -109,6 +109,9 @@ def test_int_column_reads_back_what_it_holds_narrow_or_wide(
             column[row % len(model)] = value
             model[row % len(model)] = value
     assert_reads_as(column, model)
+    for lo, hi in ((0, len(model)), (1, len(model) - 1), (2, 3)):
+        expected = [None if n == MISSING else n for n in model[lo:hi]]
+        assert column.values_or_none(lo, hi) == expected, "what a CSV writes"
     fits = all(n == MISSING or NARROW_MISSING < n < 2**31 for n in model)
     assert fits or column.typecode == "q", "a value past 32 bits widens (and it stays wide)"
     if not changes:
