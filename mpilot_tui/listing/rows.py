@@ -728,10 +728,16 @@ million rows: 8 MB each)."""
 def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
     """The sort key of a row: the number, or the casefolded text."""
     if column in store.ints:
-        numbers = store.ints[column]
-        return numbers.__getitem__
+        # The raw array, read in C: a narrow column's stand-in for MISSING is the smallest
+        # 32-bit value, so it orders as MISSING does (first).
+        return store.ints[column].data.__getitem__
     values = store.ids if column == "id" else store.text[column]
-    if not store.needs_fold(column):
+    fold = store.needs_fold(column)
+    if values.values is not None:  # coded: each distinct value keyed (and folded) once
+        table = [value.casefold() for value in values.values] if fold else values.values
+        codes = values.codes
+        return lambda r: table[codes[r]]
+    if not fold:
         return values.__getitem__
     return lambda r: values[r].casefold()
 
