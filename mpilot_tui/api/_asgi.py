@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 import httpx
+
+from ._http import WHOLE_BODY
 
 __all__ = ["ASGIWebSocket", "StreamingASGITransport", "WebSocketClosed", "WebSocketRefused"]
 
@@ -61,6 +63,41 @@ class _BodyStream(httpx.AsyncByteStream):
             self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
+
+
+def _receiver(
+    request_body: httpx.AsyncByteStream, gone: asyncio.Event
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """The app's ``receive``: the request's body in chunks, then a disconnect once ``gone``
+    is set (the answer is complete, or the client went away)."""
+    request_chunks = request_body.__aiter__()
+    request_done = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request_done
+        if request_done:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+        try:
+            chunk = await request_chunks.__anext__()
+        except StopAsyncIteration:
+            request_done = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    return receive
+
+
+class _FailedBody(httpx.AsyncByteStream):
+    """The body of an answer whose app failed after its headers: reading it raises, as the
+    streamed body does."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        raise self._error
+        yield b""  # pragma: no cover - makes this an async generator
 
 
 class WebSocketRefused(Exception):
@@ -114,13 +151,19 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         self._started: asyncio.Future[None] | None = None
         self._shutdown = asyncio.Event()
 
+    def start(self) -> None:
+        """Begin the app's lifespan startup now, if it has one to run (needs a running loop);
+        requests wait for it to be done as before."""
+        if self.lifespan and self._started is None:
+            self._started = asyncio.get_running_loop().create_future()
+            self._lifespan_task = asyncio.create_task(self._run_lifespan(self._started))
+
     async def _start_lifespan(self) -> None:
         """Send the app ``lifespan.startup`` once and wait until it completes (an app without
         a lifespan just fails it: then there is none). Every request waits for the same
         startup: one that comes while it runs does not reach the app before it is done."""
-        if self._started is None:
-            self._started = asyncio.get_running_loop().create_future()
-            self._lifespan_task = asyncio.create_task(self._run_lifespan(self._started))
+        self.start()
+        assert self._started is not None
         await asyncio.shield(self._started)
 
     async def _run_lifespan(self, started: asyncio.Future[None]) -> None:
@@ -167,6 +210,43 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             "client": ("127.0.0.1", 123),
             "root_path": self.root_path,
         }
+
+    async def _answer_inline(
+        self, scope: dict[str, Any], request_body: httpx.AsyncByteStream
+    ) -> httpx.Response:
+        """The app's whole answer, run in this task, its body buffered as
+        ``httpx.ASGITransport`` does, for a request marked :data:`~._http.WHOLE_BODY`. A
+        streamed answer runs the app in a task of its own: the caller waits a turn of the
+        event loop for it to start and another for its headers, and in the browser each
+        turn can wait behind a whole frame being drawn (the first page of files came a
+        frame later)."""
+        complete = asyncio.Event()
+        receive = _receiver(request_body, complete)
+        status: int | None = None
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body" and not complete.is_set():
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    complete.set()
+
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            if status is None:
+                raise
+            if not complete.is_set():  # failed mid-body
+                return httpx.Response(status, headers=headers, stream=_FailedBody(exc))
+        finally:
+            complete.set()
+        if status is None:
+            raise RuntimeError("the ASGI app sent no response")
+        return httpx.Response(status, headers=headers, content=b"".join(chunks))
 
     async def open_websocket(
         self, url: str, headers: list[tuple[bytes, bytes]] | None = None
@@ -233,26 +313,15 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             await self._start_lifespan()
         scope = self._scope("http", request.url, request.headers.raw)
         scope["method"] = request.method
-        request_chunks = request.stream.__aiter__()
-        request_done = False
+        if request.extensions.get(WHOLE_BODY):
+            return await self._answer_inline(scope, request.stream)
         gone = asyncio.Event()
+        receive = _receiver(request.stream, gone)
         started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = (
             asyncio.get_running_loop().create_future()
         )
         body: asyncio.Queue[object] = asyncio.Queue(maxsize=BODY_QUEUE_CHUNKS)
         ended = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal request_done
-            if request_done:
-                await gone.wait()
-                return {"type": "http.disconnect"}
-            try:
-                chunk = await request_chunks.__anext__()
-            except StopAsyncIteration:
-                request_done = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            return {"type": "http.request", "body": chunk, "more_body": True}
 
         async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal ended

@@ -53,10 +53,14 @@ SINK_CHUNK = 1024 * 1024
 Sink = Callable[[bytes], bool]
 """Takes a body's chunks as they arrive; returns False when it wants no more."""
 
+WHOLE_BODY = "mpilot.whole_body"
+"""A request extension: the caller reads the whole body at once (a JSON answer, not a content
+download to a sink). An in-process transport may then answer in the caller's own task."""
+
 clock = time.perf_counter
+"""The client's stopwatch for request timings; tests replace it for stable screenshots."""
 wall_clock = time.time
 """When a request started, as the inspector shows it; tests replace it too."""
-"""The client's stopwatch for request timings; tests replace it for stable screenshots."""
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -344,6 +348,8 @@ class RequestLoop:
         request = self._client.build_request(
             method, url, headers={**dict(options.headers), **self._auth_headers(route)}
         )
+        if options.sink is None:  # read whole: an in-process app may answer in this task
+            request.extensions[WHOLE_BODY] = True
         # The client's Basic auth from URL user info would replace an explicit
         # Authorization header; the settings' own credentials win.
         auth = _NO_AUTH if "Authorization" in request.headers else httpx.USE_CLIENT_DEFAULT

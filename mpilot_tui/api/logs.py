@@ -33,7 +33,7 @@ from .log_models import (
     LogStats,
 )
 from .models import ExtraFields
-from .pagination import Page, ResponseMeta
+from .pagination import LOG_PAGE_LIMIT, Page, ResponseMeta
 from .pagination import response_meta as _meta
 
 __all__ = [
@@ -49,8 +49,6 @@ __all__ = [
     "ws_ticket",
 ]
 
-LOG_PAGE_LIMIT = 1000
-"""The largest ``limit`` ``/api/logs`` takes (``limit cannot exceed 1000``)."""
 LOG_BODY_KEPT = 64 * 1024
 """Bytes of a request-log page the request history keeps for the inspector (some 40
 entries): a page of 1000 is about 1.5 MB, and the history holds 500 requests, so a walk to a

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from .errors import PaginationError
 from .history import upstream_latency
-from .log_models import LogEntry
 from .models import ContainerFileObject, ContainerObject, ExtraFields, FileObject
 
 if TYPE_CHECKING:
     from ._http import HttpResponse
     from .early import EarlyFacts
+    from .log_models import LogEntry
 
 __all__ = [
     "ITEMS_KEY",
@@ -33,8 +33,12 @@ __all__ = [
     "response_meta",
 ]
 
-ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject, LogEntry)
+ItemT = TypeVar("ItemT", FileObject, ContainerFileObject, ContainerObject, "LogEntry")
+"""(A request log's entries by name: their models load with the first request-log page.)"""
 PageKind = Literal["files", "container_files", "containers", "requests"]
+LOG_PAGE_LIMIT = 1000
+"""The largest ``limit`` ``/api/logs`` takes (``limit cannot exceed 1000``)."""
+
 ITEMS_KEY: dict[str, str] = {"requests": "logs"}
 """The envelope key that holds a page's items, where it is not ``data`` (``/api/logs``)."""
 

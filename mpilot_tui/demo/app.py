@@ -284,19 +284,12 @@ def create_app(config: DemoConfig | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from mpilot_tui.demo.logs_data import CHUNK
-
-        store, feed = logs.store, logs.feed
-        if config.logging and config.requests > CHUNK:
-            # Build the columns filters and sorts need while the first requests are answered.
-            warm = asyncio.get_running_loop().run_in_executor(None, store.columns)
-        feed.start()
+        logs.running = True
         try:
             yield
         finally:
-            await feed.stop()
-            if config.logging and config.requests > CHUNK:
-                await warm
+            logs.running = False
+            await logs.stop()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state = _State(logs)
@@ -315,6 +308,31 @@ class _RequestLog:
     def __init__(self, config: DemoConfig, sessions: Sessions) -> None:
         self.config = config
         self.sessions = sessions
+        self.running = False
+        """The app's lifespan has begun: the arrival loop may start (in :meth:`started`)."""
+        self._warm: asyncio.Future[Any] | None = None
+        self._started = False
+
+    def started(self) -> None:
+        """On the log's first use while the app runs: start the arrival loop, and build the
+        columns that filters and sorts need in a thread. Not in the lifespan itself, which
+        would build the store (and import numpy) before the browser's first page of files."""
+        if self._started or not self.running:
+            return
+        self._started = True
+        from mpilot_tui.demo.logs_data import CHUNK
+
+        if self.config.logging and self.config.requests > CHUNK:
+            store = self.store
+            self._warm = asyncio.get_running_loop().run_in_executor(None, store.columns)
+        self.feed.start()
+
+    async def stop(self) -> None:
+        """At the lifespan's end: stop what :meth:`started` started."""
+        if self._started:
+            await self.feed.stop()
+            if self._warm is not None:
+                await self._warm
 
     @functools.cached_property
     def store(self) -> LogStore:
@@ -344,6 +362,7 @@ class _RequestLog:
 
     def endpoint(self, index: int) -> Endpoint:
         async def endpoint(request: Request) -> Response:
+            self.started()
             return await self.endpoints[index](request)
 
         return endpoint
@@ -356,6 +375,7 @@ class _RequestLog:
         return endpoint
 
     async def ws(self, websocket: WebSocket) -> None:
+        self.started()
         await self._ws(websocket)
 
 

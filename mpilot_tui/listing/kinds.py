@@ -27,10 +27,8 @@ from ..api import (
     Sink,
 )
 from ..api.client import CONTAINER_PAGE_LIMIT
-from ..api.logs import LOG_PAGE_LIMIT
-from ..api.pagination import PageKind
+from ..api.pagination import LOG_PAGE_LIMIT, PageKind
 from ..formats.table import COLUMNS, CSV_FIELDS, Column
-from ..reqlog.filters import with_end_time
 
 __all__ = [
     "CONTAINER_PAGE_LIMIT",
@@ -285,6 +283,8 @@ def _list_requests(client: GatewayClient, ask: PageAsk) -> Awaitable[Page[Any]]:
     q = ask.query
     params = dict(q.filters)
     params.setdefault("order", q.order)
+    from ..reqlog.filters import with_end_time  # the request log's modules load when used
+
     params = with_end_time(params, ask.as_of or None)
     offset = ask.position if isinstance(ask.position, int) else 0
     return client.list_logs(params, ask.size, offset)

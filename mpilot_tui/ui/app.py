@@ -20,7 +20,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
 from textual.worker import Worker
 
 from ..api import GatewayClient
@@ -140,6 +139,7 @@ class MPilotApp(App[None]):
         return client
 
     def on_mount(self) -> None:
+        self.client.start()
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for signum, code in SIGNAL_EXIT_CODES.items():
@@ -242,6 +242,7 @@ class MPilotApp(App[None]):
         old_client, owned = self.client, self._owns_client
         self.session = session
         self.client = self._new_client(session)
+        self.client.start()
         self._owns_client = True
         self.switch_screen(BrowserScreen(session, self.client))
         self.call_after_refresh(self._apply_columns)
@@ -449,11 +450,7 @@ class MPilotApp(App[None]):
         if isinstance(screen, HelpScreen):
             raise SkipAction()  # its own ? closes it
         focused = self.focused
-        if (
-            not anywhere
-            and isinstance(focused, Input | TextArea)
-            and focused.check_consume_key("question_mark", "?")
-        ):
+        if not anywhere and focused is not None and focused.check_consume_key("question_mark", "?"):
             raise SkipAction()
         if isinstance(screen, BrowserScreen) or len(self.screen_stack) <= 2:
             self.push_screen(HelpScreen(self.binding_groups()))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,12 +19,27 @@ FROZEN_NOW = 1_795_000_000.0
 
 @pytest.fixture(autouse=True)
 def stable_clocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Freeze "now" for relative times and make client timings a steady 4 ms per request."""
+    """Freeze "now" for relative times and make client timings a steady 2 ms per request.
+
+    The stopwatch ticks 2 ms at each reading, counted per asyncio task: a request reads it
+    when it starts and when it ends, in its own worker's task, so requests in flight at the
+    same time (and how their readings interleave) do not change each other's timings."""
     import mpilot_tui.formats.text as text
 
     monkeypatch.setattr(text, "clock", lambda: FROZEN_NOW)
-    ticks = itertools.count()
-    monkeypatch.setattr(_http, "clock", lambda: next(ticks) * 0.002)
+    ticks: weakref.WeakKeyDictionary[asyncio.Task[Any], Iterator[int]] = weakref.WeakKeyDictionary()
+    outside = itertools.count()
+
+    def stopwatch() -> float:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop
+            task = None
+        if task is None:
+            return next(outside) * 0.002
+        return next(ticks.setdefault(task, itertools.count())) * 0.002
+
+    monkeypatch.setattr(_http, "clock", stopwatch)
     monkeypatch.setattr(_http, "wall_clock", lambda: FROZEN_NOW - 60)
     monkeypatch.setenv("TZ", "UTC")
     import time

@@ -138,6 +138,8 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
     # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Before the children mount: set in on_mount, it restyled every widget once more.
+        self.set_class(self.app.size.width < NARROW_WIDTH, "narrow", update=False)
         yield ConnectionBar(id="connection-bar")
         with Horizontal(id="main"):
             yield ProviderSidebar(id="sidebar")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
@@ -365,59 +367,92 @@ class KeyFooter(Footer):
     }
     """
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    _Entry = tuple[str, str, str, str, bool, str]
+    """A key as shown: key, its display, description, action, enabled, tooltip."""
+
+    _shown: tuple[tuple[_Entry, ...], tuple[_Entry, ...]] | None = None
+    """The keys the footer shows now (as :meth:`_layout` made them)."""
+    _pending = False
+    """A check of the bindings is due after the next refresh."""
+
+    def _layout(self) -> tuple[tuple[_Entry, ...], tuple[_Entry, ...]]:
+        """The keys that fit, most important first, and the group kept at the right end."""
         active = self.screen.active_bindings
-        first: dict[str, tuple[str, str, str, bool, str]] = {}
+        first: dict[str, KeyFooter._Entry] = {}
         for _, binding, enabled, tooltip in active.values():
             if binding.show and binding.action not in first:
                 key_display = self.app.get_key_display(binding)
                 first[binding.action] = (binding.key, key_display, binding.description,
-                                         enabled, tooltip)  # fmt: skip
+                                         binding.action, enabled, tooltip)  # fmt: skip
         rank = {action: index for index, action in enumerate(FOOTER_ORDER)}
         actions = sorted(
             (action for action in first if action.rpartition(".")[2] not in ALWAYS_SHOWN),
             key=lambda action: rank.get(action, len(rank)),
         )
         always = [
-            wanted
+            first[wanted]
             for name in ALWAYS_SHOWN
             if (wanted := next((a for a in first if a.rpartition(".")[2] == name), None))
         ]
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
-        with_palette = self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None
+        if self.app.size.width >= PALETTE_MIN_WIDTH and palette is not None:
+            _, binding, enabled, tooltip = palette
+            always.append((binding.key, self.app.get_key_display(binding), binding.description,
+                           binding.action, enabled, tooltip or binding.description))  # fmt: skip
         # Only the keys that fit whole: a key cut mid-word ("h S") says nothing.
-        room = self.app.size.width - 1 - sum(self._key_width(first[a]) for a in always)
-        if with_palette and palette is not None:
-            room -= self._key_width(("", self.app.get_key_display(palette[1]),
-                                     palette[1].description, True, ""))  # fmt: skip
+        room = self.app.size.width - 1 - sum(self._key_width(entry) for entry in always)
+        fitted: list[KeyFooter._Entry] = []
         for action in actions:
             room -= self._key_width(first[action])
             if room < 0:
                 break
-            key, key_display, description, enabled, tooltip = first[action]
-            yield FooterKey(key, key_display, description, action, disabled=not enabled,
-                            tooltip=tooltip).data_bind(compact=Footer.compact)  # fmt: skip
+            fitted.append(first[action])
+        return tuple(fitted), tuple(always)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._shown = fitted, always = self._layout()
+        for entry in fitted:
+            yield self._footer_key(entry)
         # ? and q (and the palette's key, when there is room) in one group docked right.
         with HorizontalGroup(classes="footer-always"):
-            for wanted in always:
-                key, key_display, description, enabled, tooltip = first[wanted]
-                yield FooterKey(key, key_display, description, wanted,
-                                disabled=not enabled, tooltip=tooltip,
-                                ).data_bind(compact=Footer.compact)  # fmt: skip
-            if with_palette and palette is not None:
-                _, binding, enabled, tooltip = palette
-                yield FooterKey(binding.key, self.app.get_key_display(binding),
-                                binding.description, binding.action, disabled=not enabled,
-                                tooltip=tooltip or binding.description,
-                                ).data_bind(compact=Footer.compact)  # fmt: skip
+            for entry in always:
+                yield self._footer_key(entry)
 
-    def _key_width(self, entry: tuple[str, str, str, bool, str]) -> int:
+    def _footer_key(self, entry: _Entry) -> FooterKey:
+        """A key of this footer, made in the footer's style. A FooterKey starts compact and
+        takes the footer's style once mounted: each key then restyled itself twice, a third
+        of the footer's cost in the first frame."""
+        key, key_display, description, action, enabled, tooltip = entry
+        widget = FooterKey(key, key_display, description, action, disabled=not enabled,
+                           tooltip=tooltip)  # fmt: skip
+        widget.set_reactive(FooterKey.compact, self.compact)
+        return widget.data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Textual's footer rebuilds all its keys each time the screen's bindings may have
+        changed (a focus move, a listing's state): several times in the first frames. This
+        one checks once after the next refresh, and rebuilds only when the keys differ."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._check_keys)
+
+    async def _check_keys(self) -> None:
+        self._pending = False
+        if self.is_attached and self._layout() != self._shown:
+            await self.recompose()
+
+    def _key_width(self, entry: _Entry) -> int:
         """Cells a FooterKey takes: the key and description, with Textual's padding."""
-        _, key_display, description, _, _ = entry
+        _, key_display, description, _, _, _ = entry
         padding = 1 if self.compact else 3
         return cell_width(key_display) + cell_width(description) + padding
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.recompose)
+        if not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._check_keys)

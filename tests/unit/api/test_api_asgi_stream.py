@@ -183,3 +183,61 @@ async def test_websocket_in_process_denied_then_accepted_with_a_ticket() -> None
     assert isinstance(events, AsyncGenerator)
     await events.aclose()  # closes the socket: the app unsubscribes
     assert not feed.subscribers
+
+
+async def test_a_whole_body_request_is_answered_in_the_callers_task() -> None:
+    """A JSON request (no sink) runs the app in the caller's own task, as httpx's buffering
+    transport does; a content request with a sink still runs it in a task of its own."""
+    tasks: list[asyncio.Task[Any] | None] = []
+    inner = create_app(DemoConfig(files=5, keys=1))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            tasks.append(asyncio.current_task())
+        await inner(scope, receive, send)
+
+    client = GatewayClient.for_demo(app)
+    async with client:
+        page = await client.list_files("openai", None, 3, None, "desc")
+        assert tasks == [asyncio.current_task()]
+        chunks: list[bytes] = []
+
+        def sink(chunk: bytes) -> bool:
+            chunks.append(chunk)
+            return True
+
+        await client.file_content(page.items[0].id, sink=sink)
+        assert len(tasks) == 2 and tasks[1] is not asyncio.current_task()
+        assert b"".join(chunks)
+    assert len(page.items) == 3
+
+
+async def test_a_whole_body_app_that_fails_mid_body_fails_the_read() -> None:
+    async def failing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise RuntimeError("boom mid-body")
+
+    transport = StreamingASGITransport(failing)
+    request = httpx.Request("GET", f"{BASE}/x", extensions={"mpilot.whole_body": True})
+    response = await transport.handle_async_request(request)
+    assert response.status_code == 200
+    with pytest.raises(RuntimeError, match="boom mid-body"):
+        await response.aread()
+
+
+async def test_start_runs_the_lifespan_before_the_first_request() -> None:
+    """The browser calls ``start`` at mount: the startup runs while the first frame is drawn,
+    and the first request does not wait a turn of the loop for it."""
+    from mpilot_tui.config.session import demo_session
+
+    client = demo_session(DemoConfig(requests=50, requests_per_second=5)).client()
+    transport = client._transport
+    assert isinstance(transport, StreamingASGITransport)
+    client.start()
+    started = transport._started
+    assert started is not None and not started.done()
+    await asyncio.wait_for(asyncio.shield(started), 5)
+    await client.list_files("openai", None, 3, None, "desc")
+    assert transport._started is started  # the same startup, not a second one
+    await client.aclose()

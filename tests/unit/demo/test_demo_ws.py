@@ -76,3 +76,18 @@ def test_no_socket_without_logging() -> None:
     client = TestClient(create_app(DemoConfig(logging=False)))
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws"):
         pass
+
+
+def test_the_request_log_is_built_on_first_use_not_at_startup() -> None:
+    """A gateway with arrivals builds its request log (numpy tables) when the log is first
+    reached, not in its lifespan: the browser's first page of files does not wait for it.
+    From then on the arrival loop runs."""
+    app = create_app(DemoConfig(requests=100, requests_per_second=200))
+    logs = app.state._logs
+    with TestClient(app) as client:
+        assert client.get("/openai/v1/files", params={"limit": 2}).status_code == 200
+        assert "store" not in vars(logs) and "feed" not in vars(logs)
+        first = client.get("/api/logs").json()["pagination"]["total_count"]
+        assert "store" in vars(logs) and logs.feed._task is not None
+        assert first >= 100
+    assert logs.feed._task is None  # the lifespan's end stopped it
