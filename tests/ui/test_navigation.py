@@ -195,3 +195,27 @@ async def test_question_mark_in_a_dialog_shows_that_dialogs_keys() -> None:
         await pilot.press("escape", "slash", "question_mark")  # in the filter, ? is text
         await wait_for(pilot, lambda: screen.query_one("#filter", Input).value == "?")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change() -> None:
+    """Bindings are refreshed many times (focus moves, each page): the footer keeps its key
+    widgets when the keys it shows stay the same, and rebuilds when they change."""
+    from textual.widgets._footer import FooterKey
+
+    from mpilot_tui.ui.widgets.bars import KeyFooter
+
+    app = demo_app(files=300)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = browser(app)
+        await loaded(pilot, screen, 100)
+        footer = screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: "? Help" in footer_text(app))
+        before = list(footer.query(FooterKey))
+        for _ in range(5):
+            screen.refresh_bindings()
+            await pilot.pause()
+        await wait_for(pilot, lambda: not footer._pending)
+        assert list(footer.query(FooterKey)) == before  # the same widgets: no rebuild
+        await pilot.press("R")  # the Requests view offers other keys (live mode)
+        await wait_for(pilot, lambda: "Live" in footer_text(app))
+        assert list(footer.query(FooterKey)) != before
