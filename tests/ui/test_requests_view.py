@@ -683,3 +683,39 @@ async def test_help_and_footer_list_the_requests_keys() -> None:
         assert ids["requests.filters"] == "x" and ids["requests.clear_1"] == "1"
         assert "stats.compare" in {b.id for b in groups["Request log stats"]}
         assert "request log" in screen_text(app)
+
+
+async def test_the_summary_reads_the_columns_with_numpy_as_row_by_row() -> None:
+    """The loaded rows' facts from the columns' arrays (numpy) are the facts the row-by-row
+    pass gives, and draw the same lines; a missing latency is left out of both."""
+    from rich.console import Console
+
+    from mpilot_tui.listing.rows import MISSING
+    from mpilot_tui.ui.screens import request_stats
+    from mpilot_tui.ui.screens.request_stats import LoadedFacts, render_loaded
+
+    app, _ = requests_app(requests=3000)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = browser(app)
+        await pilot.press("end")
+        await listed(pilot, screen, 3000)
+        store = screen.store
+        assert len(store) == 3000
+        store.update_row(7, {**store.item(7), "latency": None})
+        rows = len(store)
+        by_columns, by_rows = LoadedFacts(rows=rows), LoadedFacts(rows=rows)
+        assert request_stats._column_facts(store, rows, by_columns)
+        request_stats._row_facts(store, rows, by_rows)
+        for name in request_stats.GROUPS:
+            assert sorted(by_columns.latency_ms[name]) == sorted(by_rows.latency_ms[name])
+        timed = sum(1 for value in store.ints["latency_us"] if value != MISSING)
+        assert sum(len(v) for v in by_columns.latency_ms.values()) == timed < rows
+        assert sorted(by_columns.scores) == sorted(by_rows.scores) and by_rows.scores
+
+        def drawn(facts: LoadedFacts) -> str:
+            console = Console(width=150, record=True, color_system=None)
+            console.print(render_loaded(facts))
+            return console.export_text()
+
+        assert drawn(by_columns) == drawn(by_rows)
+        assert "latency, hits" in drawn(by_columns) and "median" in drawn(by_columns)

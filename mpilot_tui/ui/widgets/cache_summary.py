@@ -28,11 +28,16 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 # -- rendering -----------------------------------------------------------------------------
 
 
-def histogram(scores: Sequence[object], threshold: object, buckets: int = BUCKETS) -> Text:
+def histogram(
+    scores: Sequence[object],
+    threshold: object,
+    buckets: int = BUCKETS,
+    weights: Sequence[int] | None = None,
+) -> Text:
     """One line of block characters, 0 to 1, with ``┃`` where the threshold falls (see
     :func:`~mpilot_tui.reqlog.cache_stats.similarity_histogram`: scores that are no finite
     number are left out)."""
-    counted = similarity_histogram(scores, threshold, buckets)
+    counted = similarity_histogram(scores, threshold, buckets, weights)
     mark = counted.mark
     line = Text()
     for index, count in enumerate(counted.counts):
