@@ -231,7 +231,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
             elif message["type"] == "http.response.body" and not complete.is_set():
-                chunks.append(bytes(message.get("body", b"")))
+                if scope["method"] != "HEAD":
+                    chunks.append(bytes(message.get("body", b"")))
                 if not message.get("more_body", False):
                     complete.set()
 

@@ -241,3 +241,15 @@ async def test_start_runs_the_lifespan_before_the_first_request() -> None:
     await client.list_files("openai", None, 3, None, "desc")
     assert transport._started is started  # the same startup, not a second one
     await client.aclose()
+
+
+async def test_a_whole_body_head_answer_has_no_body_on_either_path() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ignored", "more_body": False})
+
+    transport = StreamingASGITransport(app)
+    for extensions in ({"mpilot.whole_body": True}, {}):
+        request = httpx.Request("HEAD", f"{BASE}/x", extensions=extensions)
+        response = await transport.handle_async_request(request)
+        assert await response.aread() == b""
