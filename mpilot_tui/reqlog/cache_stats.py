@@ -21,6 +21,7 @@ __all__ = [
     "ScoreSpread",
     "SimilarityHistogram",
     "latency_lines",
+    "median_and_p95",
     "p95",
     "score_spread",
     "similarity_histogram",
@@ -84,6 +85,22 @@ def p95(values: Sequence[float]) -> float:
     """The 95th percentile of ``values`` (nearest rank; ``values`` is not empty)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def median_and_p95(values: Sequence[float]) -> tuple[float, float]:
+    """The median (the mean of the middle two for an even count, as ``statistics.median``)
+    and the 95th percentile (as :func:`p95`) of ``values`` (not empty), for up to a million
+    values. With numpy, whose selection lets go of the GIL: the
+    summary reads a million rows in a thread, and ``statistics.median``'s sort of them held
+    the GIL, and so the event loop, for 200 ms in one call."""
+    import numpy as np
+
+    data = np.asarray(values, dtype=np.float64)
+    count = len(data)
+    rank = min(count - 1, round(0.95 * (count - 1)))
+    middle = [(count - 1) // 2, count // 2]
+    chosen = np.partition(data, sorted({*middle, rank}))
+    return float((chosen[middle[0]] + chosen[middle[1]]) / 2), float(chosen[rank])
 
 
 @dataclass(frozen=True)

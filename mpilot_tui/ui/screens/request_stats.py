@@ -36,6 +36,7 @@ from ...formats.text import finite_number, visible
 from ...listing.columns import NARROW_MISSING
 from ...listing.rows import MISSING, RowStore
 from ...reqlog import stats_lines
+from ...reqlog.cache_stats import median_and_p95
 from ..widgets.cache_summary import histogram
 
 __all__ = ["MAX_SCANNED_ROWS", "LoadedFacts", "RequestStatsScreen", "loaded_facts"]
@@ -156,22 +157,6 @@ def _row_facts(store: RowStore, rows: int, facts: LoadedFacts) -> None:
         if value != MISSING:
             latency_ms[known[0]].append(value / 1000)
     facts.latency_ms.update(latency_ms)
-
-
-def median_and_p95(values: Sequence[float]) -> tuple[float, float]:
-    """The median (the mean of the middle two for an even count, as ``statistics.median``)
-    and the 95th percentile (the value at rank ``round(0.95 * (n - 1))`` of the sorted
-    values) of ``values`` (not empty). With numpy, whose selection lets go of the GIL: the
-    summary reads a million rows in a thread, and ``statistics.median``'s sort of them held
-    the GIL, and so the event loop, for 200 ms in one call."""
-    import numpy as np
-
-    data = np.asarray(values, dtype=np.float64)
-    count = len(data)
-    rank = min(count - 1, round(0.95 * (count - 1)))
-    middle = [(count - 1) // 2, count // 2]
-    chosen = np.partition(data, sorted({*middle, rank}))
-    return float((chosen[middle[0]] + chosen[middle[1]]) / 2), float(chosen[rank])
 
 
 def _float(text: str) -> float | None:

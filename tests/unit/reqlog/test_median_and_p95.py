@@ -1,5 +1,5 @@
-"""The cache summary's median and p95 (numpy, off the GIL) match what the statistics module
-and a sorted list gave before."""
+"""The request log summary's median and p95 (numpy, off the GIL) match what the statistics
+module and a sorted list gave before."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import statistics
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mpilot_tui.ui.screens.request_stats import median_and_p95
+from mpilot_tui.reqlog.cache_stats import median_and_p95
 
 latencies = st.lists(
     st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False), min_size=1
