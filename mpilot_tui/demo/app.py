@@ -309,11 +309,11 @@ class _RequestLog:
         self.config = config
         self.sessions = sessions
         self.running = False
-        """The app's lifespan has begun: the arrival loop may start (in :meth:`started`)."""
+        """The app's lifespan has begun: the arrival loop may start (:meth:`on_first_use`)."""
         self._warm: asyncio.Future[Any] | None = None
         self._started = False
 
-    def started(self) -> None:
+    def on_first_use(self) -> None:
         """On the log's first use while the app runs: start the arrival loop, and build the
         columns that filters and sorts need in a thread. Not in the lifespan itself, which
         would build the store (and import numpy) before the browser's first page of files."""
@@ -328,11 +328,14 @@ class _RequestLog:
         self.feed.start()
 
     async def stop(self) -> None:
-        """At the lifespan's end: stop what :meth:`started` started."""
+        """At the lifespan's end: stop what :meth:`on_first_use` started (a lifespan run
+        again starts it again on the next use)."""
         if self._started:
+            self._started = False
             await self.feed.stop()
-            if self._warm is not None:
-                await self._warm
+            warm, self._warm = self._warm, None
+            if warm is not None:
+                await warm
 
     @functools.cached_property
     def store(self) -> LogStore:
@@ -362,7 +365,7 @@ class _RequestLog:
 
     def endpoint(self, index: int) -> Endpoint:
         async def endpoint(request: Request) -> Response:
-            self.started()
+            self.on_first_use()
             return await self.endpoints[index](request)
 
         return endpoint
@@ -375,7 +378,7 @@ class _RequestLog:
         return endpoint
 
     async def ws(self, websocket: WebSocket) -> None:
-        self.started()
+        self.on_first_use()
         await self._ws(websocket)
 
 

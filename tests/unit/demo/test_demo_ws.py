@@ -91,3 +91,13 @@ def test_the_request_log_is_built_on_first_use_not_at_startup() -> None:
         assert "store" in vars(logs) and logs.feed._task is not None
         assert first >= 100
     assert logs.feed._task is None  # the lifespan's end stopped it
+
+
+def test_a_restarted_gateway_starts_its_arrivals_again_on_first_use() -> None:
+    app = create_app(DemoConfig(requests=100, requests_per_second=200))
+    logs = app.state._logs
+    for _ in range(2):
+        with TestClient(app) as client:
+            client.get("/api/logs")
+            assert logs.feed._task is not None
+        assert logs.feed._task is None
