@@ -24,8 +24,28 @@ pytestmark = [
 ]
 
 
+SOCKET = f"mpilot-e2e-{uuid.uuid4().hex[:8]}"
+"""This module's own tmux server (``tmux -L``), apart from any the user runs."""
+
+
+def tmux_command(*args: str) -> list[str]:
+    return ["tmux", "-L", SOCKET, *args]
+
+
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(tmux_command(*args), check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tmux_server() -> Iterator[None]:
+    """One server for the module, kept up by a session that waits: a server whose last
+    session was just killed exits, and a ``new-session`` that reached it meanwhile failed
+    with "server exited unexpectedly" (a test's second terminal, right after its first)."""
+    tmux("new-session", "-d", "-s", "keep-server", "sleep 3600")
+    socket = Path(tmux("display-message", "-p", "-t", "keep-server", "#{socket_path}").strip())
+    yield
+    subprocess.run(tmux_command("kill-server"), capture_output=True)
+    socket.unlink(missing_ok=True)
 
 
 def capture(session: str) -> str:
@@ -72,14 +92,15 @@ def test_browse_page_and_quit_in_tmux(tmp_path: Path) -> None:
             tmux("send-keys", "-t", session, "q")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
-                alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+                check = tmux_command("has-session", "-t", session)
+                alive = subprocess.run(check, capture_output=True)
                 if alive.returncode != 0:
                     break
                 time.sleep(0.2)
             else:
                 raise AssertionError("the app did not quit on q")
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+            subprocess.run(tmux_command("kill-session", "-t", session), capture_output=True)
 
 
 # -- what a new user ran into -------------------------------------------------------------
@@ -113,7 +134,7 @@ def in_tmux(command: str, width: int = 120, height: int = 36) -> Iterator[str]:
     try:
         yield session
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(tmux_command("kill-session", "-t", session), capture_output=True)
 
 
 def _app(tmp_path: Path, base_url: str) -> str:
