@@ -21,7 +21,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..formats.text import finite_number
+from ..formats.text import finite_number, loose_int
 
 __all__ = [
     "LOG_ENTRY",
@@ -44,18 +44,6 @@ __all__ = [
 
 loose_float = finite_number
 """``value`` as a finite float; None for anything else (bool, text, NaN, infinities)."""
-
-
-def loose_int(value: Any) -> int | None:
-    """``value`` as an int (a whole finite float too); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if abs(value) < 2**63 else None
-    number = loose_float(value)
-    if number is None or number != int(number) or abs(number) >= 2**63:
-        return None
-    return int(number)
 
 
 def _id_text(value: Any) -> str:

@@ -18,7 +18,6 @@ import click
 from .. import __version__
 from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
 from .demo_server import register as register_demo_server
-from .listing import register as register_listing
 from .streams import fit_streams_to_encoding
 
 __all__ = ["DEMO_BROWSER_REQUESTS_PER_SECOND", "VIEWS", "main"]
@@ -34,12 +33,16 @@ demo still (their answers do not change between two runs)."""
 class _Root(click.Group):
     """The root group; the commands of :attr:`lazy` are loaded only when asked for.
 
-    ``profiles``/``config`` pull in the config package, and ``logs``/``cache-stats`` the
-    request log's models and filters, which every other command (and the browser's cold
-    start) would otherwise pay for.
+    ``profiles``/``config`` pull in the config package, ``logs``/``cache-stats`` the
+    request log's models and filters, and the listing commands the writers, the table and
+    the progress line, which every other command (and the browser's cold start) would
+    otherwise pay for.
     """
 
     lazy: ClassVar[dict[str, str]] = {
+        "files": "listing",
+        "container-files": "listing",
+        "containers": "listing",
         "config": "profiles",
         "profiles": "profiles",
         "logs": "logs",
@@ -101,5 +104,4 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
         sys.exit(code)
 
 
-register_listing(main)
 register_demo_server(main)

@@ -17,9 +17,8 @@ from typing import Any, Literal, TextIO
 
 from rich.cells import cell_len, set_cell_size
 
-from ..api.log_models import LogEntry, loose_float, loose_int
 from ..api.pagination import PageKind
-from .text import human_bytes, latency_text, local_time, visible
+from .text import finite_number, human_bytes, latency_text, local_time, loose_int, visible
 
 __all__ = [
     "COLUMNS",
@@ -80,7 +79,7 @@ def _time(value: Any) -> str:
 
 def _ms_time(value: Any) -> str:
     """Unix milliseconds (the request log's time column) as local time to the second."""
-    number = loose_float(value)
+    number = finite_number(value)
     if number is None:
         return _plain(value)
     return local_time(number / 1000, "%Y-%m-%d %H:%M:%S")
@@ -88,7 +87,7 @@ def _ms_time(value: Any) -> str:
 
 def _latency(value: Any) -> str:
     """Microseconds (the store's integer latency column) as ms or s."""
-    number = loose_float(value)
+    number = finite_number(value)
     if number is None:
         return _plain(value)
     return latency_text(number / 1000)
@@ -101,7 +100,7 @@ def _count(value: Any) -> str:
 
 def _cost(value: Any) -> str:
     """Nano-dollars (the store's integer cost column) as USD."""
-    number = loose_float(value)
+    number = finite_number(value)
     if number is None:
         return _plain(value)
     usd = number / 1e9
@@ -276,6 +275,9 @@ CSV_FIELDS: dict[Kind, tuple[str, ...]] = {
 
 def table_row(kind: Kind, item: Any) -> dict[str, Any]:
     """The values a table row of ``kind`` shows, from a parsed item (a model)."""
+    # The log's models load with the first request-log item, off the Files view's cold start.
+    from ..api.log_models import LogEntry
+
     if kind == "requests" and isinstance(item, LogEntry):
         return {column.key: getattr(item, column.key) for column in COLUMNS["requests"]}
     dumped: dict[str, Any] = item.model_dump(exclude_unset=True)
@@ -284,6 +286,8 @@ def table_row(kind: Kind, item: Any) -> dict[str, Any]:
 
 def _request_csv_row(item: dict[str, Any]) -> dict[str, Any]:
     """A request-log entry with the derived CSV fields (tokens, the cache's facts) added."""
+    from ..api.log_models import LogEntry
+
     entry = LogEntry.model_validate(item)
     debug = entry.cache_debug
     row = dict(item)

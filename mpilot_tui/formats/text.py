@@ -24,6 +24,7 @@ __all__ = [
     "human_bytes",
     "latency_text",
     "local_time",
+    "loose_int",
     "utc_iso",
     "visible",
 ]
@@ -110,6 +111,18 @@ def finite_number(value: object) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+def loose_int(value: object) -> int | None:
+    """``value`` as an int (a whole finite float too); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else None
+    number = finite_number(value)
+    if number is None or number != int(number) or abs(number) >= 2**63:
+        return None
+    return int(number)
 
 
 def _raw_number(value: object) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..api.log_models import LogEntry
 from ..formats.text import visible
-from .explain import cache_outcome
+
+if TYPE_CHECKING:
+    from ..api.log_models import LogEntry
 
 __all__ = [
     "CACHE_CHOICES",
@@ -185,6 +186,10 @@ class LogFilters:
 
     def keep(self, entry: LogEntry | Mapping[str, Any]) -> bool:
         """Whether a loaded row passes the part of the filter the gateway cannot apply."""
+        if self.cache not in ("misses", "any"):
+            return True
+        from .explain import cache_outcome  # with the log's models, off the cold start
+
         if self.cache == "misses":
             return cache_outcome(entry) == "miss"
         if self.cache == "any":

@@ -31,7 +31,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
 
 from ..formats.text import visible
-from ..formats.writers import paste_safe
 
 __all__ = ["OSC52_MAX_BYTES", "CopyScreen", "copy_text", "osc52_doubt"]
 
@@ -46,6 +45,8 @@ def copy_text(app: App[Any], text: str, what: str) -> bool:
     Returns whether it was sent. A value over the limit is refused with a message and
     offered on screen (to write to a file); a value sent where OSC 52 may not arrive is
     offered on screen too."""
+    from ..formats.writers import paste_safe  # the writers' tables: off the cold start
+
     safe = paste_safe(text)
     escaped = " (control characters written as \\uXXXX)" if safe != text else ""
     payload = len(base64.b64encode(safe.encode("utf-8")))

@@ -124,3 +124,34 @@ def test_the_files_command_without_a_config_file_loads_no_tomlkit_nor_textual(
         assert not any(name.startswith("textual") for name in heavy)
     else:
         assert heavy == ["none"]
+
+
+BROWSER_START = """
+import sys
+import mpilot_tui.cli, mpilot_tui.config.session, mpilot_tui.demo.app, mpilot_tui.ui.app
+lazy = ("mpilot_tui.api.log_models", "mpilot_tui.api.logs", "mpilot_tui.reqlog.explain",
+        "mpilot_tui.reqlog.stats", "mpilot_tui.formats.writers", "mpilot_tui.cli.listing",
+        "statistics")
+print("LOADED:", ",".join(sorted(n for n in lazy if n in sys.modules)) or "none")
+"""
+
+
+def test_the_browser_start_leaves_the_request_log_and_the_writers_for_first_use() -> None:
+    """What the browser imports to start (the CLI's root, the app, the in-process demo)
+    holds neither the request log's models and logic nor the export writers: they are
+    loaded by the Requests view, a copy or an export, not by every cold start."""
+    done = _python(BROWSER_START, dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert "LOADED: none" in done.stdout, done.stdout
+
+
+def test_the_request_log_package_names_load_on_first_use() -> None:
+    import mpilot_tui.reqlog as reqlog
+    from mpilot_tui.reqlog import explain, filters, stats
+
+    assert sorted(reqlog.__all__) == sorted(reqlog._HOMES)
+    homes = {"explain": explain, "filters": filters, "stats": stats}
+    for name in reqlog.__all__:
+        assert getattr(reqlog, name) is getattr(homes[reqlog._HOMES[name]], name)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = reqlog.no_such_name

@@ -13,7 +13,6 @@ from ...api import GatewayClient
 from ...api.providers import provider_info
 from ...config.session import Session
 from ...formats.text import visible
-from ...formats.writers import json_text
 from ...listing import KINDS, Kind, Query
 from ..clipboard import copy_text
 from .listing_screen import ListingScreen
@@ -124,6 +123,8 @@ class BrowserActions(ListingScreen):
         row = self.table.current_row
         if row is None:
             return
+        from ...formats.writers import json_text  # the writers' tables: off the cold start
+
         redactor = self.client.redactor
         item = json_text(redactor.scrub_json(self.store.item(row)))
         copy_text(self.app, item, f"row {redactor.scrub(self.store.ids[row])} as JSON")

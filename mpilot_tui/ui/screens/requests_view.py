@@ -16,10 +16,9 @@ top, and marked; the cursor stays on the request it was on.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -27,14 +26,18 @@ from textual.message import Message
 from textual.timer import Timer
 
 from ...api import AuthenticationError, ItemResult, MPilotError, Page
-from ...api.log_models import LogEntry
-from ...api.logs import LogsUnavailableError
 from ...api.pagination import keep_only
 from ...formats.text import visible
 from ...listing import PageAsk
 from ...listing.rows import MISSING, RowStore
-from ...reqlog import CACHE_CHOICES, MAX_CHIPS, LogFilters
+from ...reqlog.filters import CACHE_CHOICES, MAX_CHIPS, LogFilters
 from .browser_tools import BrowserTools
+
+if TYPE_CHECKING:
+    from ...api.log_models import LogEntry
+
+# The log's models (api.logs, api.log_models, reqlog.explain) load on the view's first use:
+# this mixin is imported with every view, and they would add to the Files view's cold start.
 
 __all__ = [
     "LIVE_POLL_SECONDS",
@@ -81,6 +84,8 @@ def keep_items(page: Page[Any], keep: Callable[[LogEntry], bool]) -> Page[Any]:
 def requests_problem(error: MPilotError, has_admin_credentials: bool) -> str | None:
     """What a failed request-log call means for the user, when it is one of the two cases
     the Requests view explains (no request log; no or wrong admin credentials)."""
+    from ...api.logs import LogsUnavailableError
+
     if isinstance(error, LogsUnavailableError):
         return (
             "This gateway keeps no request log: its /api/logs routes are not there (the logging"
@@ -123,7 +128,11 @@ class MissLatencies:
                 self.by_model.setdefault(model, []).append(latency / 1000)
         self.upto = size
         values = self.by_model.get(provider_model)
-        return statistics.median(values) if values else None
+        if not values:
+            return None
+        from statistics import median
+
+        return median(values)
 
 
 class RequestsView(BrowserTools):
@@ -549,6 +558,7 @@ class RequestsView(BrowserTools):
     def show_request_detail(self, row: int, title: str) -> None:
         """Show the row's entry at once (the trimmed list row, or the whole one fetched
         before), and fetch the whole entry when it is not at hand."""
+        from ...api.log_models import LogEntry
         from ..widgets.request_detail import render_request
 
         store = self.listing.store
@@ -573,6 +583,8 @@ class RequestsView(BrowserTools):
 
     def request_fetched(self, entry: Any, row: int | None, title: str) -> None:
         """The whole entry came: keep it, and show it when its row is still highlighted."""
+        from ...api.log_models import LogEntry
+
         if not isinstance(entry, LogEntry):
             return
         self._entries[entry.id] = entry
