@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import click
 
-from .. import __version__
+from .. import __version__, collector
 from .common import EXIT_CODES_HELP, connection_options, handle_errors, merged_connection, warn
 from .demo_server import register as register_demo_server
 from .streams import fit_streams_to_encoding
@@ -84,6 +84,7 @@ def main(ctx: click.Context, /, view: str | None = None, **connection: Any) -> N
     fit_streams_to_encoding()
     ctx.obj = connection
     if ctx.invoked_subcommand is not None:
+        collector.release()  # the start is over: a headless command runs with it on
         return
     from ..config.session import resolve_session
 

@@ -22,6 +22,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker
 
+from .. import collector
 from ..api import GatewayClient
 from ..api.settings import ConnectionSettings
 from ..config.errors import ConfigError
@@ -54,6 +55,8 @@ EXIT_INTERRUPTED = 130
 SIGNAL_EXIT_CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
 """The exit code for each signal that ends the app (128 + the signal's number), after the
 terminal is restored."""
+COLLECTOR_HELD_AT_MOST = 2.0
+"""Seconds after mount the garbage collector comes back at the latest (a slow first page)."""
 SHUTDOWN_GRACE = 3.0
 """Seconds a signalled app has to restore the terminal and close before it is ended anyway
 (after a hang-up the terminal is gone and writing the restore sequences can block)."""
@@ -140,6 +143,9 @@ class MPilotApp(App[None]):
 
     def on_mount(self) -> None:
         self.client.start()
+        # The collector, held off by the console script while it starts, comes back when the
+        # first answer is drawn (the browser), or after this long whatever happened.
+        self.set_timer(COLLECTOR_HELD_AT_MOST, collector.release)
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for signum, code in SIGNAL_EXIT_CODES.items():

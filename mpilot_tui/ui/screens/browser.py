@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
+from ... import collector
 from ...api import GatewayClient, MPilotError
 from ...api.providers import provider_info
 from ...config.session import Session
@@ -306,6 +307,8 @@ class BrowserScreen(RequestsView, BrowserActions, BrowserTools):
 
     def after_answer(self) -> None:
         self.call_after_refresh(self._request_gateway_facts)
+        # The first answer is on screen: the start is over (see mpilot_tui.collector).
+        self.call_after_refresh(collector.release)
 
     def show_query(self) -> None:
         s = self.selection
