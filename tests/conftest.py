@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,3 +21,17 @@ def notifications_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     from helpers_ui import SaidNotifications
 
     monkeypatch.setattr(textual_app, "Notifications", SaidNotifications)
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """Whatever the test does to the garbage collector (``mpilot_tui.collector``), it is on,
+    unheld and unfrozen afterwards."""
+    from mpilot_tui import collector
+
+    try:
+        yield
+    finally:
+        collector._held = False
+        gc.unfreeze()
+        gc.enable()

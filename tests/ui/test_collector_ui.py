@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,15 +20,9 @@ pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-def held() -> Iterator[None]:
-    """The collector held as the console script holds it; on and unfrozen afterwards."""
+def held(collector_restored: None) -> None:
+    """The collector held as the console script holds it (see ``collector_restored``)."""
     collector.hold()
-    try:
-        yield
-    finally:
-        collector._held = False
-        gc.unfreeze()
-        gc.enable()
 
 
 @pytest.mark.usefixtures("held")

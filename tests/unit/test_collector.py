@@ -6,7 +6,6 @@ import gc
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,6 @@ from click.testing import CliRunner
 
 from mpilot_tui import collector
 from mpilot_tui.cli import main
-
-
-@pytest.fixture
-def collector_restored() -> Iterator[None]:
-    """Whatever a test does to the collector, it is on and unfrozen after it."""
-    try:
-        yield
-    finally:
-        collector._held = False
-        gc.unfreeze()
-        gc.enable()
 
 
 @pytest.mark.usefixtures("collector_restored")
