@@ -37,7 +37,16 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from _common import PageFactory, base_parser, machine, median, print_table, render_frame, verdict
+from _common import (
+    PageFactory,
+    base_parser,
+    machine,
+    median,
+    page_landing,
+    print_table,
+    render_frame,
+    verdict,
+)
 from _subjects import OursSubject, measure
 from textual.widgets import Input, RadioSet
 
@@ -222,7 +231,7 @@ async def run_sorted_append(subject: OursSubject, results: Results, steps: int) 
             # The page answers the request in flight, as a real one would.
             ask = screen.listing.inflight or screen.listing.want_more()
             assert ask is not None
-            message = BrowserScreen.PageLoaded(ask, subject.factory.page())
+            message = page_landing(ask, subject.factory.page())
 
             def step(message: BrowserScreen.PageLoaded = message) -> None:
                 screen.on_listing_screen_page_loaded(message)

@@ -34,7 +34,15 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
-from _common import APP_SIZE, base_parser, install_output_sink, machine, render_frame, settle
+from _common import (
+    APP_SIZE,
+    base_parser,
+    install_output_sink,
+    machine,
+    page_landing,
+    render_frame,
+    settle,
+)
 from _subjects import OursSubject, measure, wait_for
 from interactive import (
     LIMITS_MS,
@@ -155,7 +163,7 @@ async def run_sorted_append(subject: Any, results: Results, steps: int) -> None:
             # The filter pauses paging; the page answers a request as if one were in flight.
             ask = screen.listing.inflight or screen.listing._ask()
             assert ask is not None
-            message = BrowserScreen.PageLoaded(ask, subject.factory.page())
+            message = page_landing(ask, subject.factory.page())
 
             def step(message: BrowserScreen.PageLoaded = message) -> None:
                 screen.on_listing_screen_page_loaded(message)

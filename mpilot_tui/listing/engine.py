@@ -40,7 +40,7 @@ from ..api import (
 )
 from . import kinds
 from .kinds import BULK_GROWTH, KindSpec, PageAsk, Position, Query
-from .rows import RowStore, RowView
+from .rows import Packed, RowStore, RowView
 
 __all__ = [
     "END",
@@ -454,8 +454,11 @@ class Listing:
             raise
         return Received(page, following if ahead is not None else None, ahead)
 
-    def page_loaded(self, ask: PageAsk, page: Page[Any]) -> Landed | None:
-        """Take in an answer; None when it is stale (dropped)."""
+    def page_loaded(
+        self, ask: PageAsk, page: Page[Any], packed: Packed | None = None
+    ) -> Landed | None:
+        """Take in an answer; None when it is stale (dropped). ``packed``: the page's body
+        compressed ahead (see :func:`~.rows.pack`)."""
         if not self.is_current(ask):
             return None
         checked = self._checked if self._checked is not None and self._checked.ask == ask else None
@@ -472,7 +475,7 @@ class Listing:
         if checked.refused is not None:
             landed = self._guard_stopped(checked.refused, None)
             return replace(landed, cancel=self._drop(early))
-        rows = self._take(page)
+        rows = self._take(page, packed)
         paging = self.spec.paging
         self.pages_loaded += 1
         self.last_error = None
@@ -605,12 +608,12 @@ class Listing:
             return True
         return False
 
-    def _take(self, page: Page[Any]) -> range:
+    def _take(self, page: Page[Any], packed: Packed | None = None) -> range:
         if not self.keep_rows:
             start = self.rows_loaded
             self.rows_loaded += len(page.items)
             return range(start, self.rows_loaded)
-        rows = self.store.append_page(page)
+        rows = self.store.append_page(page, packed)
         self.view.extend(rows)
         self.rows_loaded = len(self.store)
         return rows

@@ -719,3 +719,73 @@ async def test_the_summary_reads_the_columns_with_numpy_as_row_by_row() -> None:
 
         assert drawn(by_columns) == drawn(by_rows)
         assert "latency, hits" in drawn(by_columns) and "median" in drawn(by_columns)
+
+
+class _EntriesGone(httpx.AsyncBaseTransport):
+    """The demo gateway, but every whole entry (``GET /api/logs/{id}``) answers 404, as for
+    entries the gateway's retention removed after the list was read."""
+
+    def __init__(self, gateway: Starlette) -> None:
+        self.inner = httpx.ASGITransport(app=gateway)
+        self.asked: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        head, _, last = request.url.path.rpartition("/")
+        if head == "/api/logs" and last not in ("stats", "filterdata"):
+            self.asked.append(last)
+            body = {"is_bifrost_error": False, "status_code": 404,
+                    "error": {"message": "log not found"}, "extra_fields": {}}  # fmt: skip
+            return httpx.Response(404, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_entry_the_gateway_no_longer_has_is_fetched_once_not_at_every_rest() -> None:
+    config = DemoConfig(requests=60)
+    session = demo_session(config, default_mode="requests")
+    transport = _EntriesGone(create_gateway(config))
+    app = create_app(session, GatewayClient(session.settings, transport=transport))
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 60)
+        first = screen.store.ids[screen.table.current_row or 0]
+        await wait_for(pilot, lambda: first in transport.asked)
+        await workers_done(pilot)
+        assert "log not found" in screen_text(app)  # said once, where the entry would be
+        toasts = len(said(app))
+        for key in ("j", "k", "j", "k"):
+            await pilot.press(key)
+            await workers_done(pilot)
+        assert transport.asked.count(first) == 1  # not fetched again on coming back
+        assert first[:8] in screen_text(app)  # the list row is still shown
+        second = screen.store.ids[screen.view.row(1)]
+        assert transport.asked.count(second) == 1
+        assert len(said(app)) == toasts + 1  # one toast for the second row, none again
+        await pilot.press("f")  # asked for by hand: fetched again
+        await wait_for(pilot, lambda: transport.asked.count(first) == 2)
+
+
+async def test_a_big_page_body_is_compressed_in_a_thread_not_on_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from mpilot_tui.listing import rows
+    from mpilot_tui.ui.screens import listing_screen
+
+    threads: list[bool] = []
+
+    def pack(raw: bytes) -> rows.Packed:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return rows.pack(raw)
+
+    monkeypatch.setattr(listing_screen, "pack", pack)
+    config = DemoConfig(requests=1500)
+    session = demo_session(config, default_mode="requests", page_size=1000)
+    app, _ = requests_app(session=session, requests=1500)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = browser(app)
+        await listed(pilot, screen, 1000)
+        assert threads and not any(threads)  # every big body: packed off the main thread
+        record = screen.store.pages[0]
+        assert record.count == 1000
+        assert screen.store.item(999)["id"] == screen.store.ids[999]

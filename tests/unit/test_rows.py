@@ -291,3 +291,23 @@ def test_keys_typed_at_either_end_narrow_to_every_row_tested() -> None:
             while not view.filter_step(0.0):
                 pass
             assert shown(view) == plain_matches(store, text), (pages, text)
+
+
+def test_a_body_packed_ahead_is_stored_only_for_that_very_body() -> None:
+    import zlib
+
+    from mpilot_tui.listing.rows import Packed, pack
+
+    page = page_of([("a.jsonl", 1), ("b.jsonl", 2)], 0)
+    ahead = pack(page.raw)
+    assert zlib.decompress(ahead.compressed) == page.raw
+    store = RowStore("files")
+    store.append_page(page, ahead)
+    assert store.pages[0].compressed is ahead.compressed
+    assert store.item(1)["filename"] == "b.jsonl"
+    # A page whose body was rewritten after it was packed (repeats dropped) is packed again.
+    later = page_of([("c.jsonl", 3)], 2)
+    stale = Packed(bytes(bytearray(later.raw)), zlib.compress(b'{"data": []}', 1))
+    store.append_page(later, stale)
+    assert store.pages[1].compressed is not stale.compressed
+    assert store.item(2)["filename"] == "c.jsonl"

@@ -234,10 +234,14 @@ class BrowserTools(ListingScreen):
         # the listing's own error panel (and what r does) is left alone.
         if message.generation != self.generation:
             return
+        self.item_failed(message.item_id, message.error)
         if message.item_id == self._current_id() and self.last_error is None:
             self.query_one(DetailPane).show_error(message.error, rows_loaded=len(self.store))
         self.notify(visible(str(message.error)), title="Item not fetched", severity="error",
                     markup=False)  # fmt: skip
+
+    def item_failed(self, item_id: str, error: MPilotError) -> None:
+        """Fetching ``item_id``'s full item failed (the Requests view remembers a 404)."""
 
     # -- content, export, inspector -------------------------------------------------------
 

@@ -12,6 +12,7 @@ The browser screen builds on it (its layout, bindings, and the actions in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ from ...api import (
 from ...config.session import Session
 from ...formats.text import visible
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query, forget_request
-from ...listing.rows import PageRecord, RowStore, RowView
+from ...listing.rows import PACK_AHEAD_BYTES, Packed, PageRecord, RowStore, RowView, pack
 from ..widgets.bars import StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
@@ -44,10 +45,12 @@ class ListingScreen(Screen[None]):
     class PageLoaded(Message):
         """A page came for ``ask``."""
 
-        def __init__(self, ask: PageAsk, page: Page[Any]) -> None:
+        def __init__(self, ask: PageAsk, page: Page[Any], packed: Packed | None = None) -> None:
             super().__init__()
             self.ask = ask
             self.page = page
+            self.packed = packed
+            """The page's body compressed ahead, in a thread (big bodies only)."""
 
     class PageFailed(Message):
         """The request for ``ask`` failed."""
@@ -153,7 +156,11 @@ class ListingScreen(Screen[None]):
                 except MPilotError as exc:
                     self.post_message(self.PageFailed(current, exc))
                     return
-                self.post_message(self.PageLoaded(current, page))
+                packed = None
+                if len(page.raw) >= PACK_AHEAD_BYTES:
+                    # Compressed on the other core (zlib lets go of the GIL), not on landing.
+                    packed = await asyncio.to_thread(pack, page.raw)
+                self.post_message(self.PageLoaded(current, page, packed))
         finally:
             forget_request(sent)  # cancelled (a new listing, Escape, a find that matched)
 
@@ -199,7 +206,7 @@ class ListingScreen(Screen[None]):
 
     def on_listing_screen_page_loaded(self, message: PageLoaded) -> None:
         self.after_answer()
-        landed = self.listing.page_loaded(message.ask, message.page)
+        landed = self.listing.page_loaded(message.ask, message.page, message.packed)
         if landed is None:
             return  # a late answer for an earlier run, or for a request cancelled meanwhile
         if landed.cancel:

@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 
-from ...api import AuthenticationError, ItemResult, MPilotError, Page
+from ...api import AuthenticationError, ItemResult, MPilotError, NotFoundError, Page
 from ...api.pagination import keep_only
 from ...formats.text import visible
 from ...listing import PageAsk
@@ -212,6 +212,10 @@ class RequestsView(BrowserTools):
         """Store rows that live mode added (the table marks them)."""
         self.misses = MissLatencies()
         self._entries: dict[str, LogEntry] = {}
+        self._gone: dict[str, None] = {}
+        """Ids whose whole entry the gateway answered 404 for (e.g. removed by its retention
+        since the list was read): the list row is shown, and not fetched again each time
+        the cursor rests on it or a page lands in a sorted view (each a request and a toast)."""
 
     @property
     def in_requests(self) -> bool:
@@ -564,14 +568,21 @@ class RequestsView(BrowserTools):
         store = self.listing.store
         item_id = store.ids[row]
         whole = self._entries.get(item_id)
+        gone = item_id in self._gone
         entry = whole if whole is not None else LogEntry.model_validate(store.item(row))
         median = self.misses.median(store, store.text["provider_model"][row])
         self.detail.show_request(
             render_request(entry, median_miss_ms=median, whole=whole is not None, title=title)
         )
-        if whole is None:
+        if whole is None and not gone:
             # Quietly: rows are fetched as the cursor rests on them.
             self._fetch_item(self.generation, self.selection, item_id)
+
+    def item_failed(self, item_id: str, error: MPilotError) -> None:
+        if self.in_requests and isinstance(error, NotFoundError):
+            self._gone[item_id] = None
+            while len(self._gone) > ENTRY_CACHE:
+                del self._gone[next(iter(self._gone))]
 
     def item_fetched(self, item_id: str, result: ItemResult) -> None:
         if not self.in_requests:
@@ -588,6 +599,7 @@ class RequestsView(BrowserTools):
         if not isinstance(entry, LogEntry):
             return
         self._entries[entry.id] = entry
+        self._gone.pop(entry.id, None)
         while len(self._entries) > ENTRY_CACHE:
             del self._entries[next(iter(self._entries))]
         if row is None:
