@@ -895,10 +895,12 @@ def _kept_in_order(order: array[int], rows: array[int], size: int) -> array[int]
 
 
 def _order_array(order: Any) -> array[int]:
-    """A numpy array of row indexes as an ``array('q')``."""
+    """A numpy array of row indexes as an ``array`` of :data:`ROW_TYPE`."""
+    import numpy as np
 
     result: array[int] = array(ROW_TYPE)
-    result.frombytes(order.astype(ROW_TYPE, copy=False).tobytes())
+    # Straight from numpy's buffer: no bytes copy in between (4 MB a million rows).
+    result.frombytes(np.ascontiguousarray(order, dtype=ROW_TYPE).view(np.uint8))
     return result
 
 
