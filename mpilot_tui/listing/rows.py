@@ -900,7 +900,7 @@ def _order_array(order: Any) -> array[int]:
 
     result: array[int] = array(ROW_TYPE)
     # Straight from numpy's buffer: no bytes copy in between (4 MB a million rows).
-    result.frombytes(np.ascontiguousarray(order, dtype=ROW_TYPE).view(np.uint8))
+    result.frombytes(np.ascontiguousarray(order, dtype=ROW_TYPE).data.cast("B"))
     return result
 
 
