@@ -311,3 +311,37 @@ def test_a_body_packed_ahead_is_stored_only_for_that_very_body() -> None:
     store.append_page(later, stale)
     assert store.pages[1].compressed is not stale.compressed
     assert store.item(2)["filename"] == "c.jsonl"
+
+
+def page_with_ids(ids: list[str], first: int) -> Page[FileObject]:
+    items = [
+        FileObject(id=i, filename=f"f{first + k}", bytes=k, purpose="p") for k, i in enumerate(ids)
+    ]
+    body = {"object": "list", "data": [item.model_dump() for item in items], "has_more": True}
+    return Page("files", items, True, "next", None, ExtraFields(), META,
+                json.dumps(body).encode())  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(
+        st.builds(
+            lambda tenant, tail: f"org-{tenant}-{tail}",
+            st.sampled_from(["tenantAAAA", "tenantAAAB", "tenantBBBBBBBBBBBBBBBB", "t", ""]),
+            st.text(alphabet="aAbZ09-_", max_size=12),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    reverse=st.booleans(),
+)
+def test_ids_sharing_long_runs_of_bytes_sort_as_sorted_does(ids: list[str], reverse: bool) -> None:
+    """The numpy id sort (the ids' bytes as fixed-width keys, zero-padded) orders ids that
+    share long runs of bytes, prefixes of one another, folded and mixed-length ids as
+    ``sorted`` does, either way."""
+    store = RowStore("files")
+    for lo in range(0, len(ids), 7):
+        store.append_page(page_with_ids(ids[lo : lo + 7], lo))
+    expected = plain_sorted(store, list(range(len(store))), "id", reverse)
+    with fast_paths():
+        assert list(rows_module._sort_all(store, "id", reverse)) == expected
