@@ -923,9 +923,7 @@ def merge_rows(
     new = sorted(new, key=key, reverse=reverse)
     if not new:
         return shown
-    view = memoryview(shown).cast("B")
-    size = shown.itemsize
-    pieces: list[Any] = []
+    places: list[int] = []
     taken = 0
     for row in new:
         value = key(row)
@@ -937,14 +935,20 @@ def merge_rows(
                 hi = mid
             else:
                 lo = mid + 1
-        pieces.append(view[taken * size : lo * size])
-        pieces.append(array(shown.typecode, [row]).tobytes())
+        places.append(lo)
         taken = lo
-    pieces.append(view[taken * size :])
-    merged: array[int] = array(shown.typecode)
-    merged.frombytes(b"".join(pieces))  # one copy of the order, not one growth per row
-    del pieces
-    view.release()
+    # One array of the final size, filled by slices: one copy of the order, not one growth
+    # per row (nor a joined copy of it first).
+    merged: array[int] = array(shown.typecode, [0]) * (len(shown) + len(new))
+    target, source = memoryview(merged), memoryview(shown)
+    taken = 0
+    for k, (row, place) in enumerate(zip(new, places, strict=True)):
+        target[taken + k : place + k] = source[taken:place]
+        target[place + k] = row
+        taken = place
+    target[taken + len(new) :] = source[taken:]
+    target.release()
+    source.release()
     return merged
 
 
