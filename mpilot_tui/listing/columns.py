@@ -266,22 +266,102 @@ class IntColumn(_Column):
 
 
 class IdColumn(TextColumn):
-    """A store's ids: packed from the first row (ids are distinct, so coding them would
-    only cost), one UTF-8 buffer and 32-bit offsets, each id decoded when read. Real ids
-    are mixed case (``file-AbC…``), so they cannot be read back from the casefolded search
-    text; about 33 bytes a row for a 29-character id, against ~85 as a list of ``str``."""
+    """A store's ids, read back from the store's search text while they can be.
 
-    __slots__ = ("separated",)
+    The search text holds each row's id as it came when the id is ASCII (a filter compares
+    ASCII letters without case there, which is what casefolding them does), so while every
+    id is ASCII and free of the text's separators (``\\x00``/``\\x01``) the ids cost no bytes
+    of their own: a row's id is its search text up to the first separator. The first id
+    that is not (an id is folded in the search text then) turns the column into a packed
+    :class:`TextColumn` of its own (one UTF-8 buffer and 32-bit offsets, ~33 bytes a row
+    for a 29-character id, against ~85 as a list of ``str``)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_count", "_fields", "_shared", "_starts", "_text", "separated")
+
+    def __init__(self, text: bytearray | None = None, starts: array[int] | None = None,
+                 fields: int = 1) -> None:  # fmt: skip
         super().__init__()
         self.values = None
         self.separated = False
         """Whether some id holds a separator of the search text (``\\x00``/``\\x01``)."""
+        self._text = text if text is not None else bytearray()
+        self._starts: array[int] = starts if starts is not None else array("I")
+        """The store's search text and where each row's starts (:meth:`shared_with`)."""
+        self._fields = fields
+        """Strings in a row's search text (the id first), each ended by a separator."""
+        self._shared = text is not None
+        """Whether the ids are read from the search text (else from this column's buffer)."""
+        self._count = 0
+
+    @property
+    def shared(self) -> bool:
+        """Whether the ids are read back from the store's search text."""
+        return self._shared
+
+    def shared_with(self, starts: array[int]) -> None:
+        """The store's row starts after it widened them to 64 bits."""
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return self._count if self._shared else super().__len__()
+
+    def __getitem__(self, position: int | slice) -> Any:
+        if not self._shared:
+            return super().__getitem__(position)
+        if isinstance(position, slice):
+            lo, hi, step = position.indices(len(self))
+            if step != 1:
+                return [self[row] for row in range(lo, hi, step)]
+            return self._span(lo, hi)
+        row = _index(position, self._count)
+        begin = self._starts[row]
+        end = self._text.find(b"\x00", begin, self._row_end(row))
+        return self._text[begin : end if end >= 0 else self._row_end(row)].decode("ascii")
+
+    def _row_end(self, row: int) -> int:
+        """Where ``row``'s search text ends (at its row separator)."""
+        return self._starts[row + 1] - 1 if row + 1 < len(self._starts) else len(self._text) - 1
+
+    def _span(self, lo: int, hi: int) -> list[str]:
+        if not self._shared:
+            return super()._span(lo, hi)
+        if hi <= lo:
+            return []
+        run = self._text[self._starts[lo] : self._row_end(hi - 1)].decode("utf-8", "surrogatepass")
+        fields = self._fields
+        # Each row's strings and the rows between them, split at once: the ids are every
+        # ``fields``-th part while no string of a row holds a separator itself.
+        parts = (run.replace("\x01", "\x00") if fields > 1 else run).split(
+            "\x00" if fields > 1 else "\x01"
+        )
+        if len(parts) == fields * (hi - lo):
+            return parts[::fields] if fields > 1 else parts
+        return [self[row] for row in range(lo, hi)]  # a name holding a separator
 
     def added(self, ids: list[str]) -> None:
-        """Add the ids of rows just stored."""
+        """Add the ids of rows just stored (their search text is already in the store's)."""
+        joined = "".join(ids)
         if not self.separated:
-            joined = "".join(ids)
             self.separated = "\x00" in joined or "\x01" in joined
-        self.extend(ids)
+        if self._shared and (self.separated or not joined.isascii()):
+            self._own()
+        if self._shared:
+            self._count += len(ids)
+        else:
+            self.extend(ids)
+
+    def _own(self) -> None:
+        """Copy the ids read so far into a buffer of this column's own (read from now on)."""
+        size, chunk = self._count, 4096
+        spans = [self._span(lo, min(lo + chunk, size)) for lo in range(0, size, chunk)]
+        self._shared = False
+        for values in spans:
+            self._pack(values)
+
+    def __setitem__(self, position: int, value: str) -> None:
+        if self._shared:
+            self._own()
+        super().__setitem__(position, value)
+
+    def nbytes(self) -> int:
+        return 0 if self._shared else super().nbytes()

@@ -253,8 +253,6 @@ class RowStore:
 
     def __init__(self, kind: Kind) -> None:
         self.kind: Kind = kind
-        self.ids = IdColumn()
-        """The ids (see :class:`~.columns.IdColumn`)."""
         self.text: dict[str, TextColumn] = {name: TextColumn() for name in TEXT_COLUMNS[kind]}
         self.ints: dict[str, IntColumn] = {name: IntColumn() for name in INT_COLUMNS[kind]}
         self.pages: list[PageRecord] = []
@@ -262,11 +260,14 @@ class RowStore:
         self._recent_page: PageRecord | None = None
         self._recent_extras = _RecentExtras()
         self._text = bytearray()
-        """The casefolded search text of every row (UTF-8, lone surrogates passed through):
-        ``SEARCH_SEP`` between a row's strings, ``ROW_SEP`` after each row. A filter looks
-        for its needle in this one buffer (with numpy on a big store)."""
+        """The search text of every row (UTF-8, lone surrogates passed through): the id as it
+        came when it is ASCII (else casefolded), then the casefolded name; ``SEARCH_SEP``
+        between a row's strings, ``ROW_SEP`` after each row. A filter looks for its needle in
+        this one buffer (with numpy on a big store), ASCII letters without case."""
         self._starts: array[int] = array("I")
         """Where each row's search text starts in :attr:`_text` (64 bits past 4 GB)."""
+        self.ids = IdColumn(self._text, self._starts, len(self.search_columns()))
+        """The ids, read back from the search text (see :class:`~.columns.IdColumn`)."""
         self._needs_fold: dict[str, bool] = {}
         """Text columns (and ``id``) holding a value that casefolding changes."""
         self.updates = 0
@@ -329,26 +330,28 @@ class RowStore:
         self.updates += 1
 
     def _index_page(self, start: int, ids: list[str]) -> None:
-        """Fold the new rows' search text once (each row's starts with its id), and note
-        which columns need folding."""
+        """Add the new rows' search text (each row's starts with its id, as it came when it
+        is ASCII; the rest folded once), and note which columns need folding."""
         columns = self.search_columns()
-        names = [ids if name == "id" else self.text[name][start:] for name in columns]
-        rows = [SEARCH_SEP.join(values) for values in zip(*names, strict=True)]
+        named = [_folded(self.text[name][start:]) for name in columns[1:]]
+        shown = ids
+        if not ROW_SEP.join(ids).isascii():
+            shown = [value if value.isascii() else value.casefold() for value in ids]
+        rows = [SEARCH_SEP.join(values) for values in zip(shown, *named, strict=True)]
         if rows:
             joined = ROW_SEP.join(rows)
-            folded = joined.casefold()
             at = len(self._text)
-            if folded.isascii() and len(folded) == len(joined):
-                # Every character folded to one ASCII byte: the rows keep their lengths.
+            if joined.isascii():  # one byte a character: the rows' lengths are their sizes
                 lengths = list(map(len, rows))
-                self._text += folded.encode("ascii")
+                self._text += joined.encode("ascii")
             else:
-                encoded = [row.casefold().encode("utf-8", "surrogatepass") for row in rows]
+                encoded = [row.encode("utf-8", "surrogatepass") for row in rows]
                 lengths = list(map(len, encoded))
                 self._text += ROW_SEP.encode().join(encoded)
             self._text += ROW_SEP.encode()
             if len(self._text) > OFFSET_MAX and self._starts.typecode == "I":
                 self._starts = array("q", self._starts)
+                self.ids.shared_with(self._starts)
             self._starts.extend(accumulate([n + 1 for n in lengths[:-1]], initial=at))
         for name in ("id", *self.text):
             if self._needs_fold.get(name):
@@ -454,7 +457,7 @@ class _FilterJob:
     """
 
     __slots__ = ("anchor", "base", "base_at", "encoded", "found", "needle", "next_row",
-                 "offset", "old_size", "ranges", "rowwise")  # fmt: skip
+                 "nocase", "offset", "old_size", "ranges", "rowwise")  # fmt: skip
 
     def __init__(self, store: RowStore, needle: str, base: tuple[bytes, Ranges] | None) -> None:
         self.needle = needle
@@ -475,9 +478,13 @@ class _FilterJob:
             self.offset = self.encoded.find(base[0])
             self.old_size = len(base[0])
         self.next_row = self.base[-1][1] if self.base else 0
+        self.nocase = store.needs_fold("id")
+        """Whether the search text holds ids with capitals (compared without case)."""
         self.anchor = 0
         if not self.rowwise:
             sample = bytes(store._text[:ANCHOR_SAMPLE])
+            if self.nocase:
+                sample = sample.lower()
             counts = [sample.count(byte) for byte in self.encoded]
             self.anchor = counts.index(min(counts))
 
@@ -529,7 +536,7 @@ def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
     text, starts, begin, end = _views(store, lo, hi)
     needle, anchor = job.encoded, job.anchor
     size = len(needle)
-    found = np.flatnonzero(text[begin:end] == needle[anchor])
+    found = np.flatnonzero(_same(text[begin:end], needle[anchor], job.nocase))
     found += begin - anchor
     if anchor:  # the needle would start before these rows
         found = found[found >= begin]
@@ -537,9 +544,17 @@ def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
         found = found[found <= end - size]
     for at, byte in enumerate(needle):
         if at != anchor and len(found):
-            found = found[text[found + at] == byte]
+            found = found[_same(text[found + at], byte, job.nocase)]
     del text, starts
     return found
+
+
+def _same(cells: Any, byte: int, nocase: bool) -> Any:
+    """Where the numpy bytes ``cells`` are ``byte`` (a folded needle's), an ASCII letter in
+    either case when ``nocase`` (what casefolding it would make of it)."""
+    if nocase and 0x61 <= byte <= 0x7A:
+        return (cells | 0x20) == byte
+    return cells == byte
 
 
 def _narrow(store: RowStore, lo: int, hi: int, earlier: Any, job: _FilterJob) -> Any:
@@ -551,7 +566,7 @@ def _narrow(store: RowStore, lo: int, hi: int, earlier: Any, job: _FilterJob) ->
     found = found[(found >= begin) & (found <= end - len(needle))]
     for at, byte in enumerate(needle):
         if not offset <= at < offset + known and len(found):
-            found = found[text[found + at] == byte]
+            found = found[_same(text[found + at], byte, job.nocase)]
     del text, starts
     return found
 
@@ -844,9 +859,10 @@ key array)."""
 
 
 def _id_keys(store: RowStore) -> Any:
-    """Each row's sort key for ``id`` as a numpy byte string (the id's search text: folded
-    where the store folds ids, else the id), or None when an id holds a separator or is
-    empty or longer than ``ID_KEY_MAX``."""
+    """Each row's sort key for ``id`` as a numpy byte string (the id's search text, its
+    ASCII capitals lowered where the store folds ids: casefolded, as the search text holds
+    an id that is not ASCII), or None when an id holds a separator or is empty or longer
+    than ``ID_KEY_MAX``."""
     import numpy as np
 
     size = len(store)
@@ -870,6 +886,7 @@ def _id_keys(store: RowStore) -> Any:
     cells = keys.view(np.uint8).reshape(size, width)
     across = np.arange(width)
     same = int(lengths.min()) == width
+    fold = store.needs_fold("id")
     for lo in range(0, size, KEY_ROWS):
         hi = min(lo + KEY_ROWS, size)
         at = starts[lo:hi, None].astype(np.int64) + across
@@ -878,6 +895,9 @@ def _id_keys(store: RowStore) -> Any:
         else:
             inside = across < lengths[lo:hi, None]
             cells[lo:hi] = np.where(inside, text[np.where(inside, at, 0)], 0)
+        if fold:
+            block = cells[lo:hi]
+            np.add(block, 0x20, out=block, where=(block >= 0x41) & (block <= 0x5A))
     del text, starts, cells
     return keys
 
@@ -953,6 +973,12 @@ def merge_rows(
     target.release()
     source.release()
     return merged
+
+
+def _folded(values: list[str]) -> list[str]:
+    """``values`` casefolded (in one call while none holds ``ROW_SEP``)."""
+    parts = ROW_SEP.join(values).casefold().split(ROW_SEP)
+    return parts if len(parts) == len(values) else [value.casefold() for value in values]
 
 
 def _field(items: Sequence[Any], name: str) -> list[Any]:

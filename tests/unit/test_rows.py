@@ -345,3 +345,69 @@ def test_ids_sharing_long_runs_of_bytes_sort_as_sorted_does(ids: list[str], reve
     expected = plain_sorted(store, list(range(len(store))), "id", reverse)
     with fast_paths():
         assert list(rows_module._sort_all(store, "id", reverse)) == expected
+
+
+ID_PAGES = st.lists(
+    st.lists(st.text(alphabet="aAzZ09-_", min_size=1, max_size=8), max_size=6), max_size=5
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pages=ID_PAGES,
+    odd=st.lists(st.text(alphabet="aAßKé\x00\x01-", min_size=1, max_size=4), max_size=6),
+    later=ID_PAGES,
+    needle=st.text(alphabet="azAZ0-ßské", min_size=1, max_size=3),
+    reverse=st.booleans(),
+    fast=st.booleans(),
+)
+def test_ids_read_back_filter_and_sort_as_they_came_before_and_after_an_id_not_ascii(
+    pages: list[list[str]],
+    odd: list[str],
+    later: list[list[str]],
+    needle: str,
+    reverse: bool,
+    fast: bool,
+) -> None:
+    """Ids come back from the search text exactly as they came (capitals kept), and go on
+    coming back once a page brings ids that are not ASCII or hold a separator; a filter
+    finds them without case, as casefolding them would, and the id sort orders them folded,
+    as ``sorted`` does."""
+    store = RowStore("files")
+    given_ids: list[str] = []
+    with fast_paths(fast):
+        for ids in [*pages, odd, *later]:
+            store.append_page(page_with_ids(ids, len(given_ids)))
+            given_ids += ids
+            assert list(store.ids) == given_ids
+            assert [store.ids[row] for row in range(len(given_ids))] == given_ids
+            assert store.ids[1:-1] == given_ids[1:-1]
+        folded = needle.casefold()
+        view = RowView(store)
+        view.set_filter(needle)
+        expected = [
+            row
+            for row, value in enumerate(given_ids)
+            if folded in value.casefold() or folded in f"f{row}"
+        ]
+        assert shown(view) == expected
+        view.set_filter("")
+        view.set_sort("id", reverse)
+        order = sorted(
+            range(len(given_ids)), key=lambda r: given_ids[r].casefold(), reverse=reverse
+        )
+        assert shown(view) == order
+
+
+def test_ascii_ids_cost_no_bytes_of_their_own_until_one_is_not_ascii() -> None:
+    store = RowStore("files")
+    store.append_page(page_with_ids(["file-AbC", "file-xyz"], 0))
+    assert store.ids.shared and store.ids.nbytes() == 0
+    view = RowView(store)
+    view.set_filter("abc")
+    assert shown(view) == [0]
+    store.append_page(page_with_ids(["file-Éa"], 2))
+    assert not store.ids.shared
+    assert list(store.ids) == ["file-AbC", "file-xyz", "file-Éa"]
+    view.set_filter("éa")
+    assert shown(view) == [2]
