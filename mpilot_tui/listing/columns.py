@@ -305,7 +305,11 @@ class IdColumn(TextColumn):
     def __len__(self) -> int:
         return self._count if self._shared else super().__len__()
 
-    def __getitem__(self, position: int | slice) -> Any:
+    @overload
+    def __getitem__(self, position: int) -> str: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[str]: ...
+    def __getitem__(self, position: int | slice) -> str | list[str]:
         if not self._shared:
             return super().__getitem__(position)
         if isinstance(position, slice):
