@@ -124,15 +124,20 @@ def install_output_sink(app: App[Any]) -> list[int]:
     return frame_sizes
 
 
-def page_landing(ask: Any, page: Any) -> Any:
-    """The message a page lands with, made as the app's fetch worker makes it: a big body
-    is compressed ahead (the worker does it in a thread, while the event loop is free), so
-    a timed landing holds only the event loop's own work."""
+def packed_ahead(page: Any) -> Any:
+    """A page's body compressed as the app's fetch worker compresses it before the page
+    lands (a big body, in a thread, while the event loop is free), or None."""
     from mpilot_tui.listing.rows import PACK_AHEAD_BYTES, pack
+
+    return pack(page.raw) if len(page.raw) >= PACK_AHEAD_BYTES else None
+
+
+def page_landing(ask: Any, page: Any) -> Any:
+    """The message a page lands with, made as the app's fetch worker makes it (see
+    :func:`packed_ahead`), so a timed landing holds only the event loop's own work."""
     from mpilot_tui.ui.screens.browser import BrowserScreen
 
-    packed = pack(page.raw) if len(page.raw) >= PACK_AHEAD_BYTES else None
-    return BrowserScreen.PageLoaded(ask, page, packed)
+    return BrowserScreen.PageLoaded(ask, page, packed_ahead(page))
 
 
 def render_frame(app: App[Any]) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from _common import APP_SIZE, PageFactory, install_output_sink, render_frame, settle
+from _common import APP_SIZE, PageFactory, install_output_sink, packed_ahead, render_frame, settle
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
@@ -101,7 +101,7 @@ class OursSubject:
         for page in self.factory.pages(size - len(listing.store)):
             ask = listing.inflight or listing.want_more()
             assert ask is not None
-            listing.page_loaded(ask, page)
+            listing.page_loaded(ask, page, packed_ahead(page))
         self.table.rows_appended()
 
     async def append_step(self) -> Timing:

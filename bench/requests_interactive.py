@@ -39,6 +39,7 @@ from _common import (
     base_parser,
     install_output_sink,
     machine,
+    packed_ahead,
     page_landing,
     render_frame,
     settle,
@@ -148,7 +149,8 @@ class RequestsSubject(OursSubject):
         while len(listing.store) < size:
             ask = listing.inflight or listing.want_more()
             assert ask is not None
-            listing.page_loaded(ask, self.factory.page())
+            page = self.factory.page()
+            listing.page_loaded(ask, page, packed_ahead(page))
         self.table.rows_appended()
 
 

@@ -131,6 +131,12 @@ def _columns_hold(store: RowStore, items: list[dict[str, Any]], models: list[Any
 PACK_AHEAD_BYTES = 64 * 1024
 """Page bodies from this size are compressed ahead of landing, in a thread (zlib lets go of
 the GIL): a request-log page of 1000 entries (~700 KB) took ~6 ms of the event loop."""
+PACK_LEVEL = 1
+"""zlib's level for a body compressed on the event loop (as it lands)."""
+PACK_AHEAD_LEVEL = 6
+"""zlib's level for a body compressed ahead, in a thread: a request-log page of 1000 takes
+~16 ms there instead of ~7 and keeps 31% fewer bytes (~126 KB against ~184; 56 MB less at
+1M entries), and the event loop does not wait for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +149,9 @@ class Packed:
     compressed: bytes
 
 
-def pack(raw: bytes) -> Packed:
+def pack(raw: bytes, level: int = PACK_AHEAD_LEVEL) -> Packed:
     """``raw`` compressed as a store keeps a page's body; safe to run in a thread."""
-    return Packed(raw, zlib.compress(raw, 1))
+    return Packed(raw, zlib.compress(raw, level))
 
 
 def _freeze_long_lived() -> None:
@@ -302,7 +308,7 @@ class RowStore:
             count=len(page.items),
             extra_fields=page.extra_fields,
             meta=page.meta,
-            compressed=ready if ready is not None else pack(page.raw).compressed,
+            compressed=ready if ready is not None else pack(page.raw, PACK_LEVEL).compressed,
             recent=self._recent_extras,
             kind=self.kind,
         )
