@@ -127,9 +127,9 @@ def install_output_sink(app: App[Any]) -> list[int]:
 def packed_ahead(page: Any) -> Any:
     """A page's body compressed as the app's fetch worker compresses it before the page
     lands (a big body, in a thread, while the event loop is free), or None."""
-    from mpilot_tui.listing.rows import PACK_AHEAD_BYTES, pack
+    from mpilot_tui.listing.rows import PACK_AHEAD_BYTES, prepare
 
-    return pack(page.raw) if len(page.raw) >= PACK_AHEAD_BYTES else None
+    return prepare(page) if len(page.raw) >= PACK_AHEAD_BYTES else None
 
 
 def page_landing(ask: Any, page: Any) -> Any:

@@ -764,7 +764,7 @@ async def test_an_entry_the_gateway_no_longer_has_is_fetched_once_not_at_every_r
         await wait_for(pilot, lambda: transport.asked.count(first) == 2)
 
 
-async def test_a_big_page_body_is_compressed_in_a_thread_not_on_the_event_loop(
+async def test_a_big_page_is_compressed_and_read_in_a_thread_not_on_the_event_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import threading
@@ -774,11 +774,11 @@ async def test_a_big_page_body_is_compressed_in_a_thread_not_on_the_event_loop(
 
     threads: list[bool] = []
 
-    def pack(raw: bytes) -> rows.Packed:
+    def prepare(page: Any) -> rows.Packed:
         threads.append(threading.current_thread() is threading.main_thread())
-        return rows.pack(raw)
+        return rows.prepare(page)
 
-    monkeypatch.setattr(listing_screen, "pack", pack)
+    monkeypatch.setattr(listing_screen, "prepare", prepare)
     config = DemoConfig(requests=1500)
     session = demo_session(config, default_mode="requests", page_size=1000)
     app, _ = requests_app(session=session, requests=1500)

@@ -313,6 +313,27 @@ def test_a_body_packed_ahead_is_stored_only_for_that_very_body() -> None:
     assert store.item(2)["filename"] == "c.jsonl"
 
 
+def test_columns_read_ahead_are_taken_only_for_those_very_items() -> None:
+    from dataclasses import replace
+
+    from mpilot_tui.listing.rows import prepare
+
+    page = page_of([("a.jsonl", 1), ("b.jsonl", 2)], 0)
+    ahead = prepare(page)
+    assert ahead.columns is not None and ahead.columns["filename"] == ["a.jsonl", "b.jsonl"]
+    ahead.columns["filename"] = ["read", "ahead"]  # what the store takes, if it takes it
+    store = RowStore("files")
+    store.append_page(page, ahead)
+    assert list(store.text["filename"]) == ["read", "ahead"]
+    # A page whose items were rewritten after it was read (repeats dropped) is read again.
+    later = page_of([("c.jsonl", 3), ("d.jsonl", 4)], 2)
+    stale = prepare(later)
+    assert stale.columns is not None
+    stale.columns["filename"] = ["stale", "stale"]
+    store.append_page(replace(later, items=later.items[:1]), stale)
+    assert list(store.text["filename"])[2:] == ["c.jsonl"]
+
+
 def page_with_ids(ids: list[str], first: int) -> Page[FileObject]:
     items = [
         FileObject(id=i, filename=f"f{first + k}", bytes=k, purpose="p") for k, i in enumerate(ids)

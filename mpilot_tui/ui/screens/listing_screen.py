@@ -31,7 +31,7 @@ from ...api import (
 from ...config.session import Session
 from ...formats.text import visible
 from ...listing import FindOutcome, FindRun, Listing, PageAsk, Query, forget_request
-from ...listing.rows import PACK_AHEAD_BYTES, Packed, PageRecord, RowStore, RowView, pack
+from ...listing.rows import PACK_AHEAD_BYTES, Packed, PageRecord, RowStore, RowView, prepare
 from ..widgets.bars import StatusBar
 from ..widgets.detail import DetailPane
 from ..widgets.file_table import FileTable
@@ -158,8 +158,9 @@ class ListingScreen(Screen[None]):
                     return
                 packed = None
                 if len(page.raw) >= PACK_AHEAD_BYTES:
-                    # Compressed on the other core (zlib lets go of the GIL), not on landing.
-                    packed = await asyncio.to_thread(pack, page.raw)
+                    # Compressed on the other core (zlib lets go of the GIL) and its columns
+                    # read in the thread, not in the one turn of the loop the page lands in.
+                    packed = await asyncio.to_thread(prepare, page)
                 self.post_message(self.PageLoaded(current, page, packed))
         finally:
             forget_request(sent)  # cancelled (a new listing, Escape, a find that matched)
