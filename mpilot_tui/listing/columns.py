@@ -5,7 +5,8 @@
   UTF-8 buffer and the offsets of its values, each value decoded when read.
 - :class:`IntColumn`: 32-bit integers, widened to 64 bits when a value does not fit;
   ``MISSING`` (the store's "omitted" value) reads back as it was written.
-- :class:`IdColumn`: the ids, packed from the first row.
+- :class:`IdColumn`: the ids, read back from the store's search text (packed once one is not
+  ASCII).
 
 Each is a ``Sequence`` (index, negative index, slice to a list, iteration, ``len``) that
 compares equal to a list of the same values, so callers read them as they read lists.

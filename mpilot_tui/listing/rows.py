@@ -2,7 +2,7 @@
 
 A million rows must fit in a few hundred MB and append in constant time, so each column is
 a compact sequence (:mod:`.columns`: coded or packed text, 32-bit integers while they fit,
-the ids packed), and the full item is re-parsed on demand from its
+the ids read back from the search text), and the full item is re-parsed on demand from its
 page's response body, which is kept zlib-compressed. Views (filter, sort) are arrays of
 32-bit row indexes over the store. No Textual here.
 """
