@@ -163,7 +163,7 @@ class Packed:
     them)."""
 
 
-def pack(raw: bytes, level: int = PACK_AHEAD_LEVEL) -> Packed:
+def pack(raw: bytes, level: int = PACK_LEVEL) -> Packed:
     """``raw`` compressed as a store keeps a page's body; safe to run in a thread."""
     return Packed(raw, zlib.compress(raw, level))
 
@@ -176,7 +176,7 @@ def prepare(page: Page[Any]) -> Packed:
     items = page.items
     names = (*TEXT_COLUMNS[page.kind], *INT_COLUMNS[page.kind])
     columns = {name: _field(items, name) for name in names}
-    return Packed(page.raw, zlib.compress(page.raw, PACK_AHEAD_LEVEL), items, columns)
+    return Packed(page.raw, pack(page.raw, PACK_AHEAD_LEVEL).compressed, items, columns)
 
 
 def _freeze_long_lived() -> None:
@@ -336,7 +336,7 @@ class RowStore:
             count=len(page.items),
             extra_fields=page.extra_fields,
             meta=page.meta,
-            compressed=ready if ready is not None else pack(page.raw, PACK_LEVEL).compressed,
+            compressed=ready if ready is not None else pack(page.raw).compressed,
             recent=self._recent_extras,
             kind=self.kind,
         )
