@@ -3,7 +3,8 @@
 A million rows must fit in a few hundred MB and append in constant time, so each column is
 a compact sequence (:mod:`.columns`: coded or packed text, 32-bit integers while they fit,
 the ids read back from the search text), and the full item is re-parsed on demand from its
-page's response body, which is kept zlib-compressed. Views (filter, sort) are arrays of
+page's response body, which is kept zlib-compressed (past the first 16 MB of them, in a
+temporary file: :mod:`.spill`). Views (filter, sort) are arrays of
 32-bit row indexes over the store. No Textual here.
 """
 
@@ -28,6 +29,7 @@ from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
 from ..formats.table import CSV_FIELDS, CSV_ROWS
 from .columns import OFFSET_MAX, IdColumn, IntColumn, TextColumn
+from .spill import Spill
 
 __all__ = [
     "MISSING",
@@ -216,7 +218,7 @@ class _RecentExtras:
 class PageRecord:
     """One page as delivered: where its rows start, and what the response said."""
 
-    __slots__ = ("_heavy", "_items", "_light_extra", "_recent", "cells", "compressed", "count",
+    __slots__ = ("_body", "_heavy", "_items", "_light_extra", "_recent", "cells", "count",
                  "kind", "lines", "meta", "start")  # fmt: skip
 
     def __init__(
@@ -228,13 +230,14 @@ class PageRecord:
         compressed: bytes,
         recent: _RecentExtras | None = None,
         kind: Kind = "files",
+        spill: Spill | None = None,
     ) -> None:
         self.kind: Kind = kind
         self.start = start
         self.count = count
         self.meta = meta
-        self.compressed = compressed
-        """The response body, zlib-compressed, to re-parse one item on demand."""
+        self._body = compressed if spill is None else spill.place(compressed)
+        """The response body, zlib-compressed (or where ``spill`` wrote it)."""
         self._items: list[dict[str, Any]] | None = None
         self.cells = False
         """Whether the store's columns hold every CSV field of the page's items as the body
@@ -266,6 +269,18 @@ class PageRecord:
             self._recent.put(self, full)
         return full
 
+    @property
+    def compressed(self) -> bytes:
+        """The response body, zlib-compressed, to re-parse one item on demand (read back from
+        the store's file when it was spilled there; safe in any thread)."""
+        body = self._body
+        return body if isinstance(body, bytes) else body.read()
+
+    @property
+    def spilled(self) -> bool:
+        """The body is in the store's file, not in memory (see :mod:`.spill`)."""
+        return not isinstance(self._body, bytes)
+
     def items(self) -> list[dict[str, Any]]:
         if self._items is None:
             body = json.loads(zlib.decompress(self.compressed))
@@ -290,6 +305,8 @@ class RowStore:
         self._page_starts: list[int] = []
         self._recent_page: PageRecord | None = None
         self._recent_extras = _RecentExtras()
+        self.spill = Spill()
+        """Where page bodies go past the first :data:`~.spill.SPILL_AFTER` bytes."""
         self._text = bytearray()
         """The search text of every row (UTF-8, lone surrogates passed through): the id as it
         came when it is ASCII (else casefolded), then the casefolded name; ``SEARCH_SEP``
@@ -339,6 +356,7 @@ class RowStore:
             compressed=ready if ready is not None else pack(page.raw).compressed,
             recent=self._recent_extras,
             kind=self.kind,
+            spill=self.spill,
         )
         record.lines, record.cells = export_hints(self, page)
         self.pages.append(record)
