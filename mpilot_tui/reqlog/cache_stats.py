@@ -11,8 +11,13 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..formats.text import finite_number
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "BUCKETS",
@@ -87,7 +92,7 @@ def p95(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def median_and_p95(values: Sequence[float]) -> tuple[float, float]:
+def median_and_p95(values: Sequence[float] | NDArray[np.float64]) -> tuple[float, float]:
     """The median (the mean of the middle two for an even count, as ``statistics.median``)
     and the 95th percentile (as :func:`p95`) of ``values`` (not empty), for up to a million
     values. With numpy, whose selection lets go of the GIL: the
