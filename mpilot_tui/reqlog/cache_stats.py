@@ -30,6 +30,7 @@ __all__ = [
     "p95",
     "score_spread",
     "similarity_histogram",
+    "weighted_median",
 ]
 
 BUCKETS = 20
@@ -90,6 +91,23 @@ def p95(values: Sequence[float]) -> float:
     """The 95th percentile of ``values`` (nearest rank; ``values`` is not empty)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def weighted_median(counts: Mapping[float, int]) -> float:
+    """The median of values given with how many times each occurs (not empty), as
+    ``statistics.median`` of them written out: the mean of the middle two for an even count.
+    A million scores come as a few hundred distinct ones."""
+    total = sum(counts.values())
+    middle = [(total - 1) // 2, total // 2]
+    found: list[float] = []
+    seen = 0
+    for value, count in sorted(counts.items()):
+        seen += count
+        while len(found) < 2 and middle[len(found)] < seen:
+            found.append(value)
+        if len(found) == 2:
+            break
+    return (found[0] + found[1]) / 2
 
 
 def median_and_p95(values: Sequence[float] | NDArray[np.float64]) -> tuple[float, float]:

@@ -710,7 +710,7 @@ async def test_the_summary_reads_the_columns_with_numpy_as_row_by_row() -> None:
             assert sorted(by_columns.latency_ms[name]) == sorted(by_rows.latency_ms[name])
         timed = sum(1 for value in store.ints["latency_us"] if value != MISSING)
         assert sum(len(v) for v in by_columns.latency_ms.values()) == timed < rows
-        assert sorted(by_columns.scores) == sorted(by_rows.scores) and by_rows.scores
+        assert by_columns.scores == by_rows.scores and by_rows.scores
 
         def drawn(facts: LoadedFacts) -> str:
             console = Console(width=150, record=True, color_system=None)
@@ -719,6 +719,9 @@ async def test_the_summary_reads_the_columns_with_numpy_as_row_by_row() -> None:
 
         assert drawn(by_columns) == drawn(by_rows)
         assert "latency, hits" in drawn(by_columns) and "median" in drawn(by_columns)
+        written = [score for (score, _), count in by_rows.scores.items() for _ in range(count)]
+        assert f"{len(written):,} scored (" in drawn(by_rows)
+        assert f"median {statistics.median(written):.3f}" in drawn(by_rows)
 
 
 class _EntriesGone(httpx.AsyncBaseTransport):

@@ -36,7 +36,7 @@ from ...formats.text import finite_number, visible
 from ...listing.columns import NARROW_MISSING
 from ...listing.rows import MISSING, RowStore
 from ...reqlog import stats_lines
-from ...reqlog.cache_stats import median_and_p95
+from ...reqlog.cache_stats import median_and_p95, weighted_median
 from ..widgets.cache_summary import histogram
 
 __all__ = ["MAX_SCANNED_ROWS", "LoadedFacts", "RequestStatsScreen", "loaded_facts"]
@@ -54,9 +54,11 @@ class LoadedFacts:
     rows: int = 0
     scanned: int = 0
     """Rows whose entry was re-read for the threshold and the scores of misses."""
-    scores: list[tuple[float, bool]] = field(default_factory=list)
-    """(similarity, hit): every semantic hit's (from the cache column), and the misses' that
-    carried one among the scanned entries."""
+    scores: Counter[tuple[float, bool]] = field(default_factory=Counter)
+    """How many times each (similarity, hit) occurs: every semantic hit's (from the cache
+    column), and the misses' that carried one among the scanned entries. Counted, not
+    listed: a list of a million built a ``Counter`` and a numpy array from it in single C
+    calls that held the GIL, and so the event loop, for ~55 ms at a million rows."""
     threshold: float | None = None
     latency_ms: dict[str, Sequence[float]] = field(default_factory=dict)
     """Latencies by ``hit``, ``miss`` and ``none`` (the request skipped the cache)."""
@@ -90,7 +92,7 @@ def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> Loaded
                 thresholds.append(limit)
             score = finite_number(debug.get("similarity", debug.get("cache_similarity")))
             if score is not None and debug.get("cache_hit") is not True:
-                facts.scores.append((score, False))
+                facts.scores[score, False] += 1
     facts.scanned = min(facts.scanned, rows)
     if thresholds:
         facts.threshold = statistics.mode(thresholds)
@@ -138,7 +140,7 @@ def _column_facts(store: RowStore, rows: int, facts: LoadedFacts) -> bool:
     counts = np.bincount(codes, minlength=len(values)).tolist()
     for (_, score), count in zip(described, counts, strict=False):
         if score is not None and count:
-            facts.scores.extend([(score, True)] * count)
+            facts.scores[score, True] += count
     return True
 
 
@@ -153,7 +155,7 @@ def _row_facts(store: RowStore, rows: int, facts: LoadedFacts) -> None:
         if known is None:
             known = groups[outcome] = _group_and_score(outcome)
         if known[1] is not None:
-            facts.scores.append((known[1], True))
+            facts.scores[known[1], True] += 1
         if value != MISSING:
             latency_ms[known[0]].append(value / 1000)
     facts.latency_ms.update(latency_ms)
@@ -200,7 +202,7 @@ def render_loaded(facts: LoadedFacts) -> RenderableType:
     grid = _grid()
     if facts.scores:
         # Few distinct scores among up to a million: counted once, in C.
-        weighted = Counter(facts.scores)
+        weighted = facts.scores
         distinct = Counter[float]()
         for (score, _), count in weighted.items():
             distinct[score] += count
@@ -211,9 +213,9 @@ def render_loaded(facts: LoadedFacts) -> RenderableType:
         if facts.threshold is not None:
             chart.append(f"   ┃ threshold {facts.threshold:.2f}")
         grid.add_row("similarity", chart)
-        scored = len(facts.scores)
+        scored = weighted.total()
         hits = sum(count for (_, hit), count in weighted.items() if hit)
-        median = median_and_p95([score for score, _ in facts.scores])[0]
+        median = weighted_median(distinct)
         line = Text(f"{scored:,} scored ({hits:,} hits) · min {min(distinct):.3f} · median "
                     f"{median:.3f} · max {max(distinct):.3f}")  # fmt: skip
         if facts.threshold is not None:
