@@ -2,8 +2,10 @@
 
 One headless app (120x36) opens on the Requests view of the in-process demo; ``--rows``
 request-log entries are then paged in through the listing as pages of 1000 (the route's
-largest), to the end, untimed: pages made from real pages of the demo's log (parsed by the
-real client), each with fresh ids. Then, driven through the screen's own handlers:
+largest), to the end, untimed: pages made from real pages of the demo's log (fetched by the
+real client in a child process, so that the demo's own memory is not counted), each with
+fresh ids and times (newest first, as the log comes), each parsed by the client's page
+parser. Then, driven through the screen's own handlers:
 
 - ``filter_first_char`` / ``filter_next_char`` / ``filter_max_block``: the filter box set to
   ``claude`` one character at a time (the filter looks in the id and provider/model), until
@@ -28,10 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import re
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _common import (
@@ -72,23 +78,25 @@ WORD = "claude"
 SORT_COLUMNS = ("status", "provider_model", "object", "cache")
 """The columns the Requests view sorts on the loaded rows (the others ask the gateway)."""
 PLACEHOLDER = "PPPPPPPP"
+TIME_PLACEHOLDER = "TTTTTTTTTTTTTTTTTTTT"
+TIME_PLACE = re.compile(b'"' + TIME_PLACEHOLDER.encode() + rb'(\d{4})"')
+NEWEST = datetime(2026, 12, 1, 12, tzinfo=UTC)
+"""The newest entry's time (each page's are older than the page before's)."""
+STEP_MS = 1_500
+"""Milliseconds between two entries: a million span ~17 days."""
 LIMITS = {**LIMITS_MS, "summary_max_block": 50.0, "live_first_tick": 50.0}
 MAX = MAX_OPS | {"summary_max_block", "live_first_tick"}
 
 
-class RequestPages:
-    """Pages of 1000 request-log entries with unique ids, from a few real pages."""
+def template_pages(templates: int) -> list[tuple[Any, bytes]]:
+    """Real pages of the demo's log, fetched by the real client from an in-process demo,
+    each as its page without items and its body with placeholder ids. Run in a child
+    process (see :meth:`RequestPages.from_demo`)."""
+    from mpilot_tui.api import GatewayClient
+    from mpilot_tui.demo import create_app as demo_app
 
-    def __init__(self, templates: list[Any]) -> None:
-        self.templates = templates
-        self.made = 0
-
-    @classmethod
-    async def from_demo(cls, templates: int = TEMPLATES) -> RequestPages:
-        from mpilot_tui.api import GatewayClient
-        from mpilot_tui.demo import create_app as demo_app
-
-        demo = demo_app(DemoConfig(requests=templates * PAGE))
+    async def fetch() -> list[tuple[Any, bytes]]:
+        demo = demo_app(DemoConfig(files=0, requests=templates * PAGE))
         made = []
         async with GatewayClient.for_demo(demo) as client:
             for number in range(templates):
@@ -96,25 +104,68 @@ class RequestPages:
                 body = json.loads(page.raw)
                 for index, entry in enumerate(body["logs"]):
                     entry["id"] = f"{PLACEHOLDER}-{index:04d}-{entry['id'][:12]}"
-                made.append((page, json.dumps(body).encode(), body["logs"]))
+                    for name in ("timestamp", "created_at"):
+                        if entry.get(name):
+                            entry[name] = f"{TIME_PLACEHOLDER}{index:04d}"
+                made.append((replace(page, items=[], raw=b""), json.dumps(body).encode()))
+        return made
+
+    return asyncio.run(fetch())
+
+
+def stamp_times(raw: bytes, number: int) -> bytes:
+    """Page ``number``'s body with its entries' times, newest first across every page as
+    the gateway's log comes (``STEP_MS`` apart): the templates' own times would repeat every
+    few pages, which no request log does."""
+    first = number * PAGE
+
+    def stamp(match: re.Match[bytes]) -> bytes:
+        at = NEWEST - timedelta(milliseconds=STEP_MS * (first + int(match[1])))
+        return b'"%s.%03dZ"' % (at.strftime("%Y-%m-%dT%H:%M:%S").encode(), at.microsecond // 1000)
+
+    return TIME_PLACE.sub(stamp, raw)
+
+
+class RequestPages:
+    """Pages of 1000 request-log entries with unique ids, from a few real pages: each body
+    stamped with its page number and parsed by the client's own page parser, as the app
+    parses each page it fetches (the entries are the page's, not shared templates)."""
+
+    def __init__(self, templates: list[tuple[Any, bytes]]) -> None:
+        self.templates = templates
+        self.made = 0
+        self.newer = 0
+
+    @classmethod
+    async def from_demo(cls, templates: int = TEMPLATES) -> RequestPages:
+        """The templates, made in a child process: the demo's generated log and its
+        models are not this process's, so they are not in its peak RSS (the app holds
+        only what its pages leave in the store)."""
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            made = await asyncio.wrap_future(pool.submit(template_pages, templates))
         return cls(made)
 
-    def page(self) -> Any:
-        number = self.made
-        self.made += 1
-        template, raw, raw_items = self.templates[number % len(self.templates)]
-        stamp = b"%08d" % number
-        items = [
-            entry.model_copy(update={"id": raw_entry["id"].replace(PLACEHOLDER, stamp.decode())})
-            for entry, raw_entry in zip(template.items, raw_items, strict=True)
-        ]
+    def page(self, newer: bool = False) -> Any:
+        """The next page of the listing, or (``newer``) one of entries newer than any so
+        far (as live mode's first look finds)."""
+        from mpilot_tui.api.log_models import LOG_PAGE_FAST
+
+        if newer:
+            self.newer += 1
+            number = -self.newer
+        else:
+            number = self.made
+            self.made += 1
+        template, raw = self.templates[number % len(self.templates)]
+        raw = stamp_times(raw.replace(PLACEHOLDER.encode(), b"%08d" % number), number)
         return replace(
             template,
-            items=items,
-            raw=raw.replace(PLACEHOLDER.encode(), stamp),
+            items=LOG_PAGE_FAST.validate_json(raw).logs or [],
+            raw=raw,
             has_more=True,
-            offset=number * PAGE,
-            next_offset=(number + 1) * PAGE,
+            offset=max(number, 0) * PAGE,
+            next_offset=max(number + 1, 0) * PAGE,
         )
 
 
@@ -203,7 +254,7 @@ async def run_live(subject: Any, results: Results) -> None:
     """``L``: the view put in time order and the ids indexed, then the first page merged."""
     screen = subject.screen
     with subject.app._context():
-        newest = subject.factory.page()
+        newest = subject.factory.page(newer=True)
         started = time.perf_counter()
         screen.action_live()
         block = (time.perf_counter() - started) * 1000  # the key's own handler

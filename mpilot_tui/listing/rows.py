@@ -880,6 +880,11 @@ def _sort_all(store: RowStore, column: str, reverse: bool) -> array[int]:
         keys = store.ints[column].keys()
         if reverse:
             keys = ~keys  # order-reversing and exact (-x overflows at MISSING); ties keep order
+        if len(keys) and not np.any(keys[1:] < keys[:-1]):
+            # Already in order (the gateway sorted the listing by this column, as a request
+            # log comes newest first): a stable sort keeps every row where it is. ~2 ms at
+            # 1M rows, against ~35 ms for the argsort.
+            return _order_array(np.arange(len(keys), dtype=ROW_TYPE))
         return _order_array(np.argsort(keys, kind="stable"))
     if column == "id":
         byte_keys = _id_keys(store)

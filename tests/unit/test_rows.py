@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,25 @@ def test_huge_integers_sort_exactly() -> None:
     assert shown(view) == [2, 3, 0, 1]
     view.set_sort("bytes", reverse=True)
     assert shown(view) == [1, 0, 3, 2]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("last", [None, 0, 5, 9])
+def test_rows_already_in_order_sort_as_they_are_and_one_out_of_place_is_moved(
+    reverse: bool, last: int | None
+) -> None:
+    # Ties, and a MISSING value at the start (it sorts first): a listing the gateway
+    # sorted by this column. Then one more row, in order or not.
+    sizes = [None, 1, 1, 3, 3, 3, 7, 8, 8]
+    sizes = sizes[::-1] if reverse else sizes
+    store = store_of([[(f"f{k}", size) for k, size in enumerate(sizes)], [("late", last)]])
+    with fast_paths():
+        view = RowView(store)
+        view.set_sort("bytes", reverse)
+        rows = list(range(len(store)))
+        assert shown(view) == plain_sorted(store, rows, "bytes", reverse)
+        if (last == 9 and not reverse) or (last is None and reverse):
+            assert shown(view) == rows
 
 
 def test_a_filter_in_slices_shows_the_matches_so_far() -> None:

@@ -8,7 +8,6 @@ against the threshold and the latency of hits against misses.
 
 from __future__ import annotations
 
-import json
 import statistics
 import zlib
 from array import array
@@ -31,7 +30,7 @@ from textual.widgets import Footer, Static
 
 from ...api import GatewayClient, MPilotError
 from ...api.logs import LogStatsResult
-from ...api.pagination import items_of
+from ...api.pagination import items_in
 from ...formats.text import finite_number, visible
 from ...listing.columns import NARROW_MISSING
 from ...listing.rows import MISSING, RowStore
@@ -67,10 +66,12 @@ class LoadedFacts:
 def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> LoadedFacts:
     """Latency by cache outcome and the semantic hits' scores over every loaded row (from the
     columns); the threshold and the misses' scores from the newest entries, up to
-    ``max_scanned`` rows (re-reading whole entries costs about a millisecond a row).
+    ``max_scanned`` rows (their pages re-read whole).
 
     Safe to run in a thread while the event loop appends rows: it reads the rows there were
-    when it started, and re-parses the pages' bodies itself (no shared page cache)."""
+    when it started, and re-parses the pages' bodies itself (no shared page cache), an entry
+    at a time (:func:`~mpilot_tui.api.pagination.items_in`: a page parsed in one call held
+    the GIL, and so the event loop, for ~10-18 ms)."""
     rows = len(store)
     facts = LoadedFacts(rows=rows, latency_ms={"hit": [], "miss": [], "none": []})
     if store.kind != "requests":
@@ -83,7 +84,7 @@ def loaded_facts(store: RowStore, max_scanned: int = MAX_SCANNED_ROWS) -> Loaded
         if facts.scanned >= max_scanned:
             break
         facts.scanned += record.count
-        for item in items_of(store.kind, json.loads(zlib.decompress(record.compressed))):
+        for item in items_in(store.kind, zlib.decompress(record.compressed)):
             debug = item.get("cache_debug") if isinstance(item, dict) else None
             if not isinstance(debug, dict):
                 continue
@@ -260,8 +261,11 @@ class RequestStatsScreen(ModalScreen[None]):
         Binding("p", "compare", "Previous period", id="stats.compare"),
         Binding("r", "reload", "Reload", id="stats.reload"),
     ]
+    # Opaque: the box covers most of the screen, and a see-through modal has the browser
+    # behind it drawn and dimmed again at each frame (~60 ms of the first second at 1M rows,
+    # the event loop's longest step when the summary opened).
     DEFAULT_CSS = """
-    RequestStatsScreen { align: center middle; }
+    RequestStatsScreen { align: center middle; background: $background; }
     RequestStatsScreen #stats-box { width: 110; max-width: 98%; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1; }
     RequestStatsScreen .stats-part { margin-bottom: 1; }
@@ -315,7 +319,10 @@ class RequestStatsScreen(ModalScreen[None]):
         self.query_one("#stats-box").border_title = "Cache summary · request log"
         self._head()
         self.load()
-        self.read_rows()
+        # The rows are read once the screen's first frame is drawn: that frame (the box and
+        # the dimmed browser behind it) is the event loop's longest step here, and the
+        # reader thread, holding the GIL while it ran, made it take twice as long.
+        self.call_after_refresh(self.read_rows)
 
     def _head(self) -> None:
         head = Text("Gateway stats for ", style="bold")
@@ -359,7 +366,10 @@ class RequestStatsScreen(ModalScreen[None]):
         self.compare = not self.compare
         self._head()
         self.load()
-        self.read_rows()
+        # The rows are read once the screen's first frame is drawn: that frame (the box and
+        # the dimmed browser behind it) is the event loop's longest step here, and the
+        # reader thread, holding the GIL while it ran, made it take twice as long.
+        self.call_after_refresh(self.read_rows)
 
     def action_reload(self) -> None:
         self.load()
