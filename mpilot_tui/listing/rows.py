@@ -3,7 +3,7 @@
 A million rows must fit in a few hundred MB and append in constant time, so each column is
 a compact sequence (:mod:`.columns`: coded or packed text, 32-bit integers while they fit,
 the ids read back from the search text), and the full item is re-parsed on demand from its
-page's response body, which is kept zlib-compressed (past the first 16 MB of them, in a
+page's response body, which is kept zlib-compressed (past the first 4 MB of them, in a
 temporary file: :mod:`.spill`). Views (filter, sort) are arrays of
 32-bit row indexes over the store. No Textual here.
 """
@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from pydantic_core import PydanticSerializationError, from_json, to_json
 
+from .. import allocator
 from ..api.models import ExtraFields
 from ..api.pagination import Page, PageKind, ResponseMeta, items_of
 from ..formats.table import CSV_FIELDS, CSV_ROWS
@@ -365,6 +366,7 @@ class RowStore:
         self.ids.added(ids)
         if start < NUMPY_ROWS <= len(self.ids):
             _import_numpy_soon()
+            allocator.tune()  # big pages and arrays come and go from now on
         if len(self.ids) >= self._freeze_at:
             self._freeze_at = 2 * len(self.ids)
             _freeze_long_lived()
@@ -529,7 +531,7 @@ class _FilterJob:
     """
 
     __slots__ = ("anchor", "base", "base_at", "encoded", "found", "needle", "next_row",
-                 "nocase", "offset", "old_size", "ranges", "rowwise")  # fmt: skip
+                 "nocase", "offset", "old_size", "ranges", "rowwise", "scratch")  # fmt: skip
 
     def __init__(self, store: RowStore, needle: str, base: tuple[bytes, Ranges] | None) -> None:
         self.needle = needle
@@ -555,6 +557,8 @@ class _FilterJob:
         self.anchor = 0
         if not self.rowwise:
             self.anchor = store.anchor(self.encoded, self.nocase)
+        self.scratch: tuple[Any, Any] | None = None
+        """Buffers each step's scan compares its bytes in (see :func:`_scan`)."""
 
     def remaining(self, store: RowStore) -> bool:
         return self.base_at < len(self.base) or self.next_row < len(store)
@@ -604,7 +608,15 @@ def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
     text, starts, begin, end = _views(store, lo, hi)
     needle, anchor = job.encoded, job.anchor
     size = len(needle)
-    found = np.flatnonzero(_same(text[begin:end], needle[anchor], job.nocase))
+    cells = end - begin
+    if job.scratch is None or len(job.scratch[0]) < cells:
+        # One pair of buffers for every step, not two fresh arrays of ~1.7 MB a step: the C
+        # allocator maps a block that size anew each time (see mpilot_tui.allocator), and
+        # the kernel's zeroing of its pages cost ~40 ms of a first key at 1M rows.
+        job.scratch = (np.empty(cells, dtype=np.uint8), np.empty(cells, dtype=np.bool_))
+    folded, hits = job.scratch[0][:cells], job.scratch[1][:cells]
+    found = np.flatnonzero(_same(text[begin:end], needle[anchor], job.nocase, folded, hits))
+    del folded, hits
     found += begin - anchor
     if anchor:  # the needle would start before these rows
         found = found[found >= begin]
@@ -617,12 +629,15 @@ def _scan(store: RowStore, lo: int, hi: int, job: _FilterJob) -> Any:
     return found
 
 
-def _same(cells: Any, byte: int, nocase: bool) -> Any:
+def _same(cells: Any, byte: int, nocase: bool, folded: Any = None, hits: Any = None) -> Any:
     """Where the numpy bytes ``cells`` are ``byte`` (a folded needle's), an ASCII letter in
-    either case when ``nocase`` (what casefolding it would make of it)."""
+    either case when ``nocase`` (what casefolding it would make of it); in ``folded`` and
+    ``hits`` (buffers of ``cells``' size) when given."""
+    import numpy as np
+
     if nocase and 0x61 <= byte <= 0x7A:
-        return (cells | 0x20) == byte
-    return cells == byte
+        cells = np.bitwise_or(cells, 0x20, out=folded)
+    return np.equal(cells, byte, out=hits)
 
 
 def _narrow(store: RowStore, lo: int, hi: int, earlier: Any, job: _FilterJob) -> Any:
@@ -826,9 +841,10 @@ class RowView:
 SORT_TOGETHER = 8
 """A filtered view this many times smaller than the store sorts its own rows; a bigger one
 takes them out of the store's (kept) order of every row."""
-KEPT_ORDERS = 4
+KEPT_ORDERS = 2
 """How many (column, direction) orders of every row a store keeps for the next sort (a
-million rows: 8 MB each)."""
+million rows: 4 MB each; a click on a column whose order is not kept sorts again, 25-60 ms
+at a million rows with numpy, against ~10 ms from a kept one)."""
 
 
 def sort_key(store: RowStore, column: str) -> Callable[[int], Any]:
@@ -878,13 +894,15 @@ def _sort_all(store: RowStore, column: str, reverse: bool) -> array[int]:
 
     if column in store.ints:
         keys = store.ints[column].keys()
-        if reverse:
-            keys = ~keys  # order-reversing and exact (-x overflows at MISSING); ties keep order
-        if len(keys) and not np.any(keys[1:] < keys[:-1]):
+        later = keys[1:]
+        if not np.any(later > keys[:-1] if reverse else later < keys[:-1]):
             # Already in order (the gateway sorted the listing by this column, as a request
             # log comes newest first): a stable sort keeps every row where it is. ~2 ms at
             # 1M rows, against ~35 ms for the argsort.
             return _order_array(np.arange(len(keys), dtype=ROW_TYPE))
+        del later
+        if reverse:
+            keys = ~keys  # order-reversing and exact (-x overflows at MISSING); ties keep order
         return _order_array(np.argsort(keys, kind="stable"))
     if column == "id":
         byte_keys = _id_keys(store)
@@ -960,18 +978,24 @@ def _id_keys(store: RowStore) -> Any:
     across = np.arange(width)
     same = int(lengths.min()) == width
     fold = store.needs_fold("id")
+    # One index buffer for every block (a fresh ~1 MB one per block was mapped and zeroed
+    # anew each time: see mpilot_tui.allocator).
+    places = np.empty((min(KEY_ROWS, size), width), dtype=np.int64)
     for lo in range(0, size, KEY_ROWS):
         hi = min(lo + KEY_ROWS, size)
-        at = starts[lo:hi, None].astype(np.int64) + across
+        at = places[: hi - lo]
+        np.add(starts[lo:hi, None], across, out=at)
         if same:
-            cells[lo:hi] = text[at]
+            np.take(text, at, out=cells[lo:hi])
         else:
             inside = across < lengths[lo:hi, None]
-            cells[lo:hi] = np.where(inside, text[np.where(inside, at, 0)], 0)
+            np.multiply(at, inside, out=at)  # past an id's end: byte 0 of the text, then 0
+            np.take(text, at, out=cells[lo:hi])
+            np.multiply(cells[lo:hi], inside, out=cells[lo:hi])
         if fold:
             block = cells[lo:hi]
             np.add(block, 0x20, out=block, where=(block >= 0x41) & (block <= 0x5A))
-    del text, starts, cells
+    del text, starts, cells, places
     return keys
 
 

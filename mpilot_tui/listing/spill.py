@@ -26,9 +26,10 @@ from typing import IO
 
 __all__ = ["SPILL_AFTER", "SPILL_ENV", "Spill", "Spilled", "spill_allowed"]
 
-SPILL_AFTER = 16 * 1024 * 1024
+SPILL_AFTER = 4 * 1024 * 1024
 """Compressed bytes a store keeps in memory before it writes bodies to its file: a listing
-of up to ~130,000 request-log entries (or ~400,000 files) never touches the disk."""
+of up to ~33,000 request-log entries (or ~100,000 files) never touches the disk. (16 MB
+before: 12 MB more of a big listing's memory, for bodies read once in a while.)"""
 SPILL_ENV = "MPILOT_TUI_SPILL"
 """``0`` (or ``off``, ``no``, ``false``) keeps every page body in memory."""
 

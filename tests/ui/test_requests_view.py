@@ -707,9 +707,9 @@ async def test_the_summary_reads_the_columns_with_numpy_as_row_by_row() -> None:
         assert request_stats._column_facts(store, rows, by_columns)
         request_stats._row_facts(store, rows, by_rows)
         for name in request_stats.GROUPS:
-            assert sorted(by_columns.latency_ms[name]) == sorted(by_rows.latency_ms[name])
+            assert sorted(by_columns.latency_us[name]) == sorted(by_rows.latency_us[name])
         timed = sum(1 for value in store.ints["latency_us"] if value != MISSING)
-        assert sum(len(v) for v in by_columns.latency_ms.values()) == timed < rows
+        assert sum(len(v) for v in by_columns.latency_us.values()) == timed < rows
         assert by_columns.scores == by_rows.scores and by_rows.scores
 
         def drawn(facts: LoadedFacts) -> str:

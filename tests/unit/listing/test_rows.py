@@ -122,3 +122,23 @@ def test_a_view_filters_sorts_and_takes_new_rows_in() -> None:
     assert [store.value("bytes", view.row(p)) for p in range(len(view))] == [10, 10, 20, 20, 30]
     view.set_sort(None)
     assert view.indexes is None and not view.active
+
+
+def test_a_store_growing_big_fixes_the_allocator_once(monkeypatch: Any) -> None:
+    from mpilot_tui import allocator
+    from mpilot_tui.listing import rows
+
+    asked: list[int] = []
+
+    def tune() -> bool:
+        asked.append(1)
+        return True
+
+    monkeypatch.setattr(allocator, "tune", tune)
+    monkeypatch.setattr(rows, "NUMPY_ROWS", 3)
+    store = RowStore("files")
+    store.append_page(file_page(files("a", "b")))
+    assert asked == []
+    store.append_page(file_page(files("c", "d", start=2)))
+    store.append_page(file_page(files("e", start=4)))
+    assert asked == [1]

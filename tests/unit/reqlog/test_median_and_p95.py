@@ -4,6 +4,7 @@ scores, match what the statistics module and a sorted list gave before."""
 from __future__ import annotations
 
 import statistics
+from array import array
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +21,13 @@ def test_median_and_p95_match_a_sorted_list(values: list[float]) -> None:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     assert median_and_p95(values) == (statistics.median(values), p95)
+
+
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), min_size=1), st.sampled_from("iq"))
+def test_integer_arrays_are_read_in_place_without_overflow(values: list[int], code: str) -> None:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    assert median_and_p95(array(code, values)) == (statistics.median(values), p95)
 
 
 def test_small_cases() -> None:
