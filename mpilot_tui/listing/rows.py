@@ -366,7 +366,8 @@ class RowStore:
         self.ids.added(ids)
         if start < NUMPY_ROWS <= len(self.ids):
             _import_numpy_soon()
-            allocator.tune()  # big pages and arrays come and go from now on
+        if len(page.raw) >= allocator.MMAP_THRESHOLD and len(self.ids) >= NUMPY_ROWS:
+            allocator.tune()  # pages this big come and go by the hundred: see its module
         if len(self.ids) >= self._freeze_at:
             self._freeze_at = 2 * len(self.ids)
             _freeze_long_lived()

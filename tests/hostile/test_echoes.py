@@ -85,8 +85,12 @@ async def test_inspector_masks_a_json_escaped_token_in_a_401_body(server: Hostil
         row = next(i for i, r in enumerate(inspector.records) if r.status == 401)
         inspector.query_one(DataTable).move_cursor(row=row)
         await wait_for(pilot, lambda: inspector.selected is inspector.records[row])
-        envelope = static_text(inspector.query_one("#fold-envelope-body", Static))
+        body = inspector.query_one("#fold-envelope-body", Static)
+        # The record's body is drawn after it is selected: waited for, then checked.
+        await wait_for(pilot, lambda: "unknown key" in static_text(body))
+        envelope = static_text(body)
         assert f"unknown key {MASKED}" in envelope
+        assert TOKEN not in envelope
 
 
 async def test_detail_pane_masks_a_token_echoed_in_cache_id_and_any_field(

@@ -124,7 +124,7 @@ def test_a_view_filters_sorts_and_takes_new_rows_in() -> None:
     assert view.indexes is None and not view.active
 
 
-def test_a_store_growing_big_fixes_the_allocator_once(monkeypatch: Any) -> None:
+def test_a_big_store_taking_big_pages_fixes_the_allocator(monkeypatch: Any) -> None:
     from mpilot_tui import allocator
     from mpilot_tui.listing import rows
 
@@ -136,9 +136,12 @@ def test_a_store_growing_big_fixes_the_allocator_once(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(allocator, "tune", tune)
     monkeypatch.setattr(rows, "NUMPY_ROWS", 3)
+    monkeypatch.setattr(allocator, "MMAP_THRESHOLD", 600)
     store = RowStore("files")
     store.append_page(file_page(files("a", "b")))
-    assert asked == []
     store.append_page(file_page(files("c", "d", start=2)))
-    store.append_page(file_page(files("e", start=4)))
+    assert asked == []  # big, but its pages are small
+    big = file_page(files(*"efghij", start=4))
+    assert len(big.raw) >= 600 > len(file_page(files("c", "d")).raw)
+    store.append_page(big)
     assert asked == [1]
