@@ -844,7 +844,7 @@ SORT_TOGETHER = 8
 takes them out of the store's (kept) order of every row."""
 KEPT_ORDERS = 2
 """How many (column, direction) orders of every row a store keeps for the next sort (a
-million rows: 4 MB each; a click on a column whose order is not kept sorts again, 25-60 ms
+million rows: 4 MB each; a click on a column whose order is not kept sorts again, 25-90 ms
 at a million rows with numpy, against ~10 ms from a kept one)."""
 
 
