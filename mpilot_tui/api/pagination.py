@@ -251,12 +251,14 @@ class PageGuard:
         shifts the offsets, so an entry may come again on the next page. The offset of the
         next page is unchanged; the body is rewritten without the repeats (so a row's item
         is still found at its place in it). Nothing is copied when nothing repeats."""
-        seen = set(self._window)
+        # The window itself is looked in, not copied: a copy of its ~50,000 ids at every page
+        # of a request log cost ~2.5 ms of each landing.
+        window, here = self._window, set[str]()
         keep: list[bool] = []
         for item in page.items:
-            fresh = item.id not in seen
+            fresh = item.id not in window and item.id not in here
             keep.append(fresh)
-            seen.add(item.id)
+            here.add(item.id)
         return keep_only(page, keep)
 
     def may_follow(self, facts: EarlyFacts) -> bool:
