@@ -10,7 +10,8 @@ masks, the cache summary's columns) come and go the same way. At a million reque
 entries ~25 MB of freed heap stayed in the process's memory, and the peak grew by more.
 Setting the limit explicitly turns the raising off, so such blocks are unmapped again when
 freed: the peak RSS of ``bench/requests_interactive.py`` at 1M entries went from 305 to
-271 MB.
+271 MB (with the threshold at 128 KB; at 1 MB, :data:`MMAP_THRESHOLD`, the peak came out
+the same in a later run of both).
 
 :func:`tune` is called when a big store (20,000 rows or more) takes a page body of 1 MB or
 more (a request log's pages of 1,000 entries; files paged 10,000 at a time to the end), see
